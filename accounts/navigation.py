@@ -1,0 +1,29 @@
+"""The side navigation: each entry names the permission that shows it (the view checks it again)."""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: str
+    url_name: str
+    icon: str
+    permission: str
+
+    @property
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAVIGATION: list[NavItem] = [
+    NavItem("Dashboard", "home", "speedometer2", "accounts.view_dashboard"),
+    NavItem("Users", "admin:accounts_user_changelist", "people", "accounts.manage_roles"),
+]
+
+
+def items_for(user) -> list[NavItem]:
+    if not user.is_authenticated:
+        return []
+    return [item for item in NAVIGATION if user.has_perm(item.permission)]

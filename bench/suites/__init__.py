@@ -1,0 +1,1 @@
+"""Benchmark suites; each exposes run(report, argv)."""

@@ -1,0 +1,20 @@
+"""The Celery application: queues, routing and the periodic schedule; tasks live in each app."""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("packline")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.conf.task_queues = [Queue(name) for name in ("default", "bulk", "imports", "channels", "documents")]
+app.conf.task_routes = {
+    "orders.tasks.bulk_*": {"queue": "bulk"},
+    "imports.*": {"queue": "imports"},
+    "channels.tasks.*": {"queue": "channels"},
+    "fulfilment.tasks.document_*": {"queue": "documents"},
+}
+app.conf.beat_schedule = {}
+app.autodiscover_tasks()

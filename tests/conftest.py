@@ -1,0 +1,179 @@
+"""Shared fixtures: roles in the test database, a user per role, a browser and a Celery worker."""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+
+from accounts.roles import ROLE_LABELS
+from tests.factories import UserFactory
+
+ROLES = tuple(ROLE_LABELS)
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("sync_roles", verbosity=0)
+
+
+@pytest.fixture
+def roles_synced(db):
+    """The role groups; transactional tests flush them, so they are re-created when missing."""
+    if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
+        call_command("sync_roles", verbosity=0)
+
+
+@pytest.fixture
+def make_user(roles_synced):
+    def make(role: str | None, **fields):
+        return UserFactory(role=role, **fields)
+
+    return make
+
+
+@pytest.fixture
+def users(make_user):
+    """One user per role, keyed by role name."""
+    return {role: make_user(role, username=f"{role}-user") for role in ROLES}
+
+
+# Browser -----------------------------------------------------------------------------------------
+
+
+def _chromium_missing_reason() -> str | None:
+    if not Path(CHROMIUM).exists():
+        return f"no Chromium at {CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)"
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = _chromium_missing_reason()
+    if reason:
+        if os.environ.get("CI"):
+            pytest.fail(f"browser tests are required in CI: {reason}")
+        print(f"\nSKIPPING browser tests: {reason}", file=sys.stderr)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(base_url=live_server.url, viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.console_errors = errors
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def login(page):
+    """Sign in through the real login form."""
+
+    def sign_in(user, password: str = "secret-pass-123"):
+        page.goto("/accounts/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", password)
+        page.click("button[type=submit]")
+        page.wait_for_selector("[data-testid=current-user]")
+        return page
+
+    return sign_in
+
+
+# Celery worker -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real `celery worker` process on the test broker and the test database.
+
+    Yields a handle with .process and .stop(); tests enqueue work through the normal code paths.
+    """
+    from django.db import connection
+
+    env = dict(os.environ)
+    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+    env["PACKLINE_WORKER_DATABASE_NAME"] = connection.settings_dict["NAME"]
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    log_path = BASE_DIR / "var" / f"test-worker-{os.getpid()}.log"
+    log_path.parent.mkdir(exist_ok=True)
+
+    class Worker:
+        process: subprocess.Popen | None = None
+
+        def start(self):
+            self.log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
+            self.process = subprocess.Popen(
+                [
+                    celery, "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
+                    "--queues", ",".join(settings.CELERY_QUEUES), "--loglevel", "INFO",
+                    "--without-gossip", "--without-mingle", "--without-heartbeat",
+                ],
+                cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+            return self
+
+        def stop(self, sig=None):
+            if self.process and self.process.poll() is None:
+                if sig is None:
+                    self.process.terminate()
+                else:
+                    self.process.send_signal(sig)
+                try:
+                    self.process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+                    self.process.wait()
+            self.log.close()
+
+        def output(self) -> str:
+            return log_path.read_text(errors="replace")
+
+    worker = Worker().start()
+    yield worker
+    worker.stop()
+
+
+def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    """Poll until condition() is truthy; fail the test with a message after the timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = condition()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"timed out after {timeout}s waiting for {message}")

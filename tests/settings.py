@@ -1,0 +1,41 @@
+"""Settings for the test suite: the production settings, over plain HTTP and with a fast hasher."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-that-is-long-enough-for-django-0123456789")
+
+from config.settings import *  # noqa: F403
+
+# live_server and the test client speak plain HTTP.
+SECURE_SSL_REDIRECT = False
+SESSION_COOKIE_SECURE = False
+CSRF_COOKIE_SECURE = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+ALLOWED_HOSTS = ["*"]
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls in browser tests are
+# ordinary synchronous code around it.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# A test run must not share a broker with a `make run` worker on the same machine.
+if REDIS_URL:  # noqa: F405
+    CELERY_BROKER_URL = REDIS_URL.rsplit("/", 1)[0] + "/15"  # noqa: F405
+else:
+    _test_celery = VAR_DIR / "celery-test"  # noqa: F405
+    for _sub in ("queue", "processed", "control"):
+        (_test_celery / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_test_celery / "queue"),
+        "data_folder_out": str(_test_celery / "queue"),
+        "processed_folder": str(_test_celery / "processed"),
+        "control_folder": str(_test_celery / "control"),
+        "store_processed": False,
+    }
+
+# A Celery worker started by the test suite points at the test database by name.
+if os.environ.get("PACKLINE_WORKER_DATABASE_NAME"):
+    DATABASES["default"]["NAME"] = os.environ["PACKLINE_WORKER_DATABASE_NAME"]  # noqa: F405

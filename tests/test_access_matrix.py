@@ -1,0 +1,49 @@
+"""Walk the access matrix: every URL, every role, anonymous; and check no URL is left out."""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.access import ANONYMOUS, MATRIX, ROLES, UNCOVERED_NAMESPACES
+
+CASES = [(row, who) for row in MATRIX for who in (*ROLES, ANONYMOUS)]
+
+
+@pytest.fixture
+def objects(db):
+    """Objects the URLs with arguments point at; later issues add theirs here."""
+    return {}
+
+
+@pytest.mark.parametrize(("row", "who"), CASES, ids=[f"{row.id()} as {who}" for row, who in CASES])
+def test_each_url_answers_each_role_as_the_matrix_says(client, make_user, objects, row, who):
+    if who != ANONYMOUS:
+        client.force_login(make_user(who))
+    url = reverse(row.url_name, kwargs=row.kwargs(objects))
+    response = getattr(client, row.method)(url, data=row.data(objects))
+    assert response.status_code == row.expect[who], f"{row.id()} as {who} answered {response.status_code}"
+    if who == ANONYMOUS and response.status_code == 302 and row.url_name != "accounts:login":
+        assert "/login/" in response["Location"]
+
+
+def _named_urls(resolver: URLResolver, namespace: str = "") -> set[str]:
+    names = set()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}{pattern.namespace}:" if pattern.namespace else namespace
+            if pattern.namespace in UNCOVERED_NAMESPACES:
+                continue
+            names |= _named_urls(pattern, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            names.add(f"{namespace}{pattern.name}")
+    return names
+
+
+def test_every_named_url_is_in_the_access_matrix():
+    covered = {row.url_name for row in MATRIX}
+    missing = sorted(_named_urls(get_resolver()) - covered)
+    assert not missing, f"add these URLs to tests/access.py: {missing}"
+
+
+def test_the_matrix_names_every_role_and_anonymous_for_each_row():
+    for row in MATRIX:
+        assert set(row.expect) == {*ROLES, ANONYMOUS}, row.id()
