@@ -19,6 +19,10 @@ class NavItem:
 
 NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "home", "speedometer2", "accounts.view_dashboard"),
+    NavItem("Orders", "orders:list", "receipt", "orders.view_order"),
+    NavItem("New order", "orders:new", "plus-square", "orders.add_order"),
+    NavItem("Statuses", "orders:status_list", "palette", "orders.view_status"),
+    NavItem("Hold rules", "orders:hold_rule_list", "sign-stop", "orders.view_holdrule"),
     NavItem("Users", "admin:accounts_user_changelist", "people", "accounts.manage_roles"),
 ]
 

@@ -11,29 +11,61 @@ ROLE_LABELS: dict[str, str] = {
 
 # Permissions are "app_label.codename". Each role lists what it holds outright; roles do not
 # inherit from one another so that the table reads the same as SPEC section 1.
-VIEWER = {
+SEE_ORDERS = {
     "accounts.view_dashboard",
+    "orders.view_order",
+    "orders.view_all_orders",
+    "orders.view_customer",
+    "orders.view_product",
 }
+VIEWER = SEE_ORDERS | {
+    "orders.export_order",
+}
+# Agents see only the orders assigned to them: no view_all_orders.
 AGENT = {
     "accounts.view_dashboard",
+    "orders.view_order",
+    "orders.deliver_order",
+    "orders.note_order",
 }
-WAREHOUSE = {
-    "accounts.view_dashboard",
+WAREHOUSE = SEE_ORDERS | {
+    "orders.fulfil_order",
+    "orders.return_order",
+    "orders.note_order",
 }
-CSR = {
-    "accounts.view_dashboard",
+CSR = SEE_ORDERS | {
+    "orders.add_order",
+    "orders.change_order",
+    "orders.edit_prices",
+    "orders.hold_order",
+    "orders.cancel_order",
+    "orders.assign_order",
+    "orders.note_order",
+    "orders.export_order",
+    "orders.add_customer",
+    "orders.change_customer",
 }
 MANAGER = (
     CSR
     | WAREHOUSE
     | {
         "accounts.view_user",
+        "orders.deliver_order",
+        "orders.delete_order",
+        "orders.view_status",
+        "orders.add_status",
+        "orders.change_status",
+        "orders.view_holdrule",
+        "orders.add_holdrule",
+        "orders.change_holdrule",
+        "orders.delete_holdrule",
     }
 )
 SUPERADMIN = MANAGER | {
     "accounts.add_user",
     "accounts.change_user",
     "accounts.manage_roles",
+    "orders.restore_order",
 }
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {

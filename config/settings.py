@@ -215,3 +215,15 @@ LOGGING = {
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
+
+# Orders
+ORDER_NUMBER_PREFIX = os.environ.get("ORDER_NUMBER_PREFIX", "PL-")
+DEFAULT_CURRENCY = os.environ.get("DEFAULT_CURRENCY", "USD")
+# Guard "paid before fulfilment" per payment method (SPEC 2.1): cash and POS on delivery ship unpaid.
+PAID_BEFORE_FULFILMENT = {"card": True, "channel": True, "transfer": True, "cash": False, "pos": False}
+# Orders whose total exceeds this go on hold for a check (0 turns the check off).
+HOLD_VALUE_THRESHOLD = os.environ.get("HOLD_VALUE_THRESHOLD", "5000")
+# ISO country codes orders can be delivered to; empty means everywhere.
+DELIVERABLE_COUNTRIES = env_list("DELIVERABLE_COUNTRIES", "")
+# Orders from the same customer with the same total within this many hours are held as duplicates.
+DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "24"))

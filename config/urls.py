@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
+    path("orders/", include("orders.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -10,6 +10,12 @@ from dataclasses import dataclass, field
 from accounts.roles import ROLE_LABELS
 
 ROLES = tuple(ROLE_LABELS)
+LINE_FORM = {
+    "lines-TOTAL_FORMS": "1",
+    "lines-INITIAL_FORMS": "0",
+    "lines-0-sku": "SKU-1",
+    "lines-0-quantity": "2",
+}
 ANONYMOUS = "anonymous"
 LOGIN = 302  # anonymous users are sent to the login page
 
@@ -50,7 +56,44 @@ MATRIX: list[Access] = [
     Access("accounts:password_change_done", roles(200)),
     # Django admin is for superadmins only; everyone else is sent to its own login page.
     Access("admin:index", only("superadmin", refused=302)),
-]
+    # Orders
+    Access("orders:list", roles(200)),
+    Access("orders:new", only("superadmin", "manager", "csr")),
+    Access("orders:totals", only("superadmin", "manager", "csr"), method="post", data=lambda o: LINE_FORM),
+    Access("orders:customer_search", only("superadmin", "manager", "csr"), data=lambda o: {"customer_q": "ja"}),
+    Access("orders:product_search", only("superadmin", "manager", "csr"), data=lambda o: {"product_q": "SKU"}),
+    # Agents see only the orders assigned to them: anyone else's answers 404, like a missing one.
+    Access("orders:detail", roles(200, agent=404), kwargs=lambda o: {"number": o["order"].number}),
+    Access("orders:edit", only("superadmin", "manager", "csr"), kwargs=lambda o: {"number": o["order"].number}),
+    Access(
+        "orders:change_status",
+        roles(302, agent=404),
+        method="post",
+        kwargs=lambda o: {"number": o["order"].number},
+        data=lambda o: {"status": o["picking"].pk},
+    ),
+    Access("orders:hold", only("superadmin", "manager", "csr", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "check address"}),
+    Access("orders:release", only("superadmin", "manager", "csr", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("orders:cancel", only("superadmin", "manager", "csr", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "customer asked"}),
+    Access("orders:assign", only("superadmin", "manager", "csr", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("orders:note", roles(302, agent=404, viewer=403), method="post",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"text": "called the customer"}),
+    Access("orders:delete", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "test order"}),
+    Access("orders:restore", only("superadmin", status=302), method="post",
+           kwargs=lambda o: {"number": o["deleted"].number}),
+    # Settings
+    Access("orders:status_list", only("superadmin", "manager")),
+    Access("orders:status_create", only("superadmin", "manager")),
+    Access("orders:status_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["picking"].pk}),
+    Access("orders:hold_rule_list", only("superadmin", "manager")),
+    Access("orders:hold_rule_create", only("superadmin", "manager")),
+    Access("orders:hold_rule_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["rule"].pk}),
+]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).
 UNCOVERED_NAMESPACES = {"admin"}

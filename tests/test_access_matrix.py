@@ -4,14 +4,26 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from tests.access import ANONYMOUS, MATRIX, ROLES, UNCOVERED_NAMESPACES
+from tests.factories import make_order
 
 CASES = [(row, who) for row in MATRIX for who in (*ROLES, ANONYMOUS)]
 
 
 @pytest.fixture
-def objects(db):
+def objects(roles_synced):
     """Objects the URLs with arguments point at; later issues add theirs here."""
-    return {}
+    from orders.actors import Actor
+    from orders.models import HoldRule, Stage
+    from orders.services import builtin_status, order_soft_delete
+
+    deleted = make_order()
+    order_soft_delete(order_id=deleted.pk, actor=Actor.system(), reason="test")
+    return {
+        "order": make_order(),
+        "deleted": deleted,
+        "picking": builtin_status(Stage.PICKING),
+        "rule": HoldRule.objects.create(name="Big", field="total_over", value="1000", reason="check"),
+    }
 
 
 @pytest.mark.parametrize(("row", "who"), CASES, ids=[f"{row.id()} as {who}" for row, who in CASES])

@@ -1,0 +1,168 @@
+"""Forms for the order pages. They parse and validate input; services decide and write."""
+
+from decimal import Decimal
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.forms import formset_factory
+
+from orders.models import Customer, HoldRule, PaymentMethod, Status, Warehouse
+from orders.selectors import assignable_agents, assignable_csrs
+from orders.services import LineInput
+
+ADDRESS_FIELDS = ["name", "line1", "line2", "city", "region", "postcode", "country", "phone"]
+
+
+class LineForm(forms.Form):
+    sku = forms.CharField(max_length=64, label="SKU")
+    quantity = forms.IntegerField(min_value=1, initial=1)
+    unit_price = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, help_text="Empty: the product's price"
+    )
+    discount = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, initial=0)
+
+    def as_line(self) -> LineInput:
+        data = self.cleaned_data
+        return LineInput(
+            sku=data["sku"].strip(),
+            quantity=data["quantity"],
+            unit_price=data.get("unit_price"),
+            discount=data.get("discount") or Decimal("0"),
+        )
+
+
+LineFormSet = formset_factory(LineForm, extra=0, min_num=1, validate_min=True, can_delete=True)
+
+
+class OrderForm(forms.Form):
+    """The order form of seed 003, used to create and to edit."""
+
+    customer = forms.ModelChoiceField(
+        queryset=Customer.objects.all(), required=False, widget=forms.HiddenInput
+    )
+    new_customer_name = forms.CharField(max_length=200, required=False, label="Name")
+    new_customer_email = forms.EmailField(required=False, label="Email")
+    new_customer_phone = forms.CharField(max_length=40, required=False, label="Phone")
+    new_customer_company = forms.CharField(max_length=200, required=False, label="Company")
+    new_customer_requires_po = forms.BooleanField(required=False, label="B2B: requires a PO number")
+
+    ship_name = forms.CharField(max_length=200, required=False, label="Recipient")
+    ship_line1 = forms.CharField(max_length=200, required=False, label="Street address")
+    ship_line2 = forms.CharField(max_length=200, required=False, label="Address line 2")
+    ship_city = forms.CharField(max_length=100, required=False, label="City")
+    ship_region = forms.CharField(max_length=100, required=False, label="Region")
+    ship_postcode = forms.CharField(max_length=20, required=False, label="Postcode")
+    ship_country = forms.CharField(
+        max_length=2,
+        required=False,
+        label="Country",
+        validators=[RegexValidator(r"^[A-Za-z]{2}$", "Use the two-letter country code, e.g. GB.")],
+    )
+    ship_phone = forms.CharField(max_length=40, required=False, label="Phone")
+
+    shipping_method = forms.CharField(max_length=100, required=False)
+    payment_method = forms.ChoiceField(choices=PaymentMethod.choices, initial=PaymentMethod.CASH)
+    delivery_fee = forms.DecimalField(max_digits=12, decimal_places=2, min_value=0, initial=Decimal("0.00"))
+    amount_paid = forms.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, initial=Decimal("0.00"), label="Already paid"
+    )
+    po_number = forms.CharField(max_length=100, required=False, label="PO number")
+    customer_reference = forms.CharField(max_length=100, required=False)
+    gift_message = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    tags = forms.CharField(max_length=400, required=False, help_text="Comma-separated")
+    assigned_csr = forms.ModelChoiceField(queryset=assignable_csrs(), required=False, label="CSR")
+    assigned_agent = forms.ModelChoiceField(
+        queryset=assignable_agents(), required=False, label="Delivery agent"
+    )
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(active=True), required=False)
+    priority = forms.IntegerField(min_value=-9, max_value=9, initial=0)
+    draft = forms.BooleanField(required=False, label="Save as draft (concept)")
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def clean_tags(self) -> list[str]:
+        return sorted({tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()})
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("customer") and not (data.get("new_customer_name") or "").strip():
+            self.add_error("customer", "Choose a customer or enter a new customer's name.")
+        return data
+
+    def shipping_address(self) -> dict:
+        data = self.cleaned_data
+        address = {key: (data.get(f"ship_{key}") or "").strip() for key in ADDRESS_FIELDS}
+        address["country"] = address["country"].upper()
+        return {key: value for key, value in address.items() if value}
+
+    @staticmethod
+    def initial_for(order) -> dict:
+        initial = {f"ship_{key}": order.shipping_address.get(key, "") for key in ADDRESS_FIELDS}
+        initial.update(
+            customer=order.customer_id,
+            shipping_method=order.shipping_method,
+            payment_method=order.payment_method,
+            delivery_fee=order.delivery_fee,
+            amount_paid=order.amount_paid,
+            po_number=order.po_number,
+            customer_reference=order.customer_reference,
+            gift_message=order.gift_message,
+            notes=order.notes,
+            tags=", ".join(order.tags),
+            assigned_csr=order.assigned_csr_id,
+            assigned_agent=order.assigned_agent_id,
+            warehouse=order.warehouse_id,
+            priority=order.priority,
+            version=order.version,
+        )
+        return initial
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(max_length=300, widget=forms.TextInput(attrs={"placeholder": "Why?"}))
+
+
+class StatusChangeForm(forms.Form):
+    status = forms.ModelChoiceField(queryset=Status.objects.all())
+    reason = forms.CharField(max_length=300, required=False)
+
+
+class AssignForm(forms.Form):
+    assigned_csr = forms.ModelChoiceField(
+        queryset=assignable_csrs(),
+        required=False,
+        label="CSR",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    assigned_agent = forms.ModelChoiceField(
+        queryset=assignable_agents(),
+        required=False,
+        label="Delivery agent",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=2000, label="Note")
+
+
+class StatusForm(forms.ModelForm):
+    class Meta:
+        model = Status
+        fields = ["label", "stage", "colour", "position"]
+        widgets = {"colour": forms.TextInput(attrs={"type": "color"})}
+
+
+class HoldRuleForm(forms.ModelForm):
+    class Meta:
+        model = HoldRule
+        fields = ["name", "field", "value", "reason", "active", "position"]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("field") == HoldRule.Field.TOTAL_OVER:
+            try:
+                Decimal(data.get("value", ""))
+            except ArithmeticError:
+                self.add_error("value", "Enter an amount, e.g. 500.00.")
+        return data

@@ -1,0 +1,431 @@
+"""Orders and what they are made of: channels, customers, products, statuses, lines, holds, events."""
+
+from decimal import Decimal
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
+
+from orders.querysets import OrderQuerySet
+from orders.workflow import Stage
+
+MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", "Cash on delivery"
+    CARD = "card", "Card"
+    TRANSFER = "transfer", "Bank transfer"
+    POS = "pos", "POS on delivery"
+    CHANNEL = "channel", "Paid on channel"
+
+
+class Channel(models.Model):
+    """A sales channel orders come from. `manual` and `csv` exist from the first migration."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=40, default="manual")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Warehouse(models.Model):
+    """A place orders ship from. Reference data here; stock per warehouse lives in `fulfilment`."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=100)
+    address = models.JSONField(default=dict, blank=True)
+    active = models.BooleanField(default=True)
+    is_default = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["is_default"], condition=Q(is_default=True), name="one_default_warehouse"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Customer(models.Model):
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    requires_po_number = models.BooleanField(
+        default=False, help_text="B2B customer: orders without a PO number go on hold."
+    )
+    address = models.JSONField(default=dict, blank=True, help_text="Default shipping address.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(Lower("email"), name="customer_email_lower")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.company})" if self.company else self.name
+
+
+class Product(models.Model):
+    sku = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    barcode = models.CharField(max_length=64, blank=True, db_index=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    tax_rate = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00"), help_text="Percent"
+    )
+    weight_grams = models.PositiveIntegerField(default=0)
+    shippable = models.BooleanField(default=True)
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["sku"]
+        constraints = [models.CheckConstraint(condition=Q(price__gte=0), name="product_price_not_negative")]
+
+    def __str__(self) -> str:
+        return f"{self.sku} · {self.name}"
+
+
+class Status(models.Model):
+    """What users see. Each status belongs to one stage; the stage carries the behaviour."""
+
+    code = models.SlugField(max_length=40, unique=True)
+    label = models.CharField(max_length=60)
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    colour = models.CharField(max_length=7, default="#6c757d", help_text="Hex colour, e.g. #0d6efd")
+    position = models.PositiveSmallIntegerField(default=0)
+    is_builtin = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["position", "label"]
+        verbose_name_plural = "statuses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stage"], condition=Q(is_builtin=True), name="one_builtin_status_per_stage"
+            ),
+            models.CheckConstraint(
+                condition=Q(colour__regex=r"^#[0-9a-fA-F]{6}$"), name="status_colour_is_hex"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+# Database-level change capture: every UPDATE of these fields, however it is made (a service, a bulk
+# QuerySet.update(), raw SQL), stores the row as it was before. The timeline shows the changes that
+# no service explained (see orders/timeline.py).
+@pghistory.track(
+    pghistory.UpdateEvent("order.changed", row=pghistory.Old),
+    fields=[
+        "status",
+        "stage",
+        "assigned_csr",
+        "assigned_agent",
+        "warehouse",
+        "shipping_method",
+        "shipping_address",
+        "payment_method",
+        "delivery_fee",
+        "total",
+        "priority",
+        "po_number",
+        "is_deleted",
+    ],
+    model_name="OrderSnapshot",
+)
+class Order(models.Model):
+    number = models.BigIntegerField(
+        unique=True,
+        editable=False,
+        db_default=models.Func(models.Value("orders_order_number_seq"), function="nextval"),
+    )
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    channel_order_id = models.CharField(max_length=100, null=True, blank=True)
+    channel_order_number = models.CharField(max_length=100, blank=True)
+    source = models.CharField(max_length=20, default="manual")
+
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    customer_name = models.CharField(max_length=200, blank=True)
+    customer_email = models.CharField(max_length=254, blank=True)
+    customer_phone = models.CharField(max_length=40, blank=True)
+    shipping_address = models.JSONField(default=dict, blank=True)
+    billing_address = models.JSONField(default=dict, blank=True)
+
+    status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="orders")
+    stage = models.CharField(max_length=20, choices=Stage.choices, editable=False)
+    held_from = models.ForeignKey(Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+
+    shipping_method = models.CharField(max_length=100, blank=True)
+    payment_method = models.CharField(
+        max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.CARD
+    )
+    currency = models.CharField(max_length=3, default="USD")
+    subtotal = models.DecimalField(**MONEY)
+    discount_total = models.DecimalField(**MONEY)
+    tax_total = models.DecimalField(**MONEY)
+    delivery_fee = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    amount_paid = models.DecimalField(**MONEY)
+
+    po_number = models.CharField("PO number", max_length=100, blank=True)
+    customer_reference = models.CharField(max_length=100, blank=True)
+    gift_message = models.TextField(blank=True)
+    notes = models.TextField(blank=True)
+    tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+
+    assigned_csr = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="csr_orders"
+    )
+    assigned_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="agent_orders"
+    )
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    priority = models.SmallIntegerField(default=0)
+    tracking_numbers = ArrayField(models.CharField(max_length=100), default=list, blank=True)
+
+    search_vector = SearchVectorField(null=True, editable=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    is_deleted = models.BooleanField(default=False)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    delete_reason = models.CharField(max_length=200, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        permissions = [
+            ("view_all_orders", "Can see every order, not only those assigned to them"),
+            ("hold_order", "Can put orders on hold and release them"),
+            ("cancel_order", "Can cancel orders"),
+            ("assign_order", "Can assign the CSR and delivery agent"),
+            ("fulfil_order", "Can move orders through picking, packing and shipping"),
+            ("deliver_order", "Can mark orders in transit, delivered or failed"),
+            ("return_order", "Can mark orders returned"),
+            ("note_order", "Can add notes to orders"),
+            ("edit_prices", "Can change lines, quantities and prices"),
+            ("restore_order", "Can see and restore soft-deleted orders"),
+            ("export_order", "Can export orders"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "channel_order_id"], name="one_order_per_channel_id"),
+            models.CheckConstraint(condition=Q(total__gte=0), name="order_total_not_negative"),
+            models.CheckConstraint(condition=Q(delivery_fee__gte=0), name="order_delivery_fee_not_negative"),
+        ]
+        # The list's sort orders, per tab, with deleted orders left out (SPEC 7: 1M orders).
+        indexes = [
+            models.Index(F("created_at").desc(), F("id").desc(), name="order_live_created", condition=Q(is_deleted=False)),
+            models.Index("stage", F("created_at").desc(), F("id").desc(), name="order_live_stage_created", condition=Q(is_deleted=False)),
+            models.Index(F("total").desc(), F("id").desc(), name="order_live_total", condition=Q(is_deleted=False)),
+            models.Index("stage", F("total").desc(), F("id").desc(), name="order_live_stage_total", condition=Q(is_deleted=False)),
+            models.Index("stage", F("number").desc(), name="order_live_stage_number", condition=Q(is_deleted=False)),
+            models.Index(F("created_at").desc(), name="order_deleted_created", condition=Q(is_deleted=True)),
+            models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created"),
+            GinIndex(fields=["search_vector"], name="order_search"),
+            GinIndex(fields=["tags"], name="order_tags"),
+            models.Index("channel_order_number", name="order_channel_number"),
+            models.Index(Lower("customer_email"), name="order_customer_email"),
+            models.Index("customer_phone", name="order_customer_phone"),
+            models.Index("po_number", name="order_po_number"),
+        ]  # fmt: skip
+        triggers = [
+            # `stage` is a copy of the status's stage for the list's indexes; the database keeps it
+            # true however the status is written.
+            pgtrigger.Trigger(
+                name="order_stage_follows_status",
+                when=pgtrigger.Before,
+                operation=pgtrigger.Insert | pgtrigger.UpdateOf("status_id"),
+                func="NEW.stage := (SELECT stage FROM orders_status WHERE id = NEW.status_id); RETURN NEW;",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:detail", kwargs={"number": self.number})
+
+    @property
+    def display_number(self) -> str:
+        return f"{settings.ORDER_NUMBER_PREFIX}{self.number}"
+
+    @property
+    def balance_due(self) -> Decimal:
+        return max(self.total - self.amount_paid, Decimal("0.00"))
+
+    @property
+    def is_paid(self) -> bool:
+        return self.amount_paid >= self.total
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveSmallIntegerField(default=0)
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    sku = models.CharField(max_length=64)
+    name = models.CharField(max_length=200)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+    discount = models.DecimalField(**MONEY, help_text="Discount on the whole line")
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=2, default=Decimal("0.00"))
+    tax_amount = models.DecimalField(**MONEY)
+    line_total = models.DecimalField(**MONEY, help_text="quantity × unit price − discount + tax")
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # Filled by fulfilment and returns.
+    quantity_allocated = models.PositiveIntegerField(default=0)
+    quantity_picked = models.PositiveIntegerField(default=0)
+    quantity_packed = models.PositiveIntegerField(default=0)
+    quantity_shipped = models.PositiveIntegerField(default=0)
+    quantity_cancelled = models.PositiveIntegerField(default=0)
+    quantity_returned = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"),
+            models.CheckConstraint(condition=Q(discount__gte=0), name="line_discount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(quantity_allocated__lte=F("quantity"))
+                & Q(quantity_picked__lte=F("quantity"))
+                & Q(quantity_packed__lte=F("quantity"))
+                & Q(quantity_shipped__lte=F("quantity"))
+                & Q(quantity_cancelled__lte=F("quantity"))
+                & Q(quantity_returned__lte=F("quantity_shipped")),
+                name="line_quantities_within_quantity",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.sku}"
+
+    @property
+    def quantity_open(self) -> int:
+        """Still to ship: ordered, less cancelled and shipped."""
+        return self.quantity - self.quantity_cancelled - self.quantity_shipped
+
+    @property
+    def stock_state(self) -> str:
+        """SPEC 2.3 colours: done (struck through), allocated (green) or backordered (red)."""
+        if self.quantity_open <= 0:
+            return "cancelled" if self.quantity_cancelled == self.quantity else "shipped"
+        if self.quantity_allocated >= self.quantity_open:
+            return "allocated"
+        return "backordered"
+
+
+class HoldReason(models.TextChoices):
+    MISSING_ADDRESS = "missing_address", "Missing address"
+    MISSING_SHIPPING_METHOD = "missing_shipping_method", "Missing shipping method"
+    UNKNOWN_SKU = "unknown_sku", "Unknown SKU"
+    MISSING_PO_NUMBER = "missing_po_number", "PO number missing"
+    UNDELIVERABLE_ADDRESS = "undeliverable_address", "Address not deliverable"
+    PAYMENT_MISMATCH = "payment_mismatch", "Payment mismatch"
+    SUSPECTED_DUPLICATE = "suspected_duplicate", "Suspected duplicate"
+    OVER_VALUE = "over_value", "Over value threshold"
+    RULE = "rule", "Hold rule"
+    SHORT_PICK = "short_pick", "Short pick"
+    MANUAL = "manual", "Manual hold"
+
+
+class OrderHold(models.Model):
+    """One reason an order is on hold. Released holds are kept for the record."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
+    reason = models.CharField(max_length=30, choices=HoldReason.choices)
+    detail = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    released_at = models.DateTimeField(null=True, blank=True)
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index("order", name="hold_active_order", condition=Q(released_at__isnull=True))]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()}: {self.detail}" if self.detail else self.get_reason_display()
+
+
+class HoldRule(models.Model):
+    """A manager's rule: when an order matches the condition, it goes on hold with the reason."""
+
+    class Field(models.TextChoices):
+        CHANNEL = "channel", "Channel is"
+        COUNTRY = "country", "Shipping country is"
+        TOTAL_OVER = "total_over", "Total is over"
+        SKU = "sku", "Contains SKU"
+        TAG = "tag", "Has tag"
+        NOTE_CONTAINS = "note_contains", "Notes or gift message contain"
+
+    name = models.CharField(max_length=100)
+    field = models.CharField(max_length=20, choices=Field.choices)
+    value = models.CharField(max_length=200)
+    reason = models.CharField(max_length=200, help_text="Shown on the order as the hold reason")
+    active = models.BooleanField(default=True)
+    position = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ActorKind(models.TextChoices):
+    USER = "user", "User"
+    SYSTEM = "system", "System"
+    CHANNEL = "channel", "Channel"
+    JOB = "job", "Job"
+
+
+class OrderEvent(models.Model):
+    """One entry of an order's timeline, written by the service that made the change."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    type = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices, default=ActorKind.USER)
+    actor_label = models.CharField(max_length=100, blank=True, help_text="Channel name or job number")
+    created_at = models.DateTimeField(db_default=models.functions.Now())
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index("order", F("created_at").desc(), F("id").desc(), name="event_order_created")]
+
+    def __str__(self) -> str:
+        return f"{self.type} on {self.order_id}"

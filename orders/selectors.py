@@ -1,0 +1,333 @@
+"""Every read that views, exports and the API share. Visibility always starts at orders_visible_to()."""
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.postgres.search import SearchQuery
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from orders.models import Order, OrderEvent, OrderHold, OrderLine, Stage, Status, Warehouse
+
+COUNT_CAP = 1000
+
+
+def orders_visible_to(user, *, deleted: bool = False) -> QuerySet[Order]:
+    return Order.objects.visible_to(user, deleted=deleted)
+
+
+def order_for(user, number: int, *, for_update: bool = False) -> Order:
+    """The order with this number if the user may see it (deleted ones for restorers); 404 otherwise."""
+    visible = orders_visible_to(user)
+    if user.has_perm("orders.restore_order"):
+        visible = visible | orders_visible_to(user, deleted=True)
+    order = (
+        visible.filter(number=number)
+        .select_related(
+            "channel", "status", "held_from", "customer", "assigned_csr", "assigned_agent", "warehouse"
+        )
+        .first()
+    )
+    if order is None:
+        raise Http404("No such order")
+    return order
+
+
+def order_detail(user, number: int) -> Order:
+    """The order with its lines, active holds and deleter, in a fixed number of queries."""
+    order = order_for(user, number)
+    order.line_list = list(OrderLine.objects.filter(order=order).select_related("product", "warehouse"))
+    order.active_holds = list(OrderHold.objects.filter(order=order, released_at__isnull=True))
+    return order
+
+
+# Search -------------------------------------------------------------------------------------------
+
+_NUMBER = re.compile(r"^\s*(?:[A-Za-z]{1,5}-?)?(\d{1,18})\s*$")
+_WORD = re.compile(r"[0-9A-Za-z\u00C0-\u024F]+")
+
+
+def search_orders(orders: QuerySet[Order], term: str) -> QuerySet[Order]:
+    """Packline number, channel number, customer name, email, phone, SKU, PO number, tracking number."""
+    term = term.strip()[:200]
+    if not term:
+        return orders
+    condition = Q(channel_order_number=term) | Q(po_number=term)
+    number = _NUMBER.match(term)
+    if number:
+        condition |= Q(number=int(number.group(1)))
+    words = [word.lower() for word in _WORD.findall(term)][:8]
+    if words:
+        query = SearchQuery(" & ".join(f"{word}:*" for word in words), search_type="raw", config="simple")
+        condition |= Q(search_vector=query)
+    return orders.filter(condition)
+
+
+# The list -----------------------------------------------------------------------------------------
+
+TABS: list[tuple[str, str]] = (
+    [("all", "All")] + [(stage.value, stage.label) for stage in Stage] + [("deleted", "Deleted")]
+)
+
+SORTS = {
+    "created": ("created_at", "Date"),
+    "number": ("number", "Number"),
+    "total": ("total", "Total"),
+}
+
+
+def orders_for_tab(user, tab: str) -> QuerySet[Order]:
+    if tab == "deleted":
+        return orders_visible_to(user, deleted=True)
+    orders = orders_visible_to(user)
+    if tab in Stage.values:
+        orders = orders.in_stage(tab)
+    return orders
+
+
+def tabs_for(user) -> list[tuple[str, str]]:
+    return [(key, label) for key, label in TABS if key != "deleted" or user.has_perm("orders.restore_order")]
+
+
+def capped_count(orders: QuerySet) -> int:
+    """Count up to COUNT_CAP + 1 rows: "1,000+" is all a busy list needs (no COUNT(*) over 1M rows)."""
+    return orders.order_by().values("pk")[: COUNT_CAP + 1].count()
+
+
+def tab_counts(user) -> dict[str, int]:
+    """Capped counts for every tab in one query."""
+    parts, params = [], []
+    tabs = tabs_for(user)
+    for key, _label in tabs:
+        sql, tab_params = (
+            orders_for_tab(user, key).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        )
+        parts.append(f"(SELECT count(*) FROM ({sql}) AS tab)")
+        params.extend(tab_params)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}", params)
+        row = cursor.fetchone()
+    return {key: count for (key, _label), count in zip(tabs, row, strict=True)}
+
+
+@dataclass
+class Page:
+    rows: list[Order]
+    next_cursor: str | None
+    previous_cursor: str | None
+    matching: int  # capped at COUNT_CAP + 1
+    sort: str
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def matching_label(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.matching > COUNT_CAP else f"{self.matching:,}"
+
+
+def _cursor_value(order: Order, column: str) -> str:
+    value = getattr(order, column)
+    return value.isoformat() if isinstance(value, datetime) else str(value)
+
+
+def _parse(column: str, raw: str):
+    if column == "created_at":
+        return datetime.fromisoformat(raw)
+    if column == "number":
+        return int(raw)
+    from decimal import Decimal
+
+    return Decimal(raw)
+
+
+def keyset_page(
+    orders: QuerySet[Order], *, sort: str, after: str = "", before: str = "", size: int = 50
+) -> Page:
+    """One page of `orders` by (sort column, id), walking with cursors instead of OFFSET.
+
+    sort is a key of SORTS, with "-" for descending. A cursor is "value|id" of the last (or first) row.
+    """
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        key, descending = "created", True
+    column = SORTS[key][0]
+    forward = not before
+    cursor = after or before
+    if cursor:
+        try:
+            raw_value, raw_id = cursor.rsplit("|", 1)
+            value, pk = _parse(column, raw_value), int(raw_id)
+        except (ValueError, ArithmeticError):
+            value = pk = None
+        if pk is not None:
+            # Rows beyond the cursor in the walking direction.
+            older = descending == forward
+            lookup = "lt" if older else "gt"
+            orders = orders.filter(
+                Q(**{f"{column}__{lookup}": value}) | Q(**{column: value, f"pk__{lookup}": pk})
+            )
+    walk_descending = descending == forward
+    direction = "-" if walk_descending else ""
+    orders = orders.order_by(f"{direction}{column}", f"{direction}pk")
+    rows = list(orders[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if not forward:
+        rows.reverse()
+    first, last = (rows[0], rows[-1]) if rows else (None, None)
+    next_cursor = f"{_cursor_value(last, column)}|{last.pk}" if last and (has_more or not forward) else None
+    previous_cursor = (
+        f"{_cursor_value(first, column)}|{first.pk}" if first and (cursor and (forward or has_more)) else None
+    )
+    return Page(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, matching=0, sort=sort)
+
+
+def list_columns(orders: QuerySet[Order]) -> QuerySet[Order]:
+    """What a list row shows, and nothing else."""
+    return orders.select_related("channel", "status", "assigned_csr", "assigned_agent").only(
+        "number", "created_at", "channel__name", "channel_order_number", "customer_name", "customer_email",
+        "status__label", "status__colour", "status__stage", "stage", "payment_method", "total", "currency",
+        "assigned_csr__username", "assigned_csr__first_name", "assigned_csr__last_name",
+        "assigned_agent__username", "assigned_agent__first_name", "assigned_agent__last_name",
+        "tags", "priority", "is_deleted",
+    )  # fmt: skip
+
+
+# People --------------------------------------------------------------------------------------------
+
+
+def assignable_csrs() -> QuerySet:
+    return get_user_model().objects.filter(is_active=True, groups__name__in=["csr", "manager"]).distinct()
+
+
+def assignable_agents() -> QuerySet:
+    return get_user_model().objects.filter(is_active=True, groups__name="agent").distinct()
+
+
+# Timeline ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TimelineEntry:
+    at: datetime
+    type: str
+    actor: str
+    params: dict
+    is_status_change: bool
+    from_database: bool = False
+
+    @property
+    def template(self) -> str:
+        return (
+            "orders/timeline/" + ("database" if self.from_database else self.type.replace(".", "_")) + ".html"
+        )
+
+
+SNAPSHOT_LABELS = {
+    "status_id": "Status",
+    "assigned_csr_id": "CSR",
+    "assigned_agent_id": "Delivery agent",
+    "warehouse_id": "Warehouse",
+    "shipping_method": "Shipping method",
+    "shipping_address": "Shipping address",
+    "payment_method": "Payment method",
+    "delivery_fee": "Delivery fee",
+    "total": "Total",
+    "priority": "Priority",
+    "po_number": "PO number",
+    "is_deleted": "Deleted",
+}
+
+
+def _actor_name(event: OrderEvent, users: dict) -> str:
+    if event.actor_kind == "job":
+        return f"{users.get(event.actor_id, 'System')} ({event.actor_label})"
+    if event.actor_id:
+        return str(users.get(event.actor_id, "unknown user"))
+    return event.actor_label or event.get_actor_kind_display()
+
+
+def order_timeline(order: Order, limit: int = 500) -> list[TimelineEntry]:
+    """Service events and database-level changes no service explained, merged, newest first."""
+    events = list(OrderEvent.objects.filter(order=order).order_by("-created_at", "-id")[:limit])
+    Snapshot = apps.get_model("orders", "OrderSnapshot")
+    snapshots = list(
+        Snapshot.objects.filter(pgh_obj_id=order.pk).select_related("pgh_context").order_by("pgh_id")
+    )
+    user_ids = {event.actor_id for event in events if event.actor_id}
+    for snapshot in snapshots:
+        user_ids |= {snapshot.assigned_csr_id, snapshot.assigned_agent_id}
+    user_ids |= {order.assigned_csr_id, order.assigned_agent_id}
+    users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids - {None})}
+    entries = [
+        TimelineEntry(
+            at=event.created_at,
+            type=event.type,
+            actor=_actor_name(event, users),
+            params=event.params,
+            is_status_change=event.type == "status.changed",
+        )
+        for event in events
+    ]
+    entries += _database_changes(order, snapshots, users)
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries
+
+
+def _database_changes(order: Order, snapshots: list, users: dict) -> list[TimelineEntry]:
+    if not snapshots:
+        return []
+    statuses = {status.pk: status.label for status in Status.objects.all()}
+    warehouses = {warehouse.pk: warehouse.name for warehouse in Warehouse.objects.all()}
+
+    def show(name: str, value) -> str:
+        if value in (None, ""):
+            return "—"
+        if name == "status_id":
+            return statuses.get(value, str(value))
+        if name in ("assigned_csr_id", "assigned_agent_id"):
+            return str(users.get(value, value))
+        if name == "warehouse_id":
+            return warehouses.get(value, str(value))
+        if isinstance(value, dict):
+            return ", ".join(str(part) for part in value.values() if part)
+        return str(value)
+
+    entries = []
+    following = [*snapshots[1:], order]
+    for before, after in zip(snapshots, following, strict=True):
+        metadata = before.pgh_context.metadata if before.pgh_context_id else {}
+        if metadata.get("service"):
+            continue  # a service wrote its own, richer event
+        changes = [
+            {
+                "field": label,
+                "old": show(name, getattr(before, name)),
+                "new": show(name, getattr(after, name)),
+            }
+            for name, label in SNAPSHOT_LABELS.items()
+            if getattr(before, name) != getattr(after, name)
+        ]
+        if not changes:
+            continue
+        who = metadata.get("user")
+        actor = str(users.get(who, "")) if who else ""
+        entries.append(
+            TimelineEntry(
+                at=before.pgh_created_at,
+                type="database.changed",
+                actor=actor or "Database (outside the application's services)",
+                params={"changes": changes},
+                is_status_change=any(change["field"] == "Status" for change in changes),
+                from_database=True,
+            )
+        )
+    return entries
+
+
+def prefetch_lines() -> Prefetch:
+    return Prefetch("lines", queryset=OrderLine.objects.order_by("position", "id"))

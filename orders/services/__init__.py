@@ -1,0 +1,41 @@
+"""Every write to orders goes through these functions (STYLE.md: services take keyword arguments)."""
+
+from orders.services.create import LineInput, OrderInput, order_create
+from orders.services.customers import customer_create
+from orders.services.edit import (
+    editable_fields,
+    order_assign,
+    order_note_add,
+    order_restore,
+    order_soft_delete,
+    order_update,
+)
+from orders.services.transitions import (
+    allowed_statuses,
+    builtin_status,
+    check_transition,
+    order_cancel,
+    order_hold,
+    order_release,
+    order_transition,
+)
+
+__all__ = [
+    "LineInput",
+    "OrderInput",
+    "allowed_statuses",
+    "builtin_status",
+    "check_transition",
+    "customer_create",
+    "editable_fields",
+    "order_assign",
+    "order_cancel",
+    "order_create",
+    "order_hold",
+    "order_note_add",
+    "order_release",
+    "order_restore",
+    "order_soft_delete",
+    "order_transition",
+    "order_update",
+]

@@ -1,0 +1,249 @@
+"""Order creation: the one path every source takes (manual form, CSV, channels, API)."""
+
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVector
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.utils import timezone
+
+from orders import events
+from orders.actors import Actor, as_actor
+from orders.checks import run_checks
+from orders.errors import DuplicateOrder, OrderInvalid
+from orders.models import Channel, Customer, Order, OrderHold, OrderLine, PaymentMethod, Product, Warehouse
+from orders.services.common import service_context
+from orders.services.transitions import builtin_status
+from orders.signals import order_stage_entered
+from orders.workflow import Stage, payment_required_before_fulfilment
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class LineInput:
+    sku: str
+    quantity: int
+    unit_price: Decimal | None = None  # None: the product's price
+    discount: Decimal = Decimal("0")
+    name: str = ""
+    tax_rate: Decimal | None = None  # None: the product's tax rate
+
+
+@dataclass
+class OrderInput:
+    customer: Customer
+    lines: list[LineInput]
+    channel: Channel | None = None  # None: the manual channel
+    channel_order_id: str | None = None
+    channel_order_number: str = ""
+    shipping_address: dict = field(default_factory=dict)
+    billing_address: dict = field(default_factory=dict)
+    shipping_method: str = ""
+    payment_method: str = PaymentMethod.CARD
+    amount_paid: Decimal = Decimal("0")
+    delivery_fee: Decimal = Decimal("0")
+    currency: str = ""
+    po_number: str = ""
+    customer_reference: str = ""
+    gift_message: str = ""
+    notes: str = ""
+    tags: list[str] = field(default_factory=list)
+    assigned_csr: object | None = None
+    assigned_agent: object | None = None
+    warehouse: Warehouse | None = None
+    priority: int = 0
+    draft: bool = False
+
+
+def money(value: Decimal) -> Decimal:
+    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def validate(data: OrderInput) -> dict[str, list[str]]:
+    """Problems that mean there is no order at all (SPEC 2.2); incomplete data is a hold, not an error."""
+    errors: dict[str, list[str]] = {}
+    if not data.lines:
+        errors.setdefault("lines", []).append("An order needs at least one line.")
+    for index, line in enumerate(data.lines, start=1):
+        where = f"lines[{index}]"
+        if not str(line.sku).strip():
+            errors.setdefault(where, []).append("SKU is required.")
+        if not isinstance(line.quantity, int) or line.quantity <= 0:
+            errors.setdefault(where, []).append(
+                f"Quantity must be a whole number above 0, not {line.quantity!r}."
+            )
+        if line.unit_price is not None and line.unit_price < 0:
+            errors.setdefault(where, []).append("Unit price cannot be negative.")
+        if line.discount < 0:
+            errors.setdefault(where, []).append("Discount cannot be negative.")
+        if line.unit_price is not None and line.discount > line.unit_price * max(line.quantity, 0):
+            errors.setdefault(where, []).append("Discount cannot be more than the line's price.")
+    if data.delivery_fee < 0:
+        errors.setdefault("delivery_fee", []).append("Delivery fee cannot be negative.")
+    if data.amount_paid < 0:
+        errors.setdefault("amount_paid", []).append("Amount paid cannot be negative.")
+    if data.payment_method not in PaymentMethod.values:
+        errors.setdefault("payment_method", []).append(f"Unknown payment method {data.payment_method!r}.")
+    if data.customer is None or data.customer.pk is None:
+        errors.setdefault("customer", []).append("Choose or create a customer.")
+    return errors
+
+
+def build_lines(data: OrderInput, products: dict[str, Product]) -> list[OrderLine]:
+    lines = []
+    for position, line in enumerate(data.lines):
+        product = products.get(line.sku.strip())
+        unit_price = (
+            line.unit_price if line.unit_price is not None else (product.price if product else Decimal(0))
+        )
+        tax_rate = (
+            line.tax_rate if line.tax_rate is not None else (product.tax_rate if product else Decimal(0))
+        )
+        net = money(unit_price * line.quantity - line.discount)
+        tax = money(net * tax_rate / 100)
+        lines.append(
+            OrderLine(
+                position=position,
+                product=product,
+                sku=line.sku.strip(),
+                name=line.name or (product.name if product else line.sku),
+                quantity=line.quantity,
+                unit_price=money(unit_price),
+                discount=money(line.discount),
+                tax_rate=tax_rate,
+                tax_amount=tax,
+                line_total=net + tax,
+            )
+        )
+    return lines
+
+
+def apply_totals(order: Order, lines: list[OrderLine]) -> None:
+    active = [line for line in lines if line.quantity_cancelled < line.quantity]
+    order.subtotal = money(sum((line.unit_price * line.quantity for line in active), Decimal(0)))
+    order.discount_total = money(sum((line.discount for line in active), Decimal(0)))
+    order.tax_total = money(sum((line.tax_amount for line in active), Decimal(0)))
+    order.total = order.subtotal - order.discount_total + order.tax_total + money(order.delivery_fee)
+
+
+def search_document(order: Order, lines: list[OrderLine]) -> str:
+    """The words the order list's search finds this order by."""
+    email = order.customer_email or ""
+    words = [
+        order.customer_name,
+        email,
+        email.replace("@", " ").replace(".", " "),
+        order.customer_phone,
+        "".join(ch for ch in order.customer_phone if ch.isdigit()),
+        order.customer.company if order.customer_id else "",
+        order.po_number,
+        order.customer_reference,
+        order.channel_order_number,
+        *(line.sku for line in lines),
+        *order.tracking_numbers,
+    ]
+    return " ".join(word for word in words if word)
+
+
+def search_vector(order: Order, lines: list[OrderLine]):
+    return SearchVector(Value(search_document(order, lines)), config="simple")
+
+
+def initial_stage(data: OrderInput, total: Decimal) -> Stage:
+    if data.draft:
+        return Stage.DRAFT
+    if data.amount_paid >= total or not payment_required_before_fulfilment(data.payment_method):
+        return Stage.PROCESSING
+    return Stage.AWAITING_PAYMENT
+
+
+@transaction.atomic
+def order_create(*, data: OrderInput, actor, source: str = "manual", source_detail: str = "") -> Order:
+    """Validate, create, run the hold checks, and send the order on or put it on hold (SPEC 2.2).
+
+    Raises OrderInvalid (nothing written) for data that cannot form an order, and DuplicateOrder
+    when the channel's order id was already imported.
+    """
+    actor: Actor = as_actor(actor)
+    errors = validate(data)
+    if errors:
+        raise OrderInvalid(errors)
+    channel = data.channel or Channel.objects.get(code="manual")
+    if data.channel_order_id:
+        existing = Order.objects.filter(channel=channel, channel_order_id=data.channel_order_id).first()
+        if existing:
+            raise DuplicateOrder(
+                f"{channel} order {data.channel_order_id} was already imported as {existing}.", existing.pk
+            )
+    skus = {line.sku.strip() for line in data.lines}
+    products = {product.sku: product for product in Product.objects.filter(sku__in=skus, active=True)}
+    lines = build_lines(data, products)
+    customer = data.customer
+    order = Order(
+        channel=channel,
+        channel_order_id=data.channel_order_id or None,
+        channel_order_number=data.channel_order_number,
+        source=source,
+        customer=customer,
+        customer_name=customer.name,
+        customer_email=customer.email,
+        customer_phone=customer.phone,
+        shipping_address=data.shipping_address or dict(customer.address),
+        billing_address=data.billing_address or data.shipping_address or dict(customer.address),
+        shipping_method=data.shipping_method.strip(),
+        payment_method=data.payment_method,
+        currency=(data.currency or settings.DEFAULT_CURRENCY).upper(),
+        delivery_fee=money(data.delivery_fee),
+        amount_paid=money(data.amount_paid),
+        po_number=data.po_number.strip(),
+        customer_reference=data.customer_reference.strip(),
+        gift_message=data.gift_message,
+        notes=data.notes,
+        tags=sorted({tag.strip() for tag in data.tags if tag.strip()}),
+        assigned_csr=data.assigned_csr,
+        assigned_agent=data.assigned_agent,
+        warehouse=data.warehouse or Warehouse.objects.filter(is_default=True).first(),
+        priority=data.priority,
+        created_at=timezone.now(),
+    )
+    apply_totals(order, lines)
+    stage = initial_stage(data, order.total)
+    findings = [] if data.draft else run_checks(order, lines)
+    target = builtin_status(stage)
+    if findings:
+        order.held_from = target
+        target = builtin_status(Stage.ON_HOLD)
+    order.status, order.stage = target, target.stage
+    order.search_vector = search_vector(order, lines)
+    with service_context("order_create", actor):
+        try:
+            with transaction.atomic():
+                order.save()
+        except IntegrityError as error:
+            if "one_order_per_channel_id" in str(error):
+                raise DuplicateOrder(
+                    f"{channel} order {data.channel_order_id} was already imported."
+                ) from error
+            raise
+        for line in lines:
+            line.order = order
+        OrderLine.objects.bulk_create(lines)
+        events.created(order, actor, source=source, detail=source_detail)
+        if findings:
+            OrderHold.objects.bulk_create(
+                [
+                    OrderHold(order=order, reason=f.reason, detail=f.detail, created_by=actor.user)
+                    for f in findings
+                ]
+            )
+            events.held(order, actor, reasons=[str(finding) for finding in findings])
+    transaction.on_commit(
+        lambda: order_stage_entered.send(
+            sender=Order, order_id=order.pk, stage=order.stage, previous_stage=None
+        )
+    )
+    order.refresh_from_db(fields=["number", "search_vector"])
+    return order

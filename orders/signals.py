@@ -1,0 +1,10 @@
+"""The hook other apps use to react to orders: signals tell, they never carry business rules."""
+
+from django.dispatch import Signal
+
+# Sent after the transaction commits whenever an order enters a stage, including at creation
+# (previous_stage is None then). Arguments: order_id, stage, previous_stage.
+order_stage_entered = Signal()
+
+# Sent after the transaction commits when an order's lines were replaced or changed. Argument: order_id.
+order_lines_changed = Signal()

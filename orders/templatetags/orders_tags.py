@@ -1,0 +1,54 @@
+"""Template helpers for order pages: status colours under the CSP, money, event wording."""
+
+import json
+
+from django import template
+from django.utils.html import format_html, format_html_join
+
+from orders.models import HoldReason, Status
+
+register = template.Library()
+
+
+def _text_colour(hex_colour: str) -> str:
+    red, green, blue = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return "#000" if (0.299 * red + 0.587 * green + 0.114 * blue) > 150 else "#fff"
+
+
+@register.simple_tag(takes_context=True)
+def status_styles(context) -> str:
+    """One nonce'd style block for every status colour: the CSP forbids inline style attributes."""
+    rules = format_html_join(
+        "\n",
+        ".status-{} {{ background-color: {}; color: {}; }}",
+        ((status.pk, status.colour, _text_colour(status.colour)) for status in Status.objects.all()),
+    )
+    return format_html('<style nonce="{}">\n{}\n</style>', context.get("csp_nonce", ""), rules)
+
+
+@register.filter
+def money(value, currency: str = "") -> str:
+    if value is None:
+        return ""
+    return f"{value:,.2f} {currency}".strip()
+
+
+@register.filter
+def to_json(value) -> str:
+    """JSON for a data- attribute (autoescaping makes it safe inside the quotes)."""
+    return json.dumps(value, sort_keys=True)
+
+
+@register.filter
+def hold_label(reason: str) -> str:
+    return HoldReason(reason).label if reason in HoldReason.values else reason
+
+
+@register.filter
+def address_lines(address: dict) -> list[str]:
+    """An address as the lines a label shows: street, city and postcode, region, country."""
+    address = address or {}
+    lines = [address.get(key, "") for key in ("name", "line1", "line2")]
+    lines.append(" ".join(part for part in (address.get("city", ""), address.get("postcode", "")) if part))
+    lines += [address.get("region", ""), address.get("country", ""), address.get("phone", "")]
+    return [line for line in lines if line]

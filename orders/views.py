@@ -1,0 +1,478 @@
+"""Order pages: check the permission, call a selector or a service, render or redirect."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from orders import selectors, workflow
+from orders.actors import Actor
+from orders.errors import DuplicateOrder, OrderError, OrderInvalid
+from orders.filters import OrderFilter
+from orders.forms import AssignForm, LineFormSet, NoteForm, OrderForm, ReasonForm, StatusChangeForm
+from orders.models import Customer, Order, Product, Stage
+from orders.services import (
+    LineInput,
+    OrderInput,
+    allowed_statuses,
+    check_transition,
+    customer_create,
+    editable_fields,
+    order_assign,
+    order_cancel,
+    order_create,
+    order_hold,
+    order_note_add,
+    order_release,
+    order_restore,
+    order_soft_delete,
+    order_transition,
+    order_update,
+)
+from orders.services.create import apply_totals, build_lines
+from orders.tables import header_columns
+
+view_required = permission_required("orders.view_order", raise_exception=True)
+
+
+# List -----------------------------------------------------------------------------------------------
+
+
+@require_GET
+@view_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    tabs = selectors.tabs_for(user)
+    tab = request.GET.get("tab", "all")
+    if tab not in dict(tabs):
+        tab = "all"
+    orders = selectors.orders_for_tab(user, tab)
+    filters = OrderFilter(request.GET or None, queryset=orders)
+    if filters.is_bound and filters.is_valid():
+        orders = filters.qs
+    sort = request.GET.get("sort", "-created")
+    page = selectors.keyset_page(
+        selectors.list_columns(orders),
+        sort=sort,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    counts = selectors.tab_counts(user)
+    page.matching = selectors.capped_count(orders) if filters.active else counts.get(tab, 0)
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {
+        "tabs": [(key, label, counts.get(key, 0)) for key, label in tabs],
+        "tab": tab,
+        "filters": filters,
+        "page": page,
+        "columns": header_columns(page.sort),
+        "query": query.urlencode(),
+        "query_without_sort": _without(query, "sort"),
+        "query_without_tab": _without(query, "tab"),
+        "cap": selectors.COUNT_CAP,
+    }
+    template = (
+        "orders/_list_results.html" if request.htmx and not request.htmx.boosted else "orders/list.html"
+    )
+    return render(request, template, context)
+
+
+def _without(query, key: str) -> str:
+    query = query.copy()
+    query.pop(key, None)
+    return query.urlencode()
+
+
+# Detail ---------------------------------------------------------------------------------------------
+
+
+def _actions(order: Order, user) -> dict:
+    """Which actions the detail page offers this user now (the services check again on submit)."""
+    if order.is_deleted:
+        return {"restore": user.has_perm("orders.restore_order")}
+    statuses = []
+    for status in allowed_statuses(order):
+        try:
+            check_transition(order, status, Actor(user=user))
+        except OrderError:
+            continue
+        statuses.append(status)
+    stage = order.stage
+    return {
+        "statuses": statuses,
+        "edit": bool(editable_fields(order, user)),
+        "hold": user.has_perm("orders.hold_order") and stage in workflow.HOLDABLE,
+        "release": user.has_perm("orders.hold_order") and stage == Stage.ON_HOLD,
+        "cancel": user.has_perm("orders.cancel_order")
+        and Stage.CANCELLED in workflow.TRANSITIONS[Stage(stage)],
+        "assign": user.has_perm("orders.assign_order") and stage not in workflow.FINAL,
+        "note": user.has_perm("orders.note_order"),
+        "delete": user.has_perm("orders.delete_order"),
+    }
+
+
+@require_GET
+@view_required
+def order_detail(request: HttpRequest, number: int) -> HttpResponse:
+    order = selectors.order_detail(request.user, number)
+    timeline = selectors.order_timeline(order)
+    return render(
+        request,
+        "orders/detail.html",
+        {
+            "order": order,
+            "lines": order.line_list,
+            "holds": order.active_holds,
+            "timeline": timeline,
+            "status_history": [entry for entry in timeline if entry.is_status_change],
+            "actions": _actions(order, request.user),
+            "status_form": StatusChangeForm(),
+            "reason_form": ReasonForm(),
+            "note_form": NoteForm(),
+            "assign_form": AssignForm(
+                initial={"assigned_csr": order.assigned_csr_id, "assigned_agent": order.assigned_agent_id}
+            ),
+        },
+    )
+
+
+# Create and edit ------------------------------------------------------------------------------------
+
+
+def _lines_from(formset) -> list[LineInput]:
+    return [
+        form.as_line() for form in formset.forms if form.cleaned_data and not form.cleaned_data.get("DELETE")
+    ]
+
+
+def _show_invalid(form, formset, error: OrderInvalid) -> None:
+    for field, problems in error.errors.items():
+        if field.startswith("lines["):
+            formset._non_form_errors = formset.non_form_errors() + [
+                f"Line {field[6:-1]}: {p}" for p in problems
+            ]
+        elif field in form.fields:
+            for problem in problems:
+                form.add_error(field, problem)
+        else:
+            form.add_error(None, f"{field}: {' '.join(problems)}")
+
+
+def _customer_from(form, user) -> Customer:
+    data = form.cleaned_data
+    if data.get("customer"):
+        return data["customer"]
+    return customer_create(
+        name=data["new_customer_name"],
+        email=data.get("new_customer_email") or "",
+        phone=data.get("new_customer_phone") or "",
+        company=data.get("new_customer_company") or "",
+        requires_po_number=data.get("new_customer_requires_po") or False,
+        address=form.shipping_address(),
+        actor=user,
+    )
+
+
+@permission_required("orders.add_order", raise_exception=True)
+def order_new(request: HttpRequest) -> HttpResponse:
+    form = OrderForm(request.POST or None)
+    formset = LineFormSet(request.POST or None, prefix="lines")
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                customer = _customer_from(form, request.user)
+                order = order_create(
+                    data=OrderInput(
+                        customer=customer,
+                        lines=_lines_from(formset),
+                        shipping_address=form.shipping_address(),
+                        shipping_method=data["shipping_method"],
+                        payment_method=data["payment_method"],
+                        amount_paid=data["amount_paid"],
+                        delivery_fee=data["delivery_fee"],
+                        po_number=data["po_number"],
+                        customer_reference=data["customer_reference"],
+                        gift_message=data["gift_message"],
+                        notes=data["notes"],
+                        tags=data["tags"],
+                        assigned_csr=data["assigned_csr"],
+                        assigned_agent=data["assigned_agent"],
+                        warehouse=data["warehouse"],
+                        priority=data["priority"],
+                        draft=data["draft"],
+                    ),
+                    actor=request.user,
+                    source="manual",
+                )
+        except OrderInvalid as error:
+            _show_invalid(form, formset, error)
+        except (DuplicateOrder, OrderError) as error:
+            form.add_error(None, str(error))
+        else:
+            if order.stage == Stage.ON_HOLD:
+                reasons = "; ".join(str(hold) for hold in order.holds.all())
+                messages.warning(request, f"{order} was created and put on hold: {reasons}.")
+            else:
+                messages.success(request, f"{order} was created ({order.status.label}).")
+            return redirect(order)
+    if request.method == "GET" and not formset.forms:
+        formset = LineFormSet(prefix="lines", initial=[{}])
+    return render(
+        request, "orders/form.html", {"form": form, "formset": formset, "order": None, "editable": None}
+    )
+
+
+@permission_required("orders.change_order", raise_exception=True)
+def order_edit(request: HttpRequest, number: int) -> HttpResponse:
+    order = selectors.order_for(request.user, number)
+    editable = editable_fields(order, request.user)
+    if not editable:
+        messages.error(request, f"{order} is {order.status.label}; it can no longer be edited.")
+        return redirect(order)
+    lines_initial = [
+        {"sku": line.sku, "quantity": line.quantity, "unit_price": line.unit_price, "discount": line.discount}
+        for line in order.lines.all()
+    ]
+    form = OrderForm(request.POST or None, initial=OrderForm.initial_for(order))
+    formset = LineFormSet(request.POST or None, prefix="lines", initial=lines_initial)
+    _lock_fields(form, formset, editable)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        data = form.cleaned_data
+        changes = {"shipping_address": form.shipping_address()} | {
+            name: data[name]
+            for name in (
+                "shipping_method", "payment_method", "delivery_fee", "po_number", "customer_reference",
+                "gift_message", "notes", "tags", "priority", "warehouse", "assigned_csr", "assigned_agent",
+            )
+        }  # fmt: skip
+        changes = {name: value for name, value in changes.items() if name in editable}
+        try:
+            order = order_update(
+                order_id=order.pk,
+                expected_version=data.get("version") or 0,
+                changes=changes,
+                lines=_lines_from(formset) if "lines" in editable else None,
+                actor=request.user,
+            )
+        except OrderInvalid as error:
+            _show_invalid(form, formset, error)
+        except OrderError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{order} was updated.")
+            return redirect(order)
+    return render(
+        request, "orders/form.html", {"form": form, "formset": formset, "order": order, "editable": editable}
+    )
+
+
+def _lock_fields(form, formset, editable: set[str]) -> None:
+    """Disabled fields keep their initial value, so a locked field cannot be changed by a forged post."""
+    for name, field in form.fields.items():
+        base = name[5:] if name.startswith("ship_") else name
+        if name.startswith("ship_"):
+            base = "shipping_address"
+        if base in {"customer", "version", "draft", "amount_paid"} or name.startswith("new_customer"):
+            field.disabled = name != "version"
+            continue
+        if base not in editable:
+            field.disabled = True
+    if "lines" not in editable:
+        for line_form in formset.forms:
+            for field in line_form.fields.values():
+                field.disabled = True
+
+
+@require_POST
+@permission_required("orders.add_order", raise_exception=True)
+def order_totals(request: HttpRequest) -> HttpResponse:
+    """The live totals of the order form, computed by the same code that saves the order."""
+    formset = LineFormSet(request.POST, prefix="lines")
+    lines = []
+    for form in formset.forms:
+        if form.is_valid() and form.cleaned_data and not form.cleaned_data.get("DELETE"):
+            lines.append(form.as_line())
+    skus = {line.sku for line in lines}
+    products = {product.sku: product for product in Product.objects.filter(sku__in=skus, active=True)}
+    order = Order(delivery_fee=_decimal(request.POST.get("delivery_fee")), currency="")
+    built = build_lines(OrderInput(customer=None, lines=lines), products)
+    apply_totals(order, built)
+    unknown = sorted(line.sku for line in built if line.product is None)
+    return render(request, "orders/_totals.html", {"totals": order, "lines": built, "unknown": unknown})
+
+
+def _decimal(raw):
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        value = Decimal(raw or "0")
+    except InvalidOperation:
+        return Decimal("0")
+    return value if value >= 0 else Decimal("0")
+
+
+@require_GET
+@permission_required("orders.add_order", raise_exception=True)
+def customer_search(request: HttpRequest) -> HttpResponse:
+    term = request.GET.get("customer_q", "").strip()
+    customers = []
+    if len(term) >= 2:
+        customers = Customer.objects.filter(name__icontains=term) | Customer.objects.filter(
+            email__istartswith=term
+        )
+        customers = customers.order_by("name")[:10]
+    return render(request, "orders/_customer_results.html", {"customers": customers, "term": term})
+
+
+@require_GET
+@permission_required("orders.add_order", raise_exception=True)
+def product_search(request: HttpRequest) -> HttpResponse:
+    term = request.GET.get("product_q", "").strip()
+    products = []
+    if term:
+        products = (
+            Product.objects.filter(active=True).filter(sku__istartswith=term)
+            | Product.objects.filter(active=True, name__icontains=term)
+            | Product.objects.filter(active=True, barcode=term)
+        ).order_by("sku")[:12]
+    return render(request, "orders/_product_results.html", {"products": products, "term": term})
+
+
+# Actions --------------------------------------------------------------------------------------------
+
+
+def _run(request: HttpRequest, order: Order, action, success: str) -> HttpResponse:
+    try:
+        result = action()
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, success.format(order=result or order))
+    return redirect("orders:detail", number=order.number)
+
+
+def _posted_order(request: HttpRequest, number: int) -> Order:
+    return selectors.order_for(request.user, number)
+
+
+@require_POST
+@view_required
+def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    form = StatusChangeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose the status to move the order to.")
+        return redirect(order)
+    target = form.cleaned_data["status"]
+    return _run(
+        request,
+        order,
+        lambda: order_transition(
+            order_id=order.pk, to=target, actor=request.user, reason=form.cleaned_data["reason"]
+        ),
+        "{order} is now {order.status.label}.",
+    )
+
+
+@require_POST
+@permission_required("orders.hold_order", raise_exception=True)
+def order_hold_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    reason = request.POST.get("reason", "")
+    return _run(
+        request,
+        order,
+        lambda: order_hold(order_id=order.pk, actor=request.user, reason=reason),
+        "{order} is on hold.",
+    )
+
+
+@require_POST
+@permission_required("orders.hold_order", raise_exception=True)
+def order_release_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    try:
+        order = order_release(order_id=order.pk, actor=request.user)
+    except OrderError as error:
+        messages.error(request, str(error))
+    else:
+        if order.stage == Stage.ON_HOLD:
+            reasons = "; ".join(str(hold) for hold in order.holds.filter(released_at__isnull=True))
+            messages.warning(request, f"{order} is still on hold: {reasons}.")
+        else:
+            messages.success(request, f"{order} was released and is now {order.status.label}.")
+    return redirect(order)
+
+
+@require_POST
+@permission_required("orders.cancel_order", raise_exception=True)
+def order_cancel_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    reason = request.POST.get("reason", "")
+    return _run(
+        request,
+        order,
+        lambda: order_cancel(order_id=order.pk, actor=request.user, reason=reason),
+        "{order} was cancelled.",
+    )
+
+
+@require_POST
+@permission_required("orders.assign_order", raise_exception=True)
+def order_assign_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    form = AssignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose people who can be assigned.")
+        return redirect(order)
+    return _run(
+        request,
+        order,
+        lambda: order_assign(
+            order_id=order.pk,
+            actor=request.user,
+            csr=form.cleaned_data["assigned_csr"],
+            agent=form.cleaned_data["assigned_agent"],
+        ),
+        "Assignments of {order} saved.",
+    )
+
+
+@require_POST
+@permission_required("orders.note_order", raise_exception=True)
+def order_note_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    text = request.POST.get("text", "")
+    return _run(
+        request,
+        order,
+        lambda: order_note_add(order_id=order.pk, actor=request.user, text=text),
+        "Note added.",
+    )
+
+
+@require_POST
+@permission_required("orders.delete_order", raise_exception=True)
+def order_delete_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    try:
+        order_soft_delete(order_id=order.pk, actor=request.user, reason=request.POST.get("reason", ""))
+    except OrderError as error:
+        messages.error(request, str(error))
+        return redirect(order)
+    messages.success(request, f"{order} was deleted. A superadmin can restore it from the Deleted tab.")
+    return redirect("orders:list")
+
+
+@require_POST
+@permission_required("orders.restore_order", raise_exception=True)
+def order_restore_view(request: HttpRequest, number: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    return _run(
+        request, order, lambda: order_restore(order_id=order.pk, actor=request.user), "{order} was restored."
+    )

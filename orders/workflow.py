@@ -1,0 +1,81 @@
+"""The status workflow: stages, the transition table (SPEC 2.1), the permission each move needs, guards."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
+    DRAFT = "draft", "Draft"
+    PROCESSING = "processing", "Processing"
+    PICKING = "picking", "Picking"
+    PICKED = "picked", "Picked"
+    PACKED = "packed", "Packed"
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
+    DELIVERY_FAILED = "delivery_failed", "Delivery failed"
+    ON_HOLD = "on_hold", "On hold"
+    CANCELLED = "cancelled", "Cancelled"
+    RETURNED = "returned", "Returned"
+
+
+S = Stage
+# Which stage may follow which. on_hold's way back is "the stage it was held from" (see targets()).
+TRANSITIONS: dict[Stage, frozenset[Stage]] = {
+    S.AWAITING_PAYMENT: frozenset({S.DRAFT, S.PROCESSING, S.ON_HOLD, S.CANCELLED}),
+    S.DRAFT: frozenset({S.AWAITING_PAYMENT, S.PROCESSING, S.ON_HOLD, S.CANCELLED}),
+    S.PROCESSING: frozenset({S.PICKING, S.SHIPPED, S.ON_HOLD, S.CANCELLED}),
+    S.PICKING: frozenset({S.PICKED, S.PROCESSING, S.ON_HOLD, S.CANCELLED}),
+    S.PICKED: frozenset({S.PACKED, S.ON_HOLD, S.CANCELLED}),
+    S.PACKED: frozenset({S.SHIPPED, S.ON_HOLD, S.CANCELLED}),
+    S.SHIPPED: frozenset({S.DELIVERED, S.DELIVERY_FAILED, S.RETURNED}),
+    S.DELIVERED: frozenset({S.RETURNED}),
+    S.DELIVERY_FAILED: frozenset({S.PROCESSING, S.RETURNED, S.CANCELLED}),
+    S.ON_HOLD: frozenset({S.CANCELLED}),
+    S.CANCELLED: frozenset(),
+    S.RETURNED: frozenset(),
+}
+
+# Stages from which an order may be put on hold (and so may return to).
+HOLDABLE = frozenset(stage for stage, targets in TRANSITIONS.items() if S.ON_HOLD in targets)
+FINAL = frozenset({S.CANCELLED, S.RETURNED})
+# Lines and prices are locked from picking on; the address and shipping method once shipped.
+LINES_LOCKED = frozenset({S.PICKING, S.PICKED, S.PACKED, S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED, *FINAL})
+ADDRESS_LOCKED = frozenset({S.SHIPPED, S.DELIVERED, *FINAL})
+# Stages that count as "open work" for a CSR editing an order (SPEC 1: edit until packed).
+EDITABLE = frozenset(set(Stage) - {S.PACKED} - ADDRESS_LOCKED)
+
+FULFILMENT_STAGES = frozenset({S.PICKING, S.PICKED, S.PACKED, S.SHIPPED})
+DELIVERY_STAGES = frozenset({S.DELIVERED, S.DELIVERY_FAILED})
+
+
+def allowed_stages(current: Stage, held_from: Stage | None = None) -> frozenset[Stage]:
+    """The stages an order in `current` may move to (its own stage included: custom statuses)."""
+    targets = set(TRANSITIONS[current])
+    if current == S.ON_HOLD and held_from:
+        targets.add(Stage(held_from))
+    if current not in FINAL:
+        targets.add(current)
+    return frozenset(targets)
+
+
+def permission_for(current: Stage, target: Stage) -> str:
+    """The permission a user needs to move an order from `current` to `target`."""
+    if target == S.CANCELLED:
+        return "orders.cancel_order"
+    if S.ON_HOLD in (current, target):
+        return "orders.hold_order"
+    if target == S.RETURNED:
+        return "orders.return_order"
+    if target in DELIVERY_STAGES or (current in DELIVERY_STAGES | {S.SHIPPED} and target == current):
+        return "orders.deliver_order"
+    if current == S.DELIVERY_FAILED and target == S.PROCESSING:
+        return "orders.deliver_order"
+    if target in FULFILMENT_STAGES or current in FULFILMENT_STAGES:
+        return "orders.fulfil_order"
+    return "orders.change_order"
+
+
+def payment_required_before_fulfilment(payment_method: str) -> bool:
+    """Guard "paid before fulfilment": on for card and channel payments, off for cash on delivery."""
+    return settings.PAID_BEFORE_FULFILMENT.get(payment_method, True)
