@@ -19,6 +19,7 @@ SEE_ORDERS = {
     "orders.view_product",
 }
 VIEWER = SEE_ORDERS | {
+    "fulfilment.view_stockitem",
     "orders.export_order",
 }
 # Agents see only the orders assigned to them: no view_all_orders.
@@ -29,11 +30,17 @@ AGENT = {
     "orders.note_order",
 }
 WAREHOUSE = SEE_ORDERS | {
+    "fulfilment.view_stockitem",
+    "fulfilment.pick_order",
+    "fulfilment.pack_order",
+    "fulfilment.ship_order",
+    "fulfilment.print_documents",
     "orders.fulfil_order",
     "orders.return_order",
     "orders.note_order",
 }
 CSR = SEE_ORDERS | {
+    "fulfilment.view_stockitem",
     "orders.add_order",
     "orders.change_order",
     "orders.edit_prices",
@@ -52,6 +59,7 @@ MANAGER = (
         "accounts.view_user",
         "orders.deliver_order",
         "orders.delete_order",
+        "fulfilment.adjust_stock",
         "orders.view_status",
         "orders.add_status",
         "orders.change_status",

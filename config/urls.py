@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
+    path("fulfilment/", include("fulfilment.urls")),
     path("admin/", admin.site.urls),
 ]
 

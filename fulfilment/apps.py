@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class FulfilmentConfig(AppConfig):
     name = "fulfilment"
     verbose_name = "Fulfilment"
+
+    def ready(self) -> None:
+        from fulfilment import receivers  # noqa: F401 - connects the signal receivers
+        from fulfilment.panels import order_panel
+        from orders.panels import register_entry_action, register_panel
+        from orders.workflow import Stage
+
+        register_panel(order_panel)
+        register_entry_action(Stage.PICKING, "create a picklist (Picklists)")
+        register_entry_action(Stage.PICKED, "complete its picklist")
+        register_entry_action(Stage.PACKED, "pack it at the packing station")
+        register_entry_action(Stage.SHIPPED, "record a shipment with Ship on the order page")

@@ -13,6 +13,7 @@ from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
 from orders.forms import AssignForm, LineFormSet, NoteForm, OrderForm, ReasonForm, StatusChangeForm
 from orders.models import Customer, Order, Product, Stage
+from orders.panels import ENTRY_ACTIONS, panels_for
 from orders.services import (
     LineInput,
     OrderInput,
@@ -94,14 +95,16 @@ def _actions(order: Order, user) -> dict:
     """Which actions the detail page offers this user now (the services check again on submit)."""
     if order.is_deleted:
         return {"restore": user.has_perm("orders.restore_order")}
+    stage = order.stage
     statuses = []
     for status in allowed_statuses(order):
+        if status.stage != stage and status.stage in ENTRY_ACTIONS:
+            continue  # entered through its own action (a shipment, a picklist), shown by its panel
         try:
             check_transition(order, status, Actor(user=user))
         except OrderError:
             continue
         statuses.append(status)
-    stage = order.stage
     return {
         "statuses": statuses,
         "edit": bool(editable_fields(order, user)),
@@ -130,6 +133,7 @@ def order_detail(request: HttpRequest, number: int) -> HttpResponse:
             "timeline": timeline,
             "status_history": [entry for entry in timeline if entry.is_status_change],
             "actions": _actions(order, request.user),
+            "panels": panels_for(order, request.user),
             "status_form": StatusChangeForm(),
             "reason_form": ReasonForm(),
             "note_form": NoteForm(),
@@ -369,6 +373,11 @@ def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
         messages.error(request, "Choose the status to move the order to.")
         return redirect(order)
     target = form.cleaned_data["status"]
+    if target.stage != order.stage and target.stage in ENTRY_ACTIONS:
+        messages.error(
+            request, f"{order} becomes {target.label} by its own action: {ENTRY_ACTIONS[target.stage]}."
+        )
+        return redirect(order)
     return _run(
         request,
         order,

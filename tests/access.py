@@ -93,6 +93,19 @@ MATRIX: list[Access] = [
     Access("orders:hold_rule_list", only("superadmin", "manager")),
     Access("orders:hold_rule_create", only("superadmin", "manager")),
     Access("orders:hold_rule_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["rule"].pk}),
+    # Fulfilment
+    Access("fulfilment:stock", roles(200, agent=403)),
+    Access("fulfilment:stock_receive", only("superadmin", "manager", status=302), method="post"),
+    Access("fulfilment:stock_adjust", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["stock"].pk}, data=lambda o: {"counted": "7", "reason": "count"}),
+    Access("fulfilment:picklists", only("superadmin", "manager", "warehouse")),
+    Access("fulfilment:picklist", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"pk": o["picklist"].pk}),
+    Access("fulfilment:packing", only("superadmin", "manager", "warehouse")),
+    Access("fulfilment:pack", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"number": o["order"].number}),
+    Access("fulfilment:ship", only("superadmin", "manager", "warehouse", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"carrier": "DHL"}),
+    Access("fulfilment:document", only("superadmin", "manager", "warehouse"),
+           kwargs=lambda o: {"number": o["order"].number, "kind": "packing-slip"}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).

@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from accounts.roles import ROLE_LABELS
+from orders.reference_data import ensure_reference_data
 from tests.factories import UserFactory
 
 ROLES = tuple(ROLE_LABELS)
@@ -25,11 +26,26 @@ def django_db_setup(django_db_setup, django_db_blocker):
         call_command("sync_roles", verbosity=0)
 
 
-@pytest.fixture
-def roles_synced(db):
-    """The role groups; transactional tests flush them, so they are re-created when missing."""
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """Migrations seed statuses, channels and a warehouse, and sync_roles the groups; a transactional
+    test's flush removes them, so every database test gets them back when they are missing."""
+    marker = request.node.get_closest_marker("django_db")
+    names = set(request.fixturenames)
+    if not (marker or {"db", "transactional_db", "live_server"} & names):
+        return
+    transactional = (
+        "transactional_db" in names or "live_server" in names or (marker and marker.kwargs.get("transaction"))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    ensure_reference_data()
     if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
         call_command("sync_roles", verbosity=0)
+
+
+@pytest.fixture
+def roles_synced(db):
+    """Kept for readability in tests that only need the role groups (see reference_data)."""
 
 
 @pytest.fixture

@@ -10,16 +10,22 @@ CASES = [(row, who) for row in MATRIX for who in (*ROLES, ANONYMOUS)]
 
 
 @pytest.fixture
-def objects(roles_synced):
+def objects(roles_synced, make_user):
     """Objects the URLs with arguments point at; later issues add theirs here."""
+    from fulfilment.models import Picklist, StockItem
     from orders.actors import Actor
-    from orders.models import HoldRule, Stage
+    from orders.models import HoldRule, Stage, Warehouse
     from orders.services import builtin_status, order_soft_delete
 
     deleted = make_order()
+    order = make_order()
+    warehouse = Warehouse.objects.get(is_default=True)
+    stock = StockItem.objects.create(warehouse=warehouse, product=order.lines.first().product, on_hand=5)
     order_soft_delete(order_id=deleted.pk, actor=Actor.system(), reason="test")
     return {
-        "order": make_order(),
+        "order": order,
+        "stock": stock,
+        "picklist": Picklist.objects.create(warehouse=warehouse, created_by=make_user("warehouse")),
         "deleted": deleted,
         "picking": builtin_status(Stage.PICKING),
         "rule": HoldRule.objects.create(name="Big", field="total_over", value="1000", reason="check"),

@@ -2,42 +2,11 @@
 
 from django.db import migrations
 
-BUILTIN_STATUSES = [
-    # code, label, stage, colour
-    ("pending", "Pending", "awaiting_payment", "#fd7e14"),
-    ("concept", "Concept", "draft", "#adb5bd"),
-    ("processing", "Processing", "processing", "#0d6efd"),
-    ("picking", "Picking", "picking", "#6610f2"),
-    ("picked", "Picked", "picked", "#6f42c1"),
-    ("packed", "Packed", "packed", "#d63384"),
-    ("shipped", "Shipped", "shipped", "#20c997"),
-    ("delivered", "Delivered", "delivered", "#198754"),
-    ("failed", "Delivery failed", "delivery_failed", "#dc3545"),
-    ("on-hold", "On hold", "on_hold", "#ffc107"),
-    ("cancelled", "Cancelled", "cancelled", "#6c757d"),
-    ("returned", "Returned", "returned", "#495057"),
-]
+from orders.reference_data import ensure_reference_data
 
 
 def seed(apps, schema_editor):
-    Status = apps.get_model("orders", "Status")
-    for position, (code, label, stage, colour) in enumerate(BUILTIN_STATUSES):
-        Status.objects.update_or_create(
-            code=code,
-            defaults={
-                "label": label,
-                "stage": stage,
-                "colour": colour,
-                "position": position * 10,
-                "is_builtin": True,
-            },
-        )
-    Channel = apps.get_model("orders", "Channel")
-    Channel.objects.get_or_create(code="manual", defaults={"name": "Manual entry", "kind": "manual"})
-    Channel.objects.get_or_create(code="csv", defaults={"name": "CSV import", "kind": "csv"})
-    Warehouse = apps.get_model("orders", "Warehouse")
-    if not Warehouse.objects.exists():
-        Warehouse.objects.create(code="main", name="Main warehouse", is_default=True)
+    ensure_reference_data(apps)
 
 
 class Migration(migrations.Migration):

@@ -8,6 +8,7 @@ from orders.services.edit import (
     order_note_add,
     order_restore,
     order_soft_delete,
+    order_tracking_add,
     order_update,
 )
 from orders.services.transitions import (
@@ -36,6 +37,7 @@ __all__ = [
     "order_release",
     "order_restore",
     "order_soft_delete",
+    "order_tracking_add",
     "order_transition",
     "order_update",
 ]

@@ -206,3 +206,15 @@ def order_restore(*, order_id: int, actor) -> Order:
         )
         events.restored(order, actor)
         return order
+
+
+@transaction.atomic
+def order_tracking_add(*, order_id: int, tracking_number: str) -> Order:
+    """Remember a shipment's tracking number on the order, so the list's search finds it."""
+    order = locked_order(order_id)
+    if tracking_number in order.tracking_numbers:
+        return order
+    order.tracking_numbers = [*order.tracking_numbers, tracking_number]
+    order.search_vector = search_vector(order, list(order.lines.all()))
+    order.save(update_fields=["tracking_numbers", "search_vector", "updated_at"])
+    return order

@@ -1,0 +1,70 @@
+"""Forms for the warehouse pages."""
+
+from django import forms
+
+from orders.models import Product, Warehouse
+
+
+class ReceiveForm(forms.Form):
+    warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(active=True))
+    sku = forms.CharField(max_length=64, label="SKU or barcode")
+    quantity = forms.IntegerField(min_value=1)
+    bin_code = forms.CharField(max_length=30, required=False, label="Bin")
+    reason = forms.CharField(max_length=200, required=False, initial="delivery from supplier")
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("sku") or "").strip()
+        if code:
+            product = (
+                Product.objects.filter(sku__iexact=code).first()
+                or Product.objects.filter(barcode=code).first()
+            )
+            if product is None:
+                self.add_error("sku", f"No product has the SKU or barcode “{code}”.")
+            data["product"] = product
+        return data
+
+
+class AdjustForm(forms.Form):
+    counted = forms.IntegerField(min_value=0)
+    reason = forms.CharField(max_length=200)
+
+
+class BatchForm(forms.Form):
+    warehouse = forms.ModelChoiceField(
+        queryset=Warehouse.objects.filter(active=True),
+        empty_label=None,
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    count = forms.IntegerField(
+        min_value=1,
+        max_value=200,
+        initial=20,
+        widget=forms.NumberInput(attrs={"class": "form-control", "aria-label": "How many"}),
+    )
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(max_length=60)
+    service = forms.CharField(max_length=60, required=False)
+    tracking_number = forms.CharField(max_length=100, required=False)
+
+    def __init__(self, *args, lines=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lines = list(lines)
+        for line in self.lines:
+            open_units = line.quantity - line.quantity_cancelled - line.quantity_shipped
+            self.fields[f"line_{line.pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=max(open_units, 0),
+                initial=min(open_units, line.quantity_allocated),
+                label=line.sku,
+            )
+
+    def quantities(self) -> dict[int, int]:
+        return {
+            line.pk: self.cleaned_data[f"line_{line.pk}"]
+            for line in self.lines
+            if self.cleaned_data.get(f"line_{line.pk}")
+        }

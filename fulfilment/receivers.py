@@ -1,0 +1,33 @@
+"""Fulfilment's answers to what happens to orders (orders/signals.py)."""
+
+import logging
+
+from django.dispatch import receiver
+
+from fulfilment.services.allocation import HOLDS_STOCK, order_allocate
+from fulfilment.tasks import allocate_order
+from orders.signals import order_lines_changed, order_stage_entered
+
+logger = logging.getLogger(__name__)
+
+
+def _allocate(order_id: int) -> None:
+    try:
+        order_allocate(order_id=order_id)
+    except Exception:
+        # The order itself is saved; allocation is retried by a worker rather than failing the request.
+        logger.exception("allocation of order %s failed; queued for a worker", order_id)
+        allocate_order.delay(order_id=order_id)
+
+
+@receiver(order_stage_entered, dispatch_uid="fulfilment.allocate_on_stage")
+def allocate_on_stage(sender, order_id: int, stage: str, previous_stage: str | None, **kwargs) -> None:
+    """New orders reserve stock; orders that leave the stock-holding stages give it back. Moves within
+    them (processing -> on hold, say) change nothing and cost nothing."""
+    if previous_stage is None or (previous_stage in HOLDS_STOCK) != (stage in HOLDS_STOCK):
+        _allocate(order_id)
+
+
+@receiver(order_lines_changed, dispatch_uid="fulfilment.allocate_on_lines")
+def allocate_on_lines(sender, order_id: int, **kwargs) -> None:
+    _allocate(order_id)
