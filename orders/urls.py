@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:number>/", views.order_detail, name="detail"),
     path("<int:number>/edit/", views.order_edit, name="edit"),
     path("<int:number>/status/", views.order_change_status, name="change_status"),
+    path("<int:number>/lines/<int:line_id>/", views.order_line_action, name="line_action"),
     path("<int:number>/hold/", views.order_hold_view, name="hold"),
     path("<int:number>/release/", views.order_release_view, name="release"),
     path("<int:number>/cancel/", views.order_cancel_view, name="cancel"),

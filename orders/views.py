@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors, workflow
@@ -12,7 +12,7 @@ from orders.actors import Actor
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
 from orders.forms import AssignForm, LineFormSet, NoteForm, OrderForm, ReasonForm, StatusChangeForm
-from orders.models import Customer, Order, Product, Stage
+from orders.models import Customer, Order, OrderLine, Product, Stage, Warehouse
 from orders.panels import ENTRY_ACTIONS, panels_for
 from orders.services import (
     LineInput,
@@ -25,6 +25,9 @@ from orders.services import (
     order_cancel,
     order_create,
     order_hold,
+    order_line_cancel,
+    order_line_move,
+    order_line_replace,
     order_note_add,
     order_release,
     order_restore,
@@ -114,6 +117,7 @@ def _actions(order: Order, user) -> dict:
         and Stage.CANCELLED in workflow.TRANSITIONS[Stage(stage)],
         "assign": user.has_perm("orders.assign_order") and stage not in workflow.FINAL,
         "note": user.has_perm("orders.note_order"),
+        "lines": user.has_perm("orders.edit_prices") and stage not in workflow.LINES_LOCKED,
         "delete": user.has_perm("orders.delete_order"),
     }
 
@@ -134,6 +138,7 @@ def order_detail(request: HttpRequest, number: int) -> HttpResponse:
             "status_history": [entry for entry in timeline if entry.is_status_change],
             "actions": _actions(order, request.user),
             "panels": panels_for(order, request.user),
+            "warehouses": Warehouse.objects.filter(active=True),
             "status_form": StatusChangeForm(),
             "reason_form": ReasonForm(),
             "note_form": NoteForm(),
@@ -386,6 +391,32 @@ def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
         ),
         "{order} is now {order.status.label}.",
     )
+
+
+@require_POST
+@permission_required("orders.edit_prices", raise_exception=True)
+def order_line_action(request: HttpRequest, number: int, line_id: int) -> HttpResponse:
+    order = _posted_order(request, number)
+    line = get_object_or_404(OrderLine, pk=line_id, order=order)
+    action = request.POST.get("action")
+    try:
+        if action == "cancel":
+            order_line_cancel(line_id=line.pk, actor=request.user, reason=request.POST.get("reason", ""))
+            messages.success(request, f"{line.sku} cancelled on {order}.")
+        elif action == "replace":
+            new = order_line_replace(line_id=line.pk, sku=request.POST.get("sku", ""), actor=request.user)
+            messages.success(request, f"{line.sku} replaced by {new.sku} on {order}.")
+        elif action == "move":
+            warehouse = Warehouse.objects.filter(pk=request.POST.get("warehouse") or 0, active=True).first()
+            if warehouse is None:
+                raise OrderError("Choose the warehouse to move the line to.")
+            order_line_move(line_id=line.pk, warehouse=warehouse, actor=request.user)
+            messages.success(request, f"{line.sku} now ships from {warehouse}.")
+        else:
+            messages.error(request, "Choose what to do with the line.")
+    except OrderError as error:
+        messages.error(request, str(error))
+    return redirect(order)
 
 
 @require_POST

@@ -11,6 +11,7 @@ from orders.services.edit import (
     order_tracking_add,
     order_update,
 )
+from orders.services.lines import order_line_cancel, order_line_move, order_line_replace
 from orders.services.transitions import (
     allowed_statuses,
     builtin_status,
@@ -33,6 +34,9 @@ __all__ = [
     "order_cancel",
     "order_create",
     "order_hold",
+    "order_line_cancel",
+    "order_line_move",
+    "order_line_replace",
     "order_note_add",
     "order_release",
     "order_restore",

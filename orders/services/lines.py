@@ -1,0 +1,89 @@
+"""Line changes until a line is picked (seed 002): cancel it, replace its product, move its warehouse."""
+
+from django.db import transaction
+
+from orders import events, workflow
+from orders.actors import as_actor
+from orders.errors import OrderError
+from orders.models import Order, OrderLine, Product, Warehouse
+from orders.services.common import locked_order, service_context
+from orders.services.create import LineInput, OrderInput, apply_totals, build_lines, search_vector
+from orders.signals import order_lines_changed
+
+
+def _changeable(order_line_id: int, actor) -> tuple[Order, OrderLine]:
+    line = OrderLine.objects.select_related("order").get(pk=order_line_id)
+    order = locked_order(line.order_id)
+    line = OrderLine.objects.select_related("product", "warehouse").get(pk=order_line_id)
+    if not actor.has_perm("orders.edit_prices"):
+        raise OrderError("You may not change order lines.")
+    if order.is_deleted or order.stage in workflow.LINES_LOCKED:
+        raise OrderError(f"{order} is {order.status.label}: its lines are locked.")
+    if line.quantity_picked or line.quantity_shipped:
+        raise OrderError(f"{line.sku} on {order} is already picked; it can no longer change.")
+    if line.quantity_cancelled >= line.quantity:
+        raise OrderError(f"{line.sku} on {order} is already cancelled.")
+    return order, line
+
+
+def _after_change(order: Order) -> None:
+    lines = list(order.lines.select_related("product"))
+    apply_totals(order, lines)
+    order.search_vector = search_vector(order, lines)
+    order.version += 1
+    order.save()
+    transaction.on_commit(lambda: order_lines_changed.send(sender=Order, order_id=order.pk))
+
+
+@transaction.atomic
+def order_line_cancel(*, line_id: int, actor, reason: str = "") -> OrderLine:
+    actor = as_actor(actor)
+    with service_context("order_line_cancel", actor):
+        order, line = _changeable(line_id, actor)
+        line.quantity_cancelled = line.quantity
+        line.save(update_fields=["quantity_cancelled"])
+        events.record(order, actor, "line.cancelled", sku=line.sku, quantity=line.quantity, reason=reason)
+        _after_change(order)
+        return line
+
+
+@transaction.atomic
+def order_line_replace(*, line_id: int, sku: str, actor) -> OrderLine:
+    """Cancel the line and add the same quantity of another product, at that product's price."""
+    actor = as_actor(actor)
+    with service_context("order_line_replace", actor):
+        order, line = _changeable(line_id, actor)
+        product = Product.objects.filter(sku=sku.strip(), active=True).first()
+        if product is None:
+            raise OrderError(f"There is no active product with SKU {sku.strip()!r}.")
+        if product.pk == line.product_id:
+            raise OrderError(f"{line.sku} is already the product on this line.")
+        quantity = line.quantity
+        line.quantity_cancelled = line.quantity
+        line.save(update_fields=["quantity_cancelled"])
+        (replacement,) = build_lines(
+            OrderInput(customer=None, lines=[LineInput(sku=product.sku, quantity=quantity)]),
+            {product.sku: product},
+        )
+        replacement.order = order
+        replacement.position = line.position
+        replacement.warehouse = line.warehouse
+        replacement.save()
+        events.record(order, actor, "line.replaced", old=line.sku, new=product.sku, quantity=quantity)
+        _after_change(order)
+        return replacement
+
+
+@transaction.atomic
+def order_line_move(*, line_id: int, warehouse: Warehouse, actor) -> OrderLine:
+    actor = as_actor(actor)
+    with service_context("order_line_move", actor):
+        order, line = _changeable(line_id, actor)
+        old = line.warehouse or order.warehouse
+        if old == warehouse:
+            return line
+        line.warehouse = warehouse
+        line.save(update_fields=["warehouse"])
+        events.record(order, actor, "line.moved", sku=line.sku, old=str(old or "—"), new=str(warehouse))
+        _after_change(order)
+        return line
