@@ -21,6 +21,7 @@ NAVIGATION: list[NavItem] = [
     NavItem("Dashboard", "home", "speedometer2", "accounts.view_dashboard"),
     NavItem("Orders", "orders:list", "receipt", "orders.view_order"),
     NavItem("New order", "orders:new", "plus-square", "orders.add_order"),
+    NavItem("Deliveries", "orders:deliveries", "truck", "orders.deliver_order"),
     NavItem("Picklists", "fulfilment:picklists", "list-check", "fulfilment.pick_order"),
     NavItem("Packing station", "fulfilment:packing", "box-seam", "fulfilment.pack_order"),
     NavItem("Stock", "fulfilment:stock", "boxes", "fulfilment.view_stockitem"),

@@ -7,6 +7,7 @@ app_name = "orders"
 urlpatterns = [
     path("", views.order_list, name="list"),
     path("new/", views.order_new, name="new"),
+    path("deliveries/", views.deliveries, name="deliveries"),
     path("new/totals/", views.order_totals, name="totals"),
     path("customers/search/", views.customer_search, name="customer_search"),
     path("products/search/", views.product_search, name="product_search"),

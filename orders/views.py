@@ -18,6 +18,7 @@ from orders.services import (
     LineInput,
     OrderInput,
     allowed_statuses,
+    builtin_status,
     check_transition,
     customer_create,
     editable_fields,
@@ -515,4 +516,39 @@ def order_restore_view(request: HttpRequest, number: int) -> HttpResponse:
     order = _posted_order(request, number)
     return _run(
         request, order, lambda: order_restore(order_id=order.pk, actor=request.user), "{order} was restored."
+    )
+
+
+# Deliveries -----------------------------------------------------------------------------------------
+
+
+@permission_required("orders.deliver_order", raise_exception=True)
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """A delivery agent's run: their shipped orders, each marked delivered or failed in one tap."""
+    if request.method == "POST":
+        order = _posted_order(request, int(request.POST.get("number") or 0))
+        outcome = request.POST.get("outcome")
+        stage = {"delivered": Stage.DELIVERED, "failed": Stage.DELIVERY_FAILED}.get(outcome)
+        if stage is None:
+            messages.error(request, "Choose delivered or failed.")
+        else:
+            try:
+                order = order_transition(
+                    order_id=order.pk,
+                    to=builtin_status(stage),
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                )
+            except OrderError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"{order} marked {order.status.label}.")
+        return redirect("orders:deliveries")
+    orders = selectors.orders_visible_to(request.user).filter(stage=Stage.SHIPPED)
+    if request.user.has_perm("orders.view_all_orders"):
+        orders = orders.filter(assigned_agent=request.user) if request.GET.get("mine") else orders
+    return render(
+        request,
+        "orders/deliveries.html",
+        {"orders": orders.select_related("status").order_by("created_at")[:200]},
     )
