@@ -70,6 +70,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "pghistory.middleware.HistoryMiddleware",
+    "orders.middleware.JobNotificationMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -88,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
+                "orders.context_processors.recent_jobs",
             ],
         },
     },
@@ -181,7 +183,10 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CELERY_QUEUES = ("default", "bulk", "imports", "channels", "documents")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A task whose worker died is delivered again after this many seconds (acks_late).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
+    }
 else:
     _celery_dir = VAR_DIR / "celery"
     for _sub in ("queue", "processed", "control"):
@@ -235,3 +240,6 @@ DUPLICATE_WINDOW_HOURS = int(os.environ.get("DUPLICATE_WINDOW_HOURS", "24"))
 
 # Fulfilment: what a short pick does to the order: "hold" (on hold, reason "short pick") or "picking".
 SHORT_PICK_POLICY = os.environ.get("SHORT_PICK_POLICY", "hold")
+
+# Mass actions: orders per transaction of a job (progress is reported per chunk).
+BULK_CHUNK_SIZE = int(os.environ.get("BULK_CHUNK_SIZE", "1000"))

@@ -129,26 +129,29 @@ class Status(models.Model):
         return self.label
 
 
-# Database-level change capture: every UPDATE of these fields, however it is made (a service, a bulk
-# QuerySet.update(), raw SQL), stores the row as it was before. The timeline shows the changes that
-# no service explained (see orders/timeline.py).
+# Database-level change capture (SPEC 2.4: bulk updates must not escape the timeline). Services write
+# their own, richer timeline events and mark their transaction with the `packline.service` setting
+# (orders/services/common.py); every other UPDATE of these fields — a bulk QuerySet.update(), raw SQL,
+# a migration — is captured as a before/after pair by the database itself.
+TRACKED_FIELDS = [
+    "status", "stage", "assigned_csr", "assigned_agent", "warehouse", "shipping_method", "shipping_address",
+    "payment_method", "delivery_fee", "total", "priority", "po_number", "is_deleted",
+]  # fmt: skip
+_COLUMNS = [
+    f"{name}_id" if name in {"status", "assigned_csr", "assigned_agent", "warehouse"} else name
+    for name in TRACKED_FIELDS
+]
+OUTSIDE_SERVICES = pgtrigger.Condition(
+    "(("
+    + " OR ".join(f'OLD."{column}" IS DISTINCT FROM NEW."{column}"' for column in _COLUMNS)
+    + ") AND COALESCE(current_setting('packline.service', true), '') = '')"
+)
+
+
 @pghistory.track(
-    pghistory.UpdateEvent("order.changed", row=pghistory.Old),
-    fields=[
-        "status",
-        "stage",
-        "assigned_csr",
-        "assigned_agent",
-        "warehouse",
-        "shipping_method",
-        "shipping_address",
-        "payment_method",
-        "delivery_fee",
-        "total",
-        "priority",
-        "po_number",
-        "is_deleted",
-    ],
+    pghistory.UpdateEvent("order.before", row=pghistory.Old, condition=OUTSIDE_SERVICES),
+    pghistory.UpdateEvent("order.after", row=pghistory.New, condition=OUTSIDE_SERVICES),
+    fields=TRACKED_FIELDS,
     model_name="OrderSnapshot",
 )
 class Order(models.Model):
@@ -429,3 +432,80 @@ class OrderEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} on {self.order_id}"
+
+
+class BulkJob(models.Model):
+    """A mass action running on the workers: what, on which orders, by whom, and how far it got."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    action = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    # {"ids": [...]} for hand-picked rows, or {"tab": "...", "query": "<list querystring>"} for
+    # "all matching this filter"; re-evaluated through the user's visible orders when the job runs.
+    selection = models.JSONField(default=dict)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bulk_jobs"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    total = models.PositiveIntegerField(default=0)
+    done_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    failed_count = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    file = models.CharField(max_length=200, blank=True, help_text="Path under MEDIA_ROOT of the job's output")
+    notified = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index("created_by", F("created_at").desc(), name="job_user_created"),
+            models.Index("state", name="job_unfinished", condition=Q(state__in=["queued", "running"])),
+        ]
+
+    def __str__(self) -> str:
+        return f"Job {self.pk}"
+
+    @property
+    def processed(self) -> int:
+        return self.done_count + self.skipped_count + self.failed_count
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, round(100 * self.processed / self.total))
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class BulkJobResult(models.Model):
+    """What a job did to one order. Written in the same transaction as the change itself, so a job
+    resumed after a crash knows exactly which orders are still to do."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Pending"
+        DONE = "done", "Done"
+        SKIPPED = "skipped", "Skipped"
+        FAILED = "failed", "Failed"
+
+    job = models.ForeignKey(BulkJob, on_delete=models.CASCADE, related_name="results")
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    message = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["job", "order"], name="one_result_per_job_and_order")]
+        indexes = [models.Index("job", "state", name="job_result_state")]
+
+    def __str__(self) -> str:
+        return f"{self.job} · {self.order_id}: {self.state}"

@@ -8,7 +8,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from orders.models import Order, OrderEvent, OrderHold, OrderLine, Stage, Status, Warehouse
@@ -298,11 +298,12 @@ def _database_changes(order: Order, snapshots: list, users: dict) -> list[Timeli
         return str(value)
 
     entries = []
-    following = [*snapshots[1:], order]
-    for before, after in zip(snapshots, following, strict=True):
+    # Each UPDATE made outside the services leaves a before and an after row, one right after the
+    # other (the order's row lock serialises its updates).
+    ordered = sorted(snapshots, key=lambda snapshot: snapshot.pgh_id)
+    for first, second in zip(ordered[::2], ordered[1::2], strict=False):
+        before, after = (first, second) if first.pgh_label == "order.before" else (second, first)
         metadata = before.pgh_context.metadata if before.pgh_context_id else {}
-        if metadata.get("service"):
-            continue  # a service wrote its own, richer event
         changes = [
             {
                 "field": label,
@@ -327,7 +328,3 @@ def _database_changes(order: Order, snapshots: list, users: dict) -> list[Timeli
             )
         )
     return entries
-
-
-def prefetch_lines() -> Prefetch:
-    return Prefetch("lines", queryset=OrderLine.objects.order_by("position", "id"))

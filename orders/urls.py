@@ -1,6 +1,6 @@
 from django.urls import path
 
-from orders import settings_views, views
+from orders import job_views, settings_views, views
 
 app_name = "orders"
 
@@ -22,6 +22,11 @@ urlpatterns = [
     path("<int:number>/note/", views.order_note_view, name="note"),
     path("<int:number>/delete/", views.order_delete_view, name="delete"),
     path("<int:number>/restore/", views.order_restore_view, name="restore"),
+    path("bulk/", job_views.bulk_submit, name="bulk"),
+    path("jobs/", job_views.job_list, name="jobs"),
+    path("jobs/<int:pk>/", job_views.job_detail, name="job"),
+    path("jobs/<int:pk>/report.csv", job_views.job_report, name="job_report"),
+    path("jobs/<int:pk>/file/", job_views.job_file, name="job_file"),
     path("settings/statuses/", settings_views.status_list, name="status_list"),
     path("settings/statuses/new/", settings_views.status_create_view, name="status_create"),
     path("settings/statuses/<int:pk>/", settings_views.status_edit, name="status_edit"),

@@ -12,6 +12,7 @@ from orders.actors import Actor
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
 from orders.forms import AssignForm, LineFormSet, NoteForm, OrderForm, ReasonForm, StatusChangeForm
+from orders.jobs import actions_for
 from orders.models import Customer, Order, OrderLine, Product, Stage, Warehouse
 from orders.panels import ENTRY_ACTIONS, panels_for
 from orders.services import (
@@ -79,6 +80,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "query_without_sort": _without(query, "sort"),
         "query_without_tab": _without(query, "tab"),
         "cap": selectors.COUNT_CAP,
+        "bulk_actions": actions_for(user, tab),
     }
     template = (
         "orders/_list_results.html" if request.htmx and not request.htmx.boosted else "orders/list.html"

@@ -42,8 +42,6 @@ FINAL = frozenset({S.CANCELLED, S.RETURNED})
 # Lines and prices are locked from picking on; the address and shipping method once shipped.
 LINES_LOCKED = frozenset({S.PICKING, S.PICKED, S.PACKED, S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED, *FINAL})
 ADDRESS_LOCKED = frozenset({S.SHIPPED, S.DELIVERED, *FINAL})
-# Stages that count as "open work" for a CSR editing an order (SPEC 1: edit until packed).
-EDITABLE = frozenset(set(Stage) - {S.PACKED} - ADDRESS_LOCKED)
 
 FULFILMENT_STAGES = frozenset({S.PICKING, S.PICKED, S.PACKED, S.SHIPPED})
 DELIVERY_STAGES = frozenset({S.DELIVERED, S.DELIVERY_FAILED})

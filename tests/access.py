@@ -90,6 +90,12 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "test order"}),
     Access("orders:restore", only("superadmin", status=302), method="post",
            kwargs=lambda o: {"number": o["deleted"].number}),
+    # Mass actions and jobs (a job is visible to its owner only; superadmins see all)
+    Access("orders:bulk", roles(302), method="post", data=lambda o: {"action": "export_csv", "order": [o["order"].pk]}),
+    Access("orders:jobs", roles(200)),
+    Access("orders:job", roles(404, superadmin=200), kwargs=lambda o: {"pk": o["job"].pk}),
+    Access("orders:job_report", roles(404, superadmin=200), kwargs=lambda o: {"pk": o["job"].pk}),
+    Access("orders:job_file", roles(404), kwargs=lambda o: {"pk": o["job"].pk}),
     # Settings
     Access("orders:status_list", only("superadmin", "manager")),
     Access("orders:status_create", only("superadmin", "manager")),

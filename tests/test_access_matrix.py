@@ -14,7 +14,7 @@ def objects(roles_synced, make_user):
     """Objects the URLs with arguments point at; later issues add theirs here."""
     from fulfilment.models import Picklist, StockItem
     from orders.actors import Actor
-    from orders.models import HoldRule, Stage, Warehouse
+    from orders.models import BulkJob, HoldRule, Stage, Warehouse
     from orders.services import builtin_status, order_soft_delete
 
     deleted = make_order()
@@ -26,6 +26,9 @@ def objects(roles_synced, make_user):
         "order": order,
         "stock": stock,
         "picklist": Picklist.objects.create(warehouse=warehouse, created_by=make_user("warehouse")),
+        "job": BulkJob.objects.create(
+            action="export_csv", selection={"ids": [order.pk]}, created_by=make_user("manager")
+        ),
         "deleted": deleted,
         "picking": builtin_status(Stage.PICKING),
         "rule": HoldRule.objects.create(name="Big", field="total_over", value="1000", reason="check"),

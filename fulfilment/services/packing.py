@@ -10,6 +10,7 @@ from orders import events
 from orders.actors import as_actor
 from orders.models import Order, OrderLine
 from orders.services import builtin_status, order_transition
+from orders.services.common import locked_order
 from orders.workflow import Stage
 
 
@@ -21,7 +22,7 @@ def to_pack(line: OrderLine) -> int:
 def _packable(order_id: int, actor) -> Order:
     if not actor.has_perm("fulfilment.pack_order"):
         raise FulfilmentError("You may not pack orders.")
-    order = Order.objects.select_for_update(of=("self",)).select_related("status").get(pk=order_id)
+    order = locked_order(order_id)
     if order.stage != Stage.PICKED:
         raise FulfilmentError(f"{order} is {order.status.label}; only picked orders are packed.")
     return order

@@ -8,8 +8,9 @@ from fulfilment.models import Allocation, Shipment, ShipmentLine, StockItem, Sto
 from fulfilment.services.allocation import lock_stock
 from orders import events, workflow
 from orders.actors import as_actor
-from orders.models import Order, OrderLine
+from orders.models import OrderLine
 from orders.services import builtin_status, order_tracking_add, order_transition
+from orders.services.common import locked_order
 from orders.workflow import Stage
 
 SHIPPABLE_FROM = frozenset({Stage.PROCESSING, Stage.PACKED})
@@ -28,7 +29,7 @@ def shipment_create(
         raise FulfilmentError("You may not ship orders.")
     if not carrier.strip():
         raise FulfilmentError("Name the carrier.")
-    order = Order.objects.select_for_update(of=("self",)).select_related("status").get(pk=order_id)
+    order = locked_order(order_id)
     if order.stage not in SHIPPABLE_FROM:
         raise FulfilmentError(f"{order} is {order.status.label}; only processing or packed orders ship.")
     if workflow.payment_required_before_fulfilment(order.payment_method) and not order.is_paid:

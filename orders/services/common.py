@@ -1,21 +1,56 @@
-"""What every order service shares: the row lock and the audit context."""
+"""What every order service shares: the row lock and the marker that keeps the timeline exact."""
 
-import pghistory
+import threading
+from contextlib import contextmanager, suppress
+
+from django.db import DatabaseError, connection
 
 from orders.actors import Actor
 from orders.models import Order
 
+_local = threading.local()
+
 
 def locked_order(order_id: int) -> Order:
-    """The order, locked for the rest of the transaction (statuses and holds are read with it)."""
-    return (
-        Order.objects.select_for_update(of=("self",))
-        .select_related("status", "held_from", "channel")
-        .get(pk=order_id)
+    """The order, locked for the rest of the transaction, with its status, hold origin and channel.
+
+    The bare row is locked first and the related rows read after: locking through a join would let
+    PostgreSQL re-check the join against the winner's new status and return no row to the loser of a
+    race, instead of the order it must refuse to change.
+    """
+    Order.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True).get()
+    return Order.objects.select_related("status", "held_from", "channel").get(pk=order_id)
+
+
+def locked_orders(order_ids) -> list[Order]:
+    """Many orders, locked in primary-key order so that concurrent mass actions never deadlock."""
+    ids = list(
+        Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values_list("pk", flat=True)
+    )
+    return list(
+        Order.objects.select_related("status", "held_from", "channel").filter(pk__in=ids).order_by("pk")
     )
 
 
+def _mark(name: str) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('packline.service', %s, true)", [name])
+
+
+@contextmanager
 def service_context(name: str, actor: Actor):
-    """Mark database changes as made by a service, so the timeline shows the service's own event
-    rather than the raw row change (see orders/timeline.py)."""
-    return pghistory.context(service=name, actor=actor.user_id, actor_label=actor.label)
+    """Mark the database changes made inside as a service's own: the service writes a timeline event
+    for them, so the database-level capture (orders/models.py) leaves them out. Changes made outside
+    any service, even later in the same transaction, are still captured."""
+    depth = getattr(_local, "depth", 0)
+    if depth == 0:
+        _mark(name)
+    _local.depth = depth + 1
+    try:
+        yield
+    finally:
+        _local.depth = depth
+        if depth == 0:
+            # If the transaction failed it is being rolled back, and the setting goes with it.
+            with suppress(DatabaseError):
+                _mark("")

@@ -79,8 +79,6 @@ def validate(data: OrderInput) -> dict[str, list[str]]:
             errors.setdefault(where, []).append("Unit price cannot be negative.")
         if line.discount < 0:
             errors.setdefault(where, []).append("Discount cannot be negative.")
-        if line.unit_price is not None and line.discount > line.unit_price * max(line.quantity, 0):
-            errors.setdefault(where, []).append("Discount cannot be more than the line's price.")
     if data.delivery_fee < 0:
         errors.setdefault("delivery_fee", []).append("Delivery fee cannot be negative.")
     if data.amount_paid < 0:
@@ -89,6 +87,19 @@ def validate(data: OrderInput) -> dict[str, list[str]]:
         errors.setdefault("payment_method", []).append(f"Unknown payment method {data.payment_method!r}.")
     if data.customer is None or data.customer.pk is None:
         errors.setdefault("customer", []).append("Choose or create a customer.")
+    return errors
+
+
+def validate_prices(data: OrderInput, products: dict[str, Product]) -> dict[str, list[str]]:
+    """A discount may not exceed the line's price, whether the price is given or the product's."""
+    errors: dict[str, list[str]] = {}
+    for index, line in enumerate(data.lines, start=1):
+        product = products.get(line.sku.strip())
+        price = line.unit_price if line.unit_price is not None else (product.price if product else Decimal(0))
+        if line.discount > price * line.quantity:
+            errors.setdefault(f"lines[{index}]", []).append(
+                f"Discount {line.discount} is more than the line's price {money(price * line.quantity)}."
+            )
     return errors
 
 
@@ -180,6 +191,9 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
             )
     skus = {line.sku.strip() for line in data.lines}
     products = {product.sku: product for product in Product.objects.filter(sku__in=skus, active=True)}
+    errors = validate_prices(data, products)
+    if errors:
+        raise OrderInvalid(errors)
     lines = build_lines(data, products)
     customer = data.customer
     order = Order(

@@ -18,6 +18,7 @@ from orders.services.create import (
     validate,
 )
 from orders.signals import order_lines_changed
+from orders.workflow import Stage
 
 # Fields a CSR edits on the order form, with the label the timeline shows.
 FIELD_LABELS = {
@@ -39,9 +40,13 @@ FIELD_LABELS = {
 PRICE_FIELDS = {"delivery_fee", "payment_method"}
 
 
+ADDRESS_KEYS = ("name", "line1", "line2", "city", "region", "postcode", "country", "phone")
+
+
 def _text(value) -> str:
-    if isinstance(value, dict):
-        return ", ".join(str(part) for part in value.values() if part)
+    if isinstance(value, dict):  # an address: the same order before and after, whatever the JSON's order
+        keys = [key for key in ADDRESS_KEYS if key in value] + sorted(set(value) - set(ADDRESS_KEYS))
+        return ", ".join(str(value[key]) for key in keys if value[key])
     if isinstance(value, list):
         return ", ".join(map(str, value))
     return "" if value is None else str(value)
@@ -52,6 +57,9 @@ def editable_fields(order: Order, user) -> set[str]:
     if order.is_deleted or not user.has_perm("orders.change_order") or order.stage in workflow.ADDRESS_LOCKED:
         return set()
     fields = set(FIELD_LABELS) - PRICE_FIELDS
+    if order.stage == Stage.PACKED:
+        # Packed: the box is closed; only where it goes and how can still change (until shipped).
+        fields = {"shipping_address", "shipping_method"}
     if not user.has_perm("orders.assign_order"):
         fields -= {"assigned_csr", "assigned_agent"}
     if user.has_perm("orders.edit_prices") and order.stage not in workflow.LINES_LOCKED:

@@ -91,8 +91,10 @@ def order_transition(*, order_id: int, to: Status, actor, reason: str = "") -> O
             return order
         check_transition(order, to, actor)
         if to.stage == Stage.ON_HOLD and order.stage != Stage.ON_HOLD:
+            if not reason.strip():
+                raise TransitionRefused(f"Say why {order} is held.")
             return _hold(order, actor, [Finding(HoldReason.MANUAL, reason)], reason=reason, target=to)
-        if order.stage == Stage.ON_HOLD and to.stage != Stage.CANCELLED:
+        if order.stage == Stage.ON_HOLD and to.stage not in (Stage.ON_HOLD, Stage.CANCELLED):
             return _release(order, actor, target=to)
         if to.stage == Stage.CANCELLED:
             _close_holds(order, actor)

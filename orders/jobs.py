@@ -1,0 +1,230 @@
+"""Mass actions as background jobs (SPEC 4): the action registry, the selection, and the runner.
+
+A job materialises its selection into one result row per order, then works through the pending rows
+in chunks. Each chunk's changes and its result rows commit together, so a worker killed mid-job
+leaves the chunk as if it never ran, and the job resumes on the next worker without applying
+anything twice. Other apps (fulfilment) register their own actions here.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from django import forms
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+
+from orders.actors import Actor
+from orders.errors import OrderError
+from orders.models import BulkJob, BulkJobResult, Order
+from orders.selectors import orders_for_tab
+
+logger = logging.getLogger(__name__)
+
+# {order_id: (state, message)} for the orders of one chunk; orders not named are done.
+Outcomes = dict[int, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    code: str
+    label: str
+    permission: str
+    # Tabs that offer the action; None: every tab but Deleted.
+    tabs: frozenset[str] | None = None
+    destructive: bool = False
+    form: type[forms.Form] | None = None
+    # Either per chunk (order ids, actor, params) -> outcomes, inside the chunk's transaction ...
+    apply: Callable[[list[int], Actor, dict], Outcomes] | None = None
+    # ... or once over the whole selection, producing a file (exports, merged PDFs).
+    produce: Callable[["BulkJob", QuerySet, Actor], tuple[str, Outcomes]] | None = None
+    extra: dict = field(default_factory=dict)
+
+    def offered_on(self, tab: str) -> bool:
+        if self.tabs is None:
+            return tab != "deleted"
+        return tab in self.tabs
+
+
+ACTIONS: dict[str, BulkAction] = {}
+
+
+def register(action: BulkAction) -> BulkAction:
+    ACTIONS[action.code] = action
+    return action
+
+
+def actions_for(user, tab: str) -> list[BulkAction]:
+    """The actions the list's menu shows on this tab to this user (seed 004)."""
+    return [
+        action for action in ACTIONS.values() if action.offered_on(tab) and user.has_perm(action.permission)
+    ]
+
+
+# Selection -------------------------------------------------------------------------------------------
+
+
+def selection_queryset(user, selection: dict) -> QuerySet[Order]:
+    """The orders a selection means *now*, through what the user may see (forged ids fall away)."""
+    tab = selection.get("tab", "all")
+    orders = orders_for_tab(user, tab)
+    if "ids" in selection:
+        ids = [int(pk) for pk in selection["ids"] if str(pk).isdigit()]
+        return orders.filter(pk__in=ids)
+    from orders.filters import OrderFilter
+
+    filters = OrderFilter(QueryDict(selection.get("query", "")), queryset=orders)
+    return filters.qs if filters.is_valid() else orders.none()
+
+
+# Submitting ------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def job_submit(*, user, action_code: str, selection: dict, params: dict) -> BulkJob:
+    """Check the permission now (the worker checks again), store the job, queue it after commit."""
+    action = ACTIONS.get(action_code)
+    if action is None:
+        raise OrderError(f"Unknown action {action_code!r}.")
+    if not user.has_perm(action.permission):
+        raise OrderError(f"You may not {action.label.lower()}.")
+    if not selection.get("ids") and "query" not in selection:
+        raise OrderError("Select orders first.")
+    job = BulkJob.objects.create(action=action.code, params=params, selection=selection, created_by=user)
+    transaction.on_commit(lambda: enqueue(job.pk))
+    return job
+
+
+def enqueue(job_id: int) -> None:
+    from orders.tasks import bulk_job_run
+
+    try:
+        bulk_job_run.delay(job_id=job_id)
+    except Exception:
+        logger.exception("could not queue job %s; the sweeper will", job_id)
+
+
+# Running ---------------------------------------------------------------------------------------------
+
+
+def chunk_size() -> int:
+    return int(getattr(settings, "BULK_CHUNK_SIZE", 1000))
+
+
+def _materialise(job: BulkJob, actor: Actor) -> bool:
+    """Turn the selection into result rows, once. False when the job cannot run."""
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().get(pk=job.pk)
+        if job.state != BulkJob.State.QUEUED:
+            return True
+        orders = selection_queryset(job.created_by, job.selection)
+        sql, params = orders.order_by().values("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO orders_bulkjobresult (job_id, order_id, state, message) "
+                f"SELECT %s, ids.*, 'pending', '' FROM ({sql}) AS ids ON CONFLICT DO NOTHING",
+                [job.pk, *params],
+            )
+        total = BulkJobResult.objects.filter(job=job).count()
+        BulkJob.objects.filter(pk=job.pk).update(
+            state=BulkJob.State.RUNNING, total=total, started_at=timezone.now(), heartbeat_at=timezone.now()
+        )
+    return True
+
+
+def _record(job: BulkJob, ids: list[int], outcomes: Outcomes) -> None:
+    results = BulkJobResult.objects.filter(job=job, order_id__in=ids)
+    done = [pk for pk in ids if pk not in outcomes]
+    results.filter(order_id__in=done).update(state=BulkJobResult.State.DONE, message="")
+    others = list(results.filter(order_id__in=list(outcomes)))
+    for result in others:
+        result.state, result.message = outcomes[result.order_id][0], outcomes[result.order_id][1][:500]
+    BulkJobResult.objects.bulk_update(others, ["state", "message"], batch_size=1000)
+    skipped = sum(1 for state, _ in outcomes.values() if state == BulkJobResult.State.SKIPPED)
+    failed = sum(1 for state, _ in outcomes.values() if state == BulkJobResult.State.FAILED)
+    BulkJob.objects.filter(pk=job.pk).update(
+        done_count=F("done_count") + len(done),
+        skipped_count=F("skipped_count") + skipped,
+        failed_count=F("failed_count") + failed,
+        heartbeat_at=timezone.now(),
+    )
+
+
+def _finish(job: BulkJob, state: str = BulkJob.State.DONE, error: str = "") -> None:
+    BulkJob.objects.filter(pk=job.pk).exclude(state=BulkJob.State.DONE).update(
+        state=state, finished_at=timezone.now(), error=error
+    )
+
+
+def job_run(job_id: int) -> None:
+    """Run (or resume) a job. Safe to call twice, at once or after a crash."""
+    job = BulkJob.objects.select_related("created_by").get(pk=job_id)
+    if job.finished:
+        return
+    action = ACTIONS.get(job.action)
+    user = job.created_by
+    if action is None or not (user.is_active and user.has_perm(action.permission)):
+        _finish(job, BulkJob.State.FAILED, "The action is unknown or its user may no longer run it.")
+        return
+    actor = Actor.job(user, job.pk)
+    _materialise(job, actor)
+    if action.produce is not None:
+        _produce(job, action, actor)
+        return
+    while True:
+        with transaction.atomic():
+            ids = list(
+                BulkJobResult.objects.select_for_update(skip_locked=True)
+                .filter(job=job, state=BulkJobResult.State.PENDING)
+                .order_by("pk")
+                .values_list("order_id", flat=True)[: chunk_size()]
+            )
+            if not ids:
+                break
+            try:
+                with transaction.atomic():
+                    outcomes = action.apply(ids, actor, job.params)
+            except OrderError as refusal:  # the whole chunk refused (a rule that applies to all)
+                outcomes = {pk: (BulkJobResult.State.SKIPPED, str(refusal)) for pk in ids}
+            _record(job, ids, outcomes)
+    if not BulkJobResult.objects.filter(job=job, state=BulkJobResult.State.PENDING).exists():
+        _finish(job)
+
+
+def _produce(job: BulkJob, action: BulkAction, actor: Actor) -> None:
+    with transaction.atomic():
+        job = BulkJob.objects.select_for_update().get(pk=job.pk)
+        if job.finished:
+            return
+        orders = Order.objects.filter(pk__in=BulkJobResult.objects.filter(job=job).values("order_id"))
+        relative, outcomes = action.produce(job, orders, actor)
+        ids = list(BulkJobResult.objects.filter(job=job).values_list("order_id", flat=True))
+        _record(job, ids, outcomes)
+        BulkJob.objects.filter(pk=job.pk).update(file=relative)
+    _finish(job)
+
+
+def job_output_path(job: BulkJob, suffix: str) -> tuple[Path, str]:
+    """Where a job writes its file (never a user-supplied name)."""
+    relative = f"jobs/job-{job.pk}{suffix}"
+    path = Path(settings.MEDIA_ROOT) / relative
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path, relative
+
+
+def jobs_sweep(stale_after_seconds: int = 120) -> list[int]:
+    """Queue again the jobs whose enqueue was lost or whose worker died (no heartbeat)."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=stale_after_seconds)
+    queued = BulkJob.objects.filter(state=BulkJob.State.QUEUED, created_at__lt=stale)
+    running = BulkJob.objects.filter(state=BulkJob.State.RUNNING, heartbeat_at__lt=stale)
+    ids = list(queued.values_list("pk", flat=True)) + list(running.values_list("pk", flat=True))
+    for job_id in ids:
+        BulkJob.objects.filter(pk=job_id, state=BulkJob.State.RUNNING).update(heartbeat_at=now)
+        enqueue(job_id)
+    return ids

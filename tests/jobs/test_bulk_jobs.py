@@ -1,0 +1,277 @@
+"""Mass actions as jobs: selection, permissions at submit and in the worker, per-order reports, exports."""
+
+import csv
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+from orders.jobs import job_run, job_submit, jobs_sweep
+from orders.models import BulkJob, BulkJobResult, Order, OrderEvent, OrderHold
+from orders.resources import neutralise
+from orders.services import builtin_status
+from tests.factories import CustomerFactory, make_order
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def processing_orders():
+    return [make_order() for _ in range(5)]
+
+
+def run(job: BulkJob) -> BulkJob:
+    job_run(job.pk)
+    job.refresh_from_db()
+    return job
+
+
+def test_holding_every_matching_order_records_a_hold_and_an_event_naming_the_job(users, processing_orders):
+    job = job_submit(
+        user=users["manager"], action_code="hold", selection={"tab": "processing", "query": ""},
+        params={"reason": "stock count"},
+    )  # fmt: skip
+    job = run(job)
+    assert job.state == "done"
+    assert (job.total, job.done_count, job.skipped_count, job.failed_count) == (5, 5, 0, 0)
+    for order in processing_orders:
+        order.refresh_from_db()
+        assert order.stage == "on_hold"
+        assert OrderHold.objects.get(order=order, released_at__isnull=True).detail == "stock count"
+        event = OrderEvent.objects.get(order=order, type="status.changed")
+        assert event.actor == users["manager"]
+        assert event.actor_label == f"Job {job.pk}"
+
+
+def test_orders_the_rules_refuse_are_skipped_with_the_workflows_reason(users, processing_orders):
+    shipped = processing_orders[0]
+    Order.objects.filter(pk=shipped.pk).update(status=builtin_status("shipped"))
+    job = run(
+        job_submit(
+            user=users["manager"],
+            action_code="cancel",
+            selection={"tab": "all", "ids": [order.pk for order in processing_orders]},
+            params={"reason": "fraud"},
+        )
+    )
+    assert (job.done_count, job.skipped_count) == (4, 1)
+    result = BulkJobResult.objects.get(job=job, order=shipped)
+    assert result.state == "skipped"
+    assert (
+        "Shipped" in result.message
+        and "only Delivered, Delivery failed or Returned can follow" in result.message
+    )
+    shipped.refresh_from_db()
+    assert shipped.stage == "shipped"
+
+
+def test_a_forged_selection_never_touches_orders_the_user_cannot_see(users, make_user, processing_orders):
+    agent = users["agent"]
+    mine = make_order(assigned_agent=agent)
+    hidden = processing_orders[0]
+    agent.user_permissions.add(*_permissions("orders.hold_order", "orders.change_order"))
+    agent = type(agent).objects.get(pk=agent.pk)
+    job = run(
+        job_submit(
+            user=agent,
+            action_code="hold",
+            selection={"tab": "all", "ids": [mine.pk, hidden.pk]},
+            params={"reason": "x"},
+        )
+    )
+    assert job.total == 1
+    hidden.refresh_from_db()
+    assert hidden.stage == "processing"
+    assert not BulkJobResult.objects.filter(job=job, order=hidden).exists()
+
+
+def _permissions(*names):
+    from django.contrib.auth.models import Permission
+
+    return [
+        Permission.objects.get(content_type__app_label=name.split(".")[0], codename=name.split(".")[1])
+        for name in names
+    ]
+
+
+def test_permission_is_checked_at_submit(users):
+    from orders.errors import OrderError
+
+    with pytest.raises(OrderError, match="may not delete"):
+        job_submit(
+            user=users["csr"], action_code="soft_delete", selection={"ids": [1]}, params={"reason": "x"}
+        )
+
+
+def test_permission_is_checked_again_in_the_worker(users, processing_orders):
+    manager = users["manager"]
+    job = job_submit(
+        user=manager, action_code="soft_delete", selection={"tab": "all", "query": ""}, params={"reason": "x"}
+    )
+    manager.groups.clear()  # the manager lost the role between submit and run
+    job = run(job)
+    assert job.state == "failed"
+    assert "may no longer run it" in job.error
+    assert Order.objects.filter(is_deleted=True).count() == 0
+
+
+def test_running_a_job_twice_applies_nothing_twice(users, processing_orders):
+    job = job_submit(
+        user=users["manager"],
+        action_code="hold",
+        selection={"tab": "all", "query": ""},
+        params={"reason": "r"},
+    )
+    run(job)
+    BulkJob.objects.filter(pk=job.pk).update(state="running")  # as if re-delivered after the worker died
+    job = run(job)
+    assert OrderEvent.objects.filter(type="hold.placed").count() == 5
+    assert job.done_count == 5
+
+
+def test_the_sweeper_requeues_a_job_whose_enqueue_was_lost(users, processing_orders, monkeypatch):
+    job = job_submit(
+        user=users["manager"],
+        action_code="hold",
+        selection={"tab": "all", "query": ""},
+        params={"reason": "r"},
+    )
+    BulkJob.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2000))
+    queued = []
+    monkeypatch.setattr("orders.jobs.enqueue", queued.append)
+    assert jobs_sweep() == [job.pk]
+    assert queued == [job.pk]
+
+
+def test_assigning_a_csr_to_all_matching_orders(users, processing_orders):
+    csr = users["csr"]
+    job = run(
+        job_submit(
+            user=users["manager"],
+            action_code="assign_csr",
+            selection={"tab": "processing", "query": ""},
+            params={"person": csr.pk},
+        )
+    )
+    assert job.done_count == 5
+    assert Order.objects.filter(assigned_csr=csr).count() == 5
+    assert OrderEvent.objects.filter(type="order.assigned", params__new=str(csr)).count() == 5
+
+
+def test_a_filter_selection_is_the_list_filter(users):
+    jane = CustomerFactory(name="Jane Quill", email="jane.quill@example.com")
+    wanted = make_order(customer=jane)
+    make_order()
+    job = run(
+        job_submit(
+            user=users["manager"],
+            action_code="hold",
+            selection={"tab": "all", "query": "q=quill"},
+            params={"reason": "r"},
+        )
+    )
+    assert list(BulkJobResult.objects.filter(job=job).values_list("order_id", flat=True)) == [wanted.pk]
+
+
+def test_the_export_is_a_csv_whose_cells_cannot_run_as_formulas(users):
+    hostile = CustomerFactory(name='=HYPERLINK("http://evil")', email="x@example.com")
+    make_order(customer=hostile, notes="+1")
+    job = run(
+        job_submit(
+            user=users["viewer"], action_code="export_csv", selection={"tab": "all", "query": ""}, params={}
+        )
+    )
+    assert job.state == "done" and job.file.endswith(".csv")
+    rows = list(csv.reader((Path(settings.MEDIA_ROOT) / job.file).open(encoding="utf-8")))
+    assert rows[0][:3] == ["Order", "Channel", "Channel order"]
+    customer_column = rows[0].index("Customer")
+    assert rows[1][customer_column] == '\'=HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize("cell", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
+def test_formula_starts_are_prefixed(cell):
+    assert neutralise(cell) == "'" + cell
+
+
+def test_plain_cells_are_left_alone():
+    assert neutralise("PL-100001") == "PL-100001"
+    assert neutralise(12.5) == 12.5
+
+
+def test_the_xlsx_export_opens_as_a_workbook(users):
+    from openpyxl import load_workbook
+
+    make_order()
+    job = run(
+        job_submit(
+            user=users["viewer"], action_code="export_xlsx", selection={"tab": "all", "query": ""}, params={}
+        )
+    )
+    sheet = load_workbook(Path(settings.MEDIA_ROOT) / job.file).active
+    assert sheet.cell(1, 1).value == "Order"
+    assert sheet.max_row == 2
+
+
+def test_submitting_from_the_list_confirms_destructive_actions_with_the_count(
+    client, users, processing_orders
+):
+    client.force_login(users["manager"])
+    data = {"action": "cancel", "tab": "processing", "select_all": "1", "query": "tab=processing"}
+    page = client.post(reverse("orders:bulk"), data)
+    assert page.status_code == 200
+    assert 'data-testid="bulk-count">5<' in page.content.decode()
+    assert BulkJob.objects.count() == 0
+    response = client.post(reverse("orders:bulk"), data | {"confirmed": "1", "reason": "duplicate import"})
+    job = BulkJob.objects.get()
+    assert response["Location"] == reverse("orders:job", kwargs={"pk": job.pk})
+    assert job.selection == {"tab": "processing", "query": ""}
+    assert job.params == {"reason": "duplicate import"}
+
+
+def test_the_job_page_shows_progress_then_the_report(client, users, processing_orders):
+    job = run(
+        job_submit(
+            user=users["manager"],
+            action_code="hold",
+            selection={"tab": "all", "query": ""},
+            params={"reason": "r"},
+        )
+    )
+    client.force_login(users["manager"])
+    page = client.get(reverse("orders:job", kwargs={"pk": job.pk})).content.decode()
+    assert 'data-state="done"' in page and "5 done" in page
+    report = b"".join(
+        client.get(reverse("orders:job_report", kwargs={"pk": job.pk})).streaming_content
+    ).decode()
+    assert report.splitlines()[0] == "order,result,reason"
+    assert len(report.splitlines()) == 6
+
+
+def test_a_finished_job_shows_a_toast_on_the_next_page_once(client, users, processing_orders):
+    job = run(
+        job_submit(
+            user=users["manager"],
+            action_code="hold",
+            selection={"tab": "all", "query": ""},
+            params={"reason": "r"},
+        )
+    )
+    client.force_login(users["manager"])
+    first = client.get(reverse("home")).content.decode()
+    assert f"Job {job.pk}</a> finished" in first
+    assert f"Job {job.pk}</a> finished" not in client.get(reverse("home")).content.decode()
+
+
+def test_the_menu_offers_only_what_the_tab_and_role_allow(client, users):
+    make_order()
+    client.force_login(users["csr"])
+    csr_menu = client.get(reverse("orders:list") + "?tab=processing").content.decode()
+    assert (
+        'value="hold"' in csr_menu
+        and 'value="soft_delete"' not in csr_menu
+        and 'value="restore"' not in csr_menu
+    )
+    client.force_login(users["superadmin"])
+    deleted_tab = client.get(reverse("orders:list") + "?tab=deleted").content.decode()
+    assert 'value="restore"' in deleted_tab and 'value="hold"' not in deleted_tab
