@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors, workflow
@@ -82,10 +83,12 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "cap": selectors.COUNT_CAP,
         "bulk_actions": actions_for(user, tab),
     }
-    template = (
-        "orders/_list_results.html" if request.htmx and not request.htmx.boosted else "orders/list.html"
-    )
-    return render(request, template, context)
+    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    response = render(request, "orders/_list_results.html" if partial else "orders/list.html", context)
+    # The same URL answers a fragment to htmx and a page to the browser: caches must tell them apart,
+    # or Back after a search shows the bare fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _without(query, key: str) -> str:

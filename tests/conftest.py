@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -133,55 +134,75 @@ def login(page):
 # Celery worker -----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, settings):
-    """A real `celery worker` process on the test broker and the test database.
+class Worker:
+    """A `celery worker` subprocess on the test broker and the test database."""
 
-    Yields a handle with .process and .stop(); tests enqueue work through the normal code paths.
-    """
-    from django.db import connection
+    def __init__(self, env: dict, queues: str, log_path: Path):
+        self.env, self.queues, self.log_path = env, queues, log_path
+        self.process: subprocess.Popen | None = None
 
-    env = dict(os.environ)
-    env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
-    env["PACKLINE_WORKER_DATABASE_NAME"] = connection.settings_dict["NAME"]
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    log_path = BASE_DIR / "var" / f"test-worker-{os.getpid()}.log"
-    log_path.parent.mkdir(exist_ok=True)
+    def start(self) -> "Worker":
+        celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.process = subprocess.Popen(
+            [
+                celery, "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
+                "--queues", self.queues, "--loglevel", "INFO",
+                "--without-gossip", "--without-mingle", "--without-heartbeat",
+            ],
+            cwd=BASE_DIR, env=self.env, stdout=self.log, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() takes the pool children too
+        )  # fmt: skip
+        return self
 
-    class Worker:
-        process: subprocess.Popen | None = None
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool at once, as a crashed machine would."""
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
 
-        def start(self):
-            self.log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
-            self.process = subprocess.Popen(
-                [
-                    celery, "-A", "config", "worker", "--pool", "prefork", "--concurrency", "1",
-                    "--queues", ",".join(settings.CELERY_QUEUES), "--loglevel", "INFO",
-                    "--without-gossip", "--without-mingle", "--without-heartbeat",
-                ],
-                cwd=BASE_DIR, env=env, stdout=self.log, stderr=subprocess.STDOUT,
-            )  # fmt: skip
-            return self
-
-        def stop(self, sig=None):
-            if self.process and self.process.poll() is None:
-                if sig is None:
-                    self.process.terminate()
-                else:
-                    self.process.send_signal(sig)
-                try:
-                    self.process.wait(timeout=20)
-                except subprocess.TimeoutExpired:
-                    self.process.kill()
-                    self.process.wait()
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if not self.log.closed:
             self.log.close()
 
-        def output(self) -> str:
-            return log_path.read_text(errors="replace")
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
 
-    worker = Worker().start()
-    yield worker
-    worker.stop()
+
+@pytest.fixture
+def celery_worker_factory(transactional_db, settings):
+    """Start real workers: factory(**env) -> a started Worker; all are stopped after the test."""
+    from django.db import connection
+
+    workers: list[Worker] = []
+
+    def start(**extra_env) -> Worker:
+        env = dict(os.environ)
+        env["DJANGO_SETTINGS_MODULE"] = "tests.settings"
+        env["PACKLINE_WORKER_DATABASE_NAME"] = connection.settings_dict["NAME"]
+        env.update({key: str(value) for key, value in extra_env.items()})
+        log_path = BASE_DIR / "var" / f"test-worker-{os.getpid()}-{len(workers)}.log"
+        log_path.parent.mkdir(exist_ok=True)
+        log_path.write_text("")
+        worker = Worker(env, ",".join(settings.CELERY_QUEUES), log_path).start()
+        workers.append(worker)
+        return worker
+
+    yield start
+    for worker in workers:
+        worker.stop()
+
+
+@pytest.fixture
+def celery_worker_process(celery_worker_factory):
+    """One running worker (see celery_worker_factory)."""
+    return celery_worker_factory()
 
 
 def wait_for(condition, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):

@@ -81,6 +81,7 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
     ):
         by_line[allocation.line_id].append(allocation)
     allocated, released, backordered = [], [], []
+    freed: set[int] = set()  # stock rows this order gave units back to
     for line in lines:
         target = line_warehouse_id(line, order, fallback)
         wanted = _wanted(line, holds_stock)
@@ -91,8 +92,10 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
             if keep <= 0:
                 allocation.delete()
                 released.append(f"{allocation.quantity} × {line.sku}")
+                freed.add(allocation.stock_item_id)
             elif keep < allocation.quantity:
                 released.append(f"{allocation.quantity - keep} × {line.sku}")
+                freed.add(allocation.stock_item_id)
                 allocation.quantity = keep
                 allocation.save(update_fields=["quantity"])
             kept += max(keep, 0)
@@ -114,9 +117,13 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
     for leftovers in by_line.values():  # allocations of lines that no longer have a product
         for allocation in leftovers:
             allocation.delete()
+            freed.add(allocation.stock_item_id)
     changes = {"allocated": allocated, "released": released, "backordered": backordered}
     if allocated or released or (backordered and holds_stock):
         events.record(order, actor, "stock.allocation", **changes)
+    # Units given back go to the oldest backordered orders, as a receipt's would.
+    for stock_item_id in sorted(freed):
+        backorders_allocate(stock_item_id=stock_item_id, actor=actor)
     return changes
 
 

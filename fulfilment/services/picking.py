@@ -11,7 +11,7 @@ from fulfilment.services.allocation import default_warehouse_id, lock_stock
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.errors import TransitionRefused
-from orders.models import Order, OrderLine, Product, Warehouse
+from orders.models import HoldReason, Order, OrderLine, Product, Warehouse
 from orders.services import builtin_status, order_hold, order_transition
 from orders.workflow import Stage
 
@@ -61,11 +61,12 @@ def picklist_create(*, order_ids: list[int], actor, picker=None, warehouse: Ware
     lines = OrderLine.objects.filter(
         order__in=picked_orders, product__isnull=False, quantity_allocated__gt=F("quantity_picked")
     )
+    # Each line is picked from where its stock is allocated, whichever warehouse that is.
     bins = {
-        row.product_id: row.bin.code if row.bin else ""
-        for row in StockItem.objects.filter(
-            warehouse=warehouse, product__in=lines.values("product_id")
-        ).select_related("bin")
+        allocation.line_id: allocation.stock_item.bin.code if allocation.stock_item.bin else ""
+        for allocation in Allocation.objects.filter(line__in=lines)
+        .select_related("stock_item__bin")
+        .order_by("quantity")
     }
     PicklistLine.objects.bulk_create(
         [
@@ -74,7 +75,7 @@ def picklist_create(*, order_ids: list[int], actor, picker=None, warehouse: Ware
                 order_line=line,
                 order_id=line.order_id,
                 product_id=line.product_id,
-                bin_code=bins.get(line.product_id, ""),
+                bin_code=bins.get(line.pk, ""),
                 quantity=line.quantity_allocated - line.quantity_picked,
             )
             for line in lines
@@ -98,8 +99,11 @@ def picklist_create_batch(*, warehouse: Warehouse, count: int, actor, picker=Non
 
 
 def _product_for(code: str) -> Product | None:
+    """The product a scan or a typed code means; an empty scan means nothing (not "no barcode")."""
     code = code.strip()
-    return Product.objects.filter(Q(barcode=code) | Q(sku__iexact=code)).exclude(barcode="", sku="").first()
+    if not code:
+        return None
+    return Product.objects.filter(Q(barcode=code) | Q(sku__iexact=code)).first()
 
 
 @transaction.atomic
@@ -172,7 +176,7 @@ def picklist_complete(*, picklist_id: int, actor) -> dict[str, list[str]]:
             if settings.SHORT_PICK_POLICY == "hold":
                 # A consequence of the count, not a CSR's decision: the system holds it, naming the picker.
                 system = Actor.system(f"{picklist} ({actor})")
-                order_hold(order_id=order_id, actor=system, reason=f"short pick: {detail}")
+                order_hold(order_id=order_id, actor=system, reason=detail, code=HoldReason.SHORT_PICK)
             continue
         try:
             order_transition(order_id=order_id, to=picked_status, actor=actor, reason=f"{picklist} completed")
@@ -187,11 +191,17 @@ def picklist_complete(*, picklist_id: int, actor) -> dict[str, list[str]]:
 
 def _write_off_short(pick: PicklistLine, missing: int, actor: Actor) -> None:
     """The missing units are not on the shelf: take them out of the allocation and off the stock."""
-    key = (pick.picklist.warehouse_id, pick.product_id)
-    stock = lock_stock({key}).get(key)
-    allocation = Allocation.objects.filter(line=pick.order_line, stock_item=stock).first() if stock else None
+    allocation = (
+        Allocation.objects.filter(line=pick.order_line)
+        .select_related("stock_item")
+        .order_by("-quantity")
+        .first()
+    )
     if allocation is None:
         return
+    key = (allocation.stock_item.warehouse_id, allocation.stock_item.product_id)
+    stock = lock_stock({key})[key]
+    allocation.refresh_from_db()
     released = min(missing, allocation.quantity)
     if released == allocation.quantity:
         allocation.delete()

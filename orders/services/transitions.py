@@ -134,8 +134,9 @@ def _release(order: Order, actor: Actor, target: Status | None = None) -> Order:
 
 
 @transaction.atomic
-def order_hold(*, order_id: int, actor, reason: str) -> Order:
-    """Put an order on hold by hand, with the reason the user gave."""
+def order_hold(*, order_id: int, actor, reason: str, code: str = HoldReason.MANUAL) -> Order:
+    """Put an order on hold with the reason given: by hand (manual), or by the system with its own
+    reason code (a short pick, say)."""
     actor = as_actor(actor)
     if not reason.strip():
         raise TransitionRefused("Say why the order is held.")
@@ -144,9 +145,9 @@ def order_hold(*, order_id: int, actor, reason: str) -> Order:
         if order.stage == Stage.ON_HOLD:
             if not actor.has_perm("orders.hold_order"):
                 raise TransitionRefused(f"You may not put {order} on hold.")
-            return _hold(order, actor, [Finding(HoldReason.MANUAL, reason)])
+            return _hold(order, actor, [Finding(code, reason)])
         check_transition(order, builtin_status(Stage.ON_HOLD), actor)
-        return _hold(order, actor, [Finding(HoldReason.MANUAL, reason)], reason=reason)
+        return _hold(order, actor, [Finding(code, reason)], reason=str(Finding(code, reason)))
 
 
 @transaction.atomic
