@@ -1,6 +1,8 @@
 """Mass actions as jobs: selection, permissions at submit and in the worker, per-order reports, exports."""
 
 import csv
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -275,3 +277,79 @@ def test_the_menu_offers_only_what_the_tab_and_role_allow(client, users):
     client.force_login(users["superadmin"])
     deleted_tab = client.get(reverse("orders:list") + "?tab=deleted").content.decode()
     assert 'value="restore"' in deleted_tab and 'value="hold"' not in deleted_tab
+
+
+def test_fulfilling_ships_paid_and_cash_orders_and_skips_unpaid_card_orders(
+    users, django_capture_on_commit_callbacks
+):
+    from fulfilment.models import Shipment, StockItem
+    from orders.models import Warehouse
+    from tests.factories import ProductFactory
+
+    product = ProductFactory()
+    StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=product, on_hand=10)
+    from orders.services import LineInput
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cash = make_order(lines=[LineInput(sku=product.sku, quantity=1)])
+        card = make_order(lines=[LineInput(sku=product.sku, quantity=1)], payment_method="card")
+    Order.objects.filter(pk=card.pk).update(status=builtin_status("processing"))  # unpaid card order
+    job = run(
+        job_submit(
+            user=users["warehouse"],
+            action_code="fulfil",
+            selection={"tab": "all", "ids": [cash.pk, card.pk]},
+            params={"carrier": "DHL"},
+        )
+    )
+    assert (job.done_count, job.skipped_count) == (1, 1)
+    cash.refresh_from_db()
+    assert cash.stage == "shipped"
+    assert Shipment.objects.filter(order=cash, carrier="DHL").exists()
+    assert "not paid" in BulkJobResult.objects.get(job=job, order=card).message
+
+
+def test_printing_packing_slips_makes_one_pdf_with_a_page_per_order(users):
+    orders = [make_order() for _ in range(3)]
+    job = run(
+        job_submit(
+            user=users["warehouse"],
+            action_code="print_slips",
+            selection={"tab": "all", "query": ""},
+            params={},
+        )
+    )
+    pdf = (Path(settings.MEDIA_ROOT) / job.file).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+        pages = [page for page in text.split("\f") if page.strip()]
+        assert [order.display_number in page for order, page in zip(orders, pages, strict=True)] == [True] * 3
+    assert OrderEvent.objects.filter(order__in=orders, type="document.printed").count() == 3
+
+
+def test_creating_a_picklist_from_the_list_moves_the_orders_to_picking(
+    users, django_capture_on_commit_callbacks
+):
+    from fulfilment.models import Picklist, StockItem
+    from orders.models import Warehouse
+    from orders.services import LineInput
+    from tests.factories import ProductFactory
+
+    product = ProductFactory()
+    StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=product, on_hand=10)
+    with django_capture_on_commit_callbacks(execute=True):
+        orders = [make_order(lines=[LineInput(sku=product.sku, quantity=1)]) for _ in range(2)]
+    job = run(
+        job_submit(
+            user=users["warehouse"],
+            action_code="create_picklist",
+            selection={"tab": "processing", "query": ""},
+            params={},
+        )
+    )
+    assert job.done_count == 2
+    assert Picklist.objects.get().lines.count() == 2
+    assert all(Order.objects.get(pk=order.pk).stage == "picking" for order in orders)

@@ -1,0 +1,78 @@
+"""Fulfilment's mass actions on the order list: ship (fast path), print packing slips, create a picklist."""
+
+from django import forms
+from weasyprint import HTML
+
+from fulfilment.services import picklist_create, shipment_create
+from fulfilment.services.documents import code128_svg
+from orders import events
+from orders.bulk_actions import SKIPPED, each
+from orders.jobs import BulkAction, Outcomes, job_output_path, register
+
+
+class ShipParams(forms.Form):
+    carrier = forms.CharField(max_length=60)
+    service = forms.CharField(max_length=60, required=False)
+
+
+def apply_fulfil(ids, actor, params) -> Outcomes:
+    """Ship every open line of each order (the fast path), or skip it with the reason."""
+    return each(
+        ids,
+        lambda pk: (
+            shipment_create(
+                order_id=pk, carrier=params["carrier"], service=params.get("service", ""), actor=actor
+            )
+            and None
+        ),
+    )
+
+
+def apply_picklist(ids, actor, params) -> Outcomes:
+    """One picklist for the chunk's processing orders; the others are skipped with the reason."""
+    _picklist, refusals = picklist_create(order_ids=ids, actor=actor)
+    return {pk: (SKIPPED, reason) for pk, reason in refusals.items()}
+
+
+def produce_slips(job, orders, actor):
+    """One merged PDF: a packing slip per order, each on its own page."""
+    from django.template.loader import render_to_string
+
+    path, relative = job_output_path(job, ".pdf")
+    pages = []
+    printed = []
+    for order in orders.select_related("warehouse", "channel").prefetch_related("lines").order_by("number"):
+        lines = list(order.lines.all())
+        for line in lines:
+            line.bin_code = ""
+        pages.append(
+            render_to_string(
+                "fulfilment/documents/packing-slip.html",
+                {
+                    "order": order,
+                    "lines": lines,
+                    "title": "Packing slip",
+                    "barcode": code128_svg(order.display_number),
+                    "warehouse": order.warehouse,
+                },
+            )
+        )
+        printed.append(order)
+    # Each slip is a whole HTML document; WeasyPrint renders them one after another into one PDF.
+    documents = [HTML(string=page).render() for page in pages]
+    if documents:
+        first = documents[0]
+        merged = first.copy([page for document in documents for page in document.pages])
+        merged.write_pdf(path)
+    events.record_many(printed, actor, "document.printed", document="Packing slip", job=job.pk)
+    return relative, {}
+
+
+def register_fulfilment_actions() -> None:
+    register(BulkAction("fulfil", "Fulfil (ship)", "fulfilment.ship_order", tabs=frozenset({"processing", "packed", "all"}),
+                        form=ShipParams, apply=apply_fulfil))  # fmt: skip
+    register(BulkAction("create_picklist", "Create picklist", "fulfilment.pick_order", tabs=frozenset({"processing"}),
+                        apply=apply_picklist))  # fmt: skip
+    register(
+        BulkAction("print_slips", "Print packing slips", "fulfilment.print_documents", produce=produce_slips)
+    )
