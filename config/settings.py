@@ -188,7 +188,7 @@ if REDIS_URL:
         "visibility_timeout": int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "600"))
     }
 else:
-    _celery_dir = VAR_DIR / "celery"
+    _celery_dir = Path(os.environ.get("CELERY_FS_DIR", VAR_DIR / "celery"))
     for _sub in ("queue", "processed", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"

@@ -67,14 +67,16 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
     actor = actor or Actor.system("Stock")
     order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
     holds_stock = order.stage in HOLDS_STOCK and not order.is_deleted
-    fallback = default_warehouse_id()
-    lines = list(order.lines.filter(product__isnull=False).only("pk", "product_id", "warehouse_id", "sku"))
-    current = list(Allocation.objects.filter(line__order=order).select_related("stock_item"))
-    keys = {(line_warehouse_id(line, order, fallback), line.product_id) for line in lines}
-    keys |= {(a.stock_item.warehouse_id, a.stock_item.product_id) for a in current}
-    stock = lock_stock({key for key in keys if key[0] is not None})
-    # Re-read quantities now that the stock rows are held.
+    fallback = default_warehouse_id() if order.warehouse_id is None else order.warehouse_id
+    # The order's lock keeps its lines as they are; the stock locks keep out other allocations.
     lines = list(order.lines.filter(product__isnull=False).order_by("position", "pk"))
+    keys = {(line_warehouse_id(line, order, fallback), line.product_id) for line in lines}
+    keys |= set(
+        Allocation.objects.filter(line__order=order).values_list(
+            "stock_item__warehouse_id", "stock_item__product_id"
+        )
+    )
+    stock = lock_stock({key for key in keys if key[0] is not None})
     by_line = defaultdict(list)
     for allocation in (
         Allocation.objects.filter(line__order=order).select_related("stock_item").order_by("pk")
@@ -82,10 +84,12 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
         by_line[allocation.line_id].append(allocation)
     allocated, released, backordered = [], [], []
     freed: set[int] = set()  # stock rows this order gave units back to
+    new_allocations: list[Allocation] = []
     for line in lines:
         target = line_warehouse_id(line, order, fallback)
         wanted = _wanted(line, holds_stock)
         kept = 0
+        held_here = None
         for allocation in by_line.pop(line.pk, []):
             in_place = allocation.stock_item.warehouse_id == target
             keep = min(allocation.quantity, wanted - kept) if in_place else 0
@@ -98,22 +102,24 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
                 freed.add(allocation.stock_item_id)
                 allocation.quantity = keep
                 allocation.save(update_fields=["quantity"])
-            kept += max(keep, 0)
+            if keep > 0:
+                kept += keep
+                held_here = allocation
         need = wanted - kept
         row = stock.get((target, line.product_id))
         if need > 0 and row is not None:
-            row.refresh_from_db(fields=["on_hand", "allocated"])
-            take = min(need, row.available)
+            take = min(need, row.available)  # the locked row is current; our own takes are counted below
             if take > 0:
-                allocation, created = Allocation.objects.get_or_create(
-                    line=line, stock_item=row, defaults={"quantity": take}
-                )
-                if not created:
-                    Allocation.objects.filter(pk=allocation.pk).update(quantity=F("quantity") + take)
+                row.allocated += take
+                if held_here is not None:
+                    Allocation.objects.filter(pk=held_here.pk).update(quantity=F("quantity") + take)
+                else:
+                    new_allocations.append(Allocation(line=line, stock_item=row, quantity=take))
                 allocated.append(f"{take} × {line.sku}")
                 need -= take
         if need > 0:
             backordered.append(f"{need} × {line.sku}")
+    Allocation.objects.bulk_create(new_allocations)
     for leftovers in by_line.values():  # allocations of lines that no longer have a product
         for allocation in leftovers:
             allocation.delete()

@@ -1,0 +1,145 @@
+"""Mass status change (SPEC 7: 10,000 orders, with timeline events, <= 3 s from submit to job done).
+
+Packline: the "hold" mass action submitted through orders.jobs.job_submit and run by a real Celery
+worker process started here on an isolated broker, timed from submit until the job row says done.
+Peer, same run, same number of orders: a Django-admin-action style loop that saves each order and
+writes its timeline event (what one reaches for without a bulk path).
+"""
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from django.core.management import call_command
+from django.db import transaction
+
+from bench.harness import Report
+
+BASE_DIR = Path(__file__).resolve().parents[2]
+
+
+def options(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="bench jobs", add_help=False)
+    parser.add_argument("--bulk-orders", type=int, default=10_000)
+    return parser.parse_known_args(argv)[0]
+
+
+def processing_orders(count: int, channel_code: str) -> list[int]:
+    """`count` fresh processing orders in their own channel (cloned from one real order)."""
+    from orders.models import Channel, Order
+    from orders.services import builtin_status
+    from tests.factories import make_order
+
+    channel, _ = Channel.objects.get_or_create(
+        code=channel_code, defaults={"name": channel_code, "kind": "bench"}
+    )
+    template = make_order()
+    fields = {
+        field.attname: getattr(template, field.attname)
+        for field in Order._meta.concrete_fields
+        if field.attname not in {"id", "number", "search_vector", "channel_order_id", "channel_id"}
+    }
+    fields["status_id"] = builtin_status("processing").pk
+    with transaction.atomic():
+        orders = Order.objects.bulk_create(
+            [Order(channel=channel, **fields) for _ in range(count)], batch_size=2000
+        )
+    return [order.pk for order in orders]
+
+
+def isolated_broker() -> dict:
+    """A broker of the benchmark's own (Redis database 14, or a folder of its own), set for this
+    process and returned as the worker's environment: a `make run` worker never takes bench jobs."""
+    from config.celery import app
+
+    env = dict(os.environ)
+    redis_url = os.environ.get("REDIS_URL", "")
+    if redis_url:
+        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/14"
+        app.conf.broker_url = env["REDIS_URL"]
+    else:
+        folder = BASE_DIR / "var" / "celery-bench"
+        for sub in ("queue", "processed", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        env["CELERY_FS_DIR"] = str(folder)
+        app.conf.broker_transport_options = {
+            "data_folder_in": str(folder / "queue"),
+            "data_folder_out": str(folder / "queue"),
+            "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
+            "store_processed": False,
+        }
+    return env
+
+
+def start_worker(env: dict) -> subprocess.Popen:
+    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    log = open(BASE_DIR / "var" / "bench-worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
+    return subprocess.Popen(
+        [celery, "-A", "config", "worker", "--pool", "solo", "--queues", "bulk,default", "--loglevel", "WARNING",
+         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def run(report: Report, argv: list[str]) -> None:
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from orders.jobs import job_submit
+    from orders.models import BulkJob, Order, OrderEvent
+    from orders.services import builtin_status
+
+    opts = options(argv)
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("sync_roles", verbosity=0)
+    manager, _ = User.objects.get_or_create(username="bench-manager")
+    manager.groups.set([Group.objects.get(name="manager")])
+    count = opts.bulk_orders
+
+    stamp = str(int(time.time()))
+    ids = processing_orders(count, f"bench-bulk-{stamp}")
+    worker = start_worker(isolated_broker())
+    try:
+        time.sleep(3)  # let the worker connect before the clock starts
+        started = time.perf_counter()
+        job = job_submit(
+            user=manager,
+            action_code="hold",
+            selection={"tab": "processing", "ids": ids},
+            params={"reason": "bench"},
+        )
+        while BulkJob.objects.filter(pk=job.pk).values_list("state", flat=True).get() not in (
+            "done",
+            "failed",
+        ):
+            time.sleep(0.02)
+        elapsed = time.perf_counter() - started
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+    job.refresh_from_db()
+    events = OrderEvent.objects.filter(order_id__in=ids, actor_label=f"Job {job.pk}").count()
+    report.add(
+        "bulk_status_10k_s", elapsed, "s", budget="<= 3",
+        note=f"{job.done_count:,} of {count:,} held by a Celery worker, {events:,} timeline events",
+    )  # fmt: skip
+
+    peer_ids = processing_orders(count, f"bench-naive-{stamp}")
+    on_hold = builtin_status("on_hold")
+    started = time.perf_counter()
+    for order in Order.objects.filter(pk__in=peer_ids).select_related("status"):
+        old = order.status
+        order.status = on_hold
+        order.save()
+        OrderEvent.objects.create(
+            order=order, type="status.changed", actor=manager, params={"old": old.label, "new": on_hold.label}
+        )
+    report.add(
+        "naive_bulk_status_10k_s", time.perf_counter() - started, "s",
+        note="peer: admin-action style loop, save() and an event per order, in-process",
+    )  # fmt: skip
