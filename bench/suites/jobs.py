@@ -31,13 +31,14 @@ def options(argv: list[str]) -> argparse.Namespace:
 def processing_orders(count: int, channel_code: str) -> list[int]:
     """`count` fresh processing orders in their own channel (cloned from one real order)."""
     from orders.models import Channel, Order
-    from orders.services import builtin_status
-    from tests.factories import make_order
+    from orders.services import LineInput, builtin_status
+    from tests.factories import ProductFactory, make_order
 
     channel, _ = Channel.objects.get_or_create(
         code=channel_code, defaults={"name": channel_code, "kind": "bench"}
     )
-    template = make_order()
+    product = ProductFactory(sku=f"{channel_code}-SKU")
+    template = make_order(lines=[LineInput(sku=product.sku, quantity=1)])
     fields = {
         field.attname: getattr(template, field.attname)
         for field in Order._meta.concrete_fields

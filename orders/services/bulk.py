@@ -1,31 +1,54 @@
 """The order services in their many-orders form, for mass actions: the same checks as the single-order
-services (check_transition, the permission per move), written with one UPDATE and one INSERT per chunk
-instead of one round trip per order, so 10,000 orders move in seconds with their timeline events."""
+services (check_transition, the permission per move), written with one UPDATE and one COPY of
+timeline events per chunk instead of round trips per order, so 10,000 orders move in seconds."""
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
 from orders.actors import Actor
 from orders.checks import Finding
+from orders.copy import copy_rows
 from orders.errors import OrderError, TransitionRefused
 from orders.events import EventType
 from orders.models import HoldReason, Order, OrderEvent, OrderHold, Status
-from orders.services.common import locked_orders, service_context
+from orders.services.common import service_context
 from orders.services.transitions import check_transition
 from orders.signals import order_stage_entered
 from orders.workflow import Stage
 
+EVENT_COLUMNS = ("order_id", "type", "params", "actor_id", "actor_kind", "actor_label")
+CHECKED_FIELDS = (
+    "number",
+    "status_id",
+    "stage",
+    "held_from_id",
+    "payment_method",
+    "total",
+    "amount_paid",
+    "currency",
+)
 
-def _event(order: Order, actor: Actor, type: str, **params) -> OrderEvent:
-    return OrderEvent(
-        order=order,
-        type=type,
-        params=params,
-        actor=actor.user,
-        actor_kind=actor.kind,
-        actor_label=actor.label,
+
+def _event(order_id: int, actor: Actor, type: str, **params) -> tuple:
+    """A timeline event as a COPY row (orders/copy.py); the database stamps created_at."""
+    return (order_id, type, params, actor.user_id, actor.kind, actor.label)
+
+
+def _locked_for_checks(order_ids, *fields: str) -> list[Order]:
+    """Lock the orders in primary-key order (concurrent mass actions never deadlock), then load just
+    what the checks read, with statuses from one small query: a chunk of a thousand orders costs a
+    thousand light objects rather than three thousand full ones."""
+    ids = list(
+        Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values_list("pk", flat=True)
     )
+    statuses = Status.objects.in_bulk()
+    orders = list(Order.objects.filter(pk__in=ids).only(*CHECKED_FIELDS, *fields).order_by("pk"))
+    for order in orders:
+        order.status = statuses[order.status_id]
+        order.held_from = statuses.get(order.held_from_id)
+    return orders
 
 
 @transaction.atomic
@@ -42,7 +65,7 @@ def order_transition_many(
     refused: dict[int, str] = {}
     movable: list[Order] = []
     with service_context("order_transition_many", actor):
-        for order in locked_orders(order_ids):
+        for order in _locked_for_checks(order_ids):
             if order.status_id == to.pk:
                 refused[order.pk] = f"{order} is already {to.label}."
                 continue
@@ -67,23 +90,20 @@ def order_transition_many(
                 released_at=now, released_by=actor.user
             )
         Order.objects.filter(pk__in=ids).update(**changes)
-        new_events = [
-            _event(order, actor, EventType.STATUS_CHANGED, old=order.status.label, new=to.label,
+        events = [
+            _event(order.pk, actor, EventType.STATUS_CHANGED, old=order.status.label, new=to.label,
                    old_stage=order.stage, new_stage=to.stage, reason=reason)
             for order in movable
         ]  # fmt: skip
         if to.stage == Stage.ON_HOLD:
             finding = Finding(HoldReason.MANUAL, reason.strip())
-            OrderHold.objects.bulk_create(
-                [
-                    OrderHold(
-                        order=order, reason=finding.reason, detail=finding.detail, created_by=actor.user
-                    )
-                    for order in movable
-                ]
+            copy_rows(
+                OrderHold._meta.db_table,
+                ("order_id", "reason", "detail", "created_by_id", "created_at"),
+                ((pk, finding.reason, finding.detail, actor.user_id, now) for pk in ids),
             )
-            new_events += [_event(order, actor, EventType.HELD, reasons=[str(finding)]) for order in movable]
-        OrderEvent.objects.bulk_create(new_events, batch_size=2000)
+            events += [_event(pk, actor, EventType.HELD, reasons=[str(finding)]) for pk in ids]
+        copy_rows(OrderEvent._meta.db_table, EVENT_COLUMNS, events)
     moved = [(order.pk, order.stage) for order in movable if order.stage != to.stage]
 
     def announce() -> None:
@@ -104,10 +124,10 @@ def order_assign_many(*, order_ids: list[int], actor: Actor, role: str, person) 
     refused: dict[int, str] = {}
     changed: list[Order] = []
     with service_context("order_assign_many", actor):
-        orders = locked_orders(order_ids)
+        orders = _locked_for_checks(order_ids, f"{field}_id")
         people = {
-            order.pk: getattr(order, field)
-            for order in Order.objects.select_related(field).filter(pk__in=[o.pk for o in orders])
+            user.pk: user
+            for user in get_user_model().objects.filter(pk__in={getattr(o, f"{field}_id") for o in orders})
         }
         for order in orders:
             if getattr(order, f"{field}_id") == getattr(person, "pk", None):
@@ -118,18 +138,19 @@ def order_assign_many(*, order_ids: list[int], actor: Actor, role: str, person) 
             Order.objects.filter(pk__in=[order.pk for order in changed]).update(
                 **{field: person, "version": F("version") + 1, "updated_at": timezone.now()}
             )
-            OrderEvent.objects.bulk_create(
-                [
+            copy_rows(
+                OrderEvent._meta.db_table,
+                EVENT_COLUMNS,
+                (
                     _event(
-                        order,
+                        order.pk,
                         actor,
                         EventType.ASSIGNED,
                         role=label,
-                        old=str(people[order.pk] or ""),
+                        old=str(people.get(getattr(order, f"{field}_id")) or ""),
                         new=str(person or ""),
                     )
                     for order in changed
-                ],
-                batch_size=2000,
+                ),
             )
     return refused
