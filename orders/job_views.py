@@ -61,7 +61,7 @@ def bulk_submit(request: HttpRequest) -> HttpResponse:
     except OrderError as error:
         messages.error(request, str(error))
         return redirect("orders:list")
-    messages.info(request, f"{job} is running: {action.label.lower()}.")
+    messages.info(request, f"{job} is running: {action.label}.")
     return redirect("orders:job", pk=job.pk)
 
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from orders.actors import Actor
 from orders.errors import OrderError
 from orders.models import BulkJob, BulkJobResult, Order
-from orders.selectors import orders_for_tab
+from orders.selectors import orders_for_tab, orders_visible_to
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +72,12 @@ def actions_for(user, tab: str) -> list[BulkAction]:
 def selection_queryset(user, selection: dict) -> QuerySet[Order]:
     """The orders a selection means *now*, through what the user may see (forged ids fall away)."""
     tab = selection.get("tab", "all")
-    orders = orders_for_tab(user, tab)
     if "ids" in selection:
+        # Hand-picked orders stay in the job even if they left the tab meanwhile: the action's rules
+        # then skip them with a reason rather than dropping them from the report.
         ids = [int(pk) for pk in selection["ids"] if str(pk).isdigit()]
-        return orders.filter(pk__in=ids)
+        return orders_visible_to(user, deleted=tab == "deleted").filter(pk__in=ids)
+    orders = orders_for_tab(user, tab)
     from orders.filters import OrderFilter
 
     filters = OrderFilter(QueryDict(selection.get("query", "")), queryset=orders)

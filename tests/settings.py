@@ -21,11 +21,14 @@ ALLOWED_HOSTS = ["*"]
 # ordinary synchronous code around it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-# A test run must not share a broker with a `make run` worker on the same machine.
+# A test run must not share a broker with a `make run` worker on the same machine, nor with another
+# test run that uses another test database (TEST_DATABASE_NAME): workers would take each other's tasks.
+_run_name = os.environ.get("TEST_DATABASE_NAME") or "default"
 if REDIS_URL:  # noqa: F405
     CELERY_BROKER_URL = REDIS_URL.rsplit("/", 1)[0] + "/15"  # noqa: F405
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "global_keyprefix": f"{_run_name}:"}
 else:
-    _test_celery = VAR_DIR / "celery-test"  # noqa: F405
+    _test_celery = VAR_DIR / f"celery-test-{_run_name}"  # noqa: F405
     for _sub in ("queue", "processed", "control"):
         (_test_celery / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
