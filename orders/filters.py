@@ -3,6 +3,7 @@
 from datetime import datetime, time, timedelta
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -45,6 +46,33 @@ class OrderFilter(django_filters.FilterSet):
     def filter_hold(self, queryset, name, value):
         active = OrderHold.objects.filter(order=OuterRef("pk"), reason=value, released_at__isnull=True)
         return queryset.filter(Exists(active))
+
+    def controls(self) -> list[dict]:
+        """The filter inputs with their options and which one is chosen, worked out once in Python
+        (a model choice field would query again, and the template compare each option, per render)."""
+        data = self.data if self.is_bound else {}
+        controls = []
+        for name, field in self.form.fields.items():
+            if name == "q":
+                continue
+            value = str(data.get(name, "") or "")
+            control = {
+                "name": name,
+                "label": field.label or name.replace("_", " ").capitalize(),
+                "value": value,
+            }
+            if isinstance(field, forms.DateField):
+                control["kind"] = "date"
+            elif hasattr(field, "choices"):
+                control["kind"] = "select"
+                control["options"] = [
+                    (str(getattr(key, "value", key)), label, str(getattr(key, "value", key)) == value)
+                    for key, label in field.choices
+                ]
+            else:
+                control["kind"] = "text"
+            controls.append(control)
+        return controls
 
     @property
     def active(self) -> bool:

@@ -99,15 +99,27 @@ def capped_count(orders: QuerySet) -> int:
 
 
 def tab_counts(user) -> dict[str, int]:
-    """Capped counts for every tab in one query."""
-    parts, params = [], []
+    """Capped counts for every tab in one query. The visible orders' SQL is compiled once (through
+    orders_visible_to, the one place that decides visibility) and each stage tab counts inside it:
+    PostgreSQL flattens the subquery, so every count still walks its partial index."""
     tabs = tabs_for(user)
+    visible_sql, visible_params = (
+        orders_visible_to(user).order_by().values("pk", "stage").query.sql_with_params()
+    )
+    parts, params = [], []
     for key, _label in tabs:
-        sql, tab_params = (
-            orders_for_tab(user, key).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+        if key == "deleted":
+            sql, tab_params = (
+                orders_for_tab(user, key).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
+            )
+            parts.append(f"(SELECT count(*) FROM ({sql}) AS tab)")
+            params.extend(tab_params)
+            continue
+        condition = "" if key == "all" else "WHERE visible.stage = %s"
+        parts.append(
+            f"(SELECT count(*) FROM (SELECT 1 FROM ({visible_sql}) AS visible {condition} LIMIT {COUNT_CAP + 1}) AS tab)"
         )
-        parts.append(f"(SELECT count(*) FROM ({sql}) AS tab)")
-        params.extend(tab_params)
+        params.extend([*visible_params, *([] if key == "all" else [key])])
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}", params)
         row = cursor.fetchone()
