@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand
 from accounts.roles import ROLE_LABELS
 
 # Demo-data commands run in this order; each is idempotent and fast when its data already exists.
-DEMO_COMMANDS = ["load_demo_users"]
+DEMO_COMMANDS = ["load_demo_users", "load_demo_orders"]
 
 
 class Command(BaseCommand):

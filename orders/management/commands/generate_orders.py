@@ -1,0 +1,1331 @@
+"""Generate many realistic orders fast with PostgreSQL COPY: benchmark data (1M orders) and demo data.
+
+    python manage.py generate_orders --count 1000000 [--seed 7] [--batch 50000] [-v 2]
+
+Each run appends: it creates its own customers (count / 10), makes sure the product catalogue (500
+SKUs with barcodes), the sales channels (Shopify, TikTok Shop, eBay, WooCommerce beside manual and
+csv) and a second warehouse exist, and writes orders in every stage with their lines, holds and
+timeline events. Ids and order numbers are reserved up front with nextval() on the tables' identity
+sequences and on `orders_order_number_seq` (the sequence the number's database default uses):
+nextval() never hands a value out twice, so a second run, or orders the application creates
+meanwhile, never collide. Measured on the 2-core benchmark machine (PostgreSQL 15, other jobs
+running, load average 2.5 to 5.9): 1,000,000 orders with 1.7M lines and 5.1M events in 293 s, peak
+RSS 347 MB (docs/benchmarks.md).
+
+How the rows are written, and why
+---------------------------------
+* Python formats COPY text rows (money as integer cents, so totals add up exactly to the lines the
+  way `orders.services.create.apply_totals` computes them) in a background thread, 10,000 orders at
+  a time, while the main thread writes the previous chunk: the database driver lets go of the GIL
+  while PostgreSQL works, so both cores are busy. At most three chunks are in memory.
+* Orders are COPYed into a temporary staging table together with their search document (the text
+  `orders.services.create.search_document()` builds), then moved with one INSERT ... SELECT that
+  computes `to_tsvector('simple', doc)` and takes `stage` from the order's status row, the same
+  lookup the `order_stage_follows_status` trigger makes, so `stage` is right whether the trigger
+  runs or not. Measured for 50,000 orders onto ~150,000 with every index in place: staging COPY
+  0.6 s + INSERT ... SELECT 5.9 s, against COPY straight into orders_order 4.3 s + COPY the
+  documents and UPDATE search_vector 8.4 s (the UPDATE writes every row and its 24 indexes again).
+* When the database user is a superuser (the embedded server and the benchmark server), each
+  transaction runs with `SET LOCAL session_replication_role = replica`, which skips triggers: the
+  stage trigger (its value is already set, above) and the deferred foreign-key checks (every id
+  written comes from rows this command read or created). pghistory's triggers fire on UPDATE only,
+  and nothing here updates. The role is set back to `origin` before the transaction ends, after a
+  check that every new row's stage matches its status. Same 50,000 orders with the triggers on:
+  8.7 s insert, 6.2 s for the events, and 16.1 s at COMMIT for the deferred foreign-key checks,
+  against 5.9 s, 2.0 s and 0.01 s. Without superuser rights the same rows go in with the triggers
+  on, only slower; `--with-triggers` forces that path.
+* Large runs (`--indexes auto`: at least 100,000 orders and at least as many as the table holds)
+  drop the secondary indexes of orders, lines and events (never a constraint's index), write
+  everything in ONE transaction and build the indexes again before it commits: an interrupted run
+  leaves nothing behind, not even a missing index. Measured for 200,000 orders onto 200,000, the
+  other indexes dropped in both cases: 9.7 s to write + 11.1 s to build the search (GIN) index,
+  against 36.3 s + 3.4 s writing into it. Small runs (`keep`) write into the indexed tables and
+  commit every `--batch` orders.
+* At the end: VACUUM (ANALYZE) after a bulk load (sets the visibility map, so the list's capped
+  counts stay index-only), ANALYZE after a small run or inside an outer transaction (tests).
+* Lines get no stock allocations (quantity_allocated 0): allocations are fulfilment's rows, for
+  stock this command does not invent; receiving stock allocates open orders first in, first out.
+"""
+
+import json
+import math
+import queue
+import random
+import threading
+import time
+from array import array
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, transaction
+
+from orders.models import (
+    Channel,
+    Customer,
+    HoldReason,
+    Order,
+    OrderEvent,
+    OrderHold,
+    OrderLine,
+    PaymentMethod,
+    Product,
+    Status,
+    Warehouse,
+)
+from orders.workflow import Stage, payment_required_before_fulfilment
+
+S = Stage
+DAY = 86400.0
+HISTORY_DAYS = 730
+
+
+def _words(text: str, separator: str | None = None) -> list[str]:
+    return text.split(separator)
+
+
+# Built-in word lists, so the command needs nothing beyond the runtime requirements.
+FIRST_NAMES = _words(
+    "Olivia Liam Emma Noah Amelia Oliver Ava Elijah Sophia James Isabella William Mia Benjamin Charlotte "
+    "Lucas Harper Henry Evelyn Theodore Luna Jack Camila Levi Gianna Alexander Ella Jackson Aria Mateo "
+    "Scarlett Daniel Chloe Michael Penelope Mason Layla Sebastian Riley Ethan Zoey Logan Nora Owen Lily "
+    "Samuel Eleanor Jacob Hannah Asher Lillian Aiden Addison John Aubrey Joseph Ellie Wyatt Stella David "
+    "Natalie Leo Zoe Luke Leah Julian Hazel Hudson Violet Grayson Aurora Matthew Savannah Ezra Audrey "
+    "Gabriel Brooklyn Carter Bella Isaac Claire Jayden Skylar Luca Lucy Anthony Paisley Dylan Everly "
+    "Lincoln Anna Thomas Caroline Maverick Nova Elias Genesis Josiah Emilia Charles Kennedy Caleb Maya "
+    "Aisha Omar Fatima Yusuf Priya Arjun Mei Wei Hiroshi Yuki Sven Ingrid Pierre Amelie Lars Freya "
+    "Diego Lucia Rafael Sofia Kwame Ama Chidi Ngozi Tomasz Zofia Niamh Cian Siobhan Rhys Bronwen"
+)
+# (surname, weight): roughly how common each is, so a search for "Smith" finds a realistic crowd.
+LAST_NAMES = (
+    [("Smith", 30), ("Johnson", 22), ("Williams", 20), ("Brown", 19), ("Jones", 19), ("Garcia", 15)]
+    + [("Miller", 15), ("Davis", 14), ("Rodriguez", 12), ("Martinez", 12), ("Wilson", 11), ("Taylor", 11)]
+    + [("Anderson", 10), ("Thomas", 10), ("Moore", 9), ("Jackson", 9), ("Martin", 9), ("Lee", 9)]
+    + [("Thompson", 8), ("White", 8), ("Harris", 8), ("Clark", 7), ("Lewis", 7), ("Robinson", 7)]
+    + [("Walker", 7), ("Young", 6), ("Allen", 6), ("King", 6), ("Wright", 6), ("Scott", 6), ("Hill", 6)]
+    + [(name, 3) for name in _words("Green Adams Baker Nelson Carter Mitchell Perez Roberts Turner Phillips")]
+    + [
+        (name, 3)
+        for name in _words("Campbell Parker Evans Edwards Collins Stewart Morris Murphy Cook Rogers")
+    ]
+    + [
+        (name, 2)
+        for name in _words("Okafor Mensah Nguyen Patel Singh Khan Chen Wang Kim Tanaka Sato Ivanova")
+    ]
+    + [
+        (name, 2)
+        for name in _words("Kowalski Novak Jensen Larsen Lindqvist Dubois Moreau Rossi Bianchi Silva")
+    ]
+    + [
+        (name, 2)
+        for name in _words("Santos Oliveira Fischer Weber Schneider Murray Kelly Byrne Walsh Hughes")
+    ]
+    + [(name, 1) for name in _words("Fairweather Ashdown Blackwood Hawthorne Pemberton Whitlock Thornbury")]
+    + [(name, 1) for name in _words("Okonkwo Adeyemi Haddad Nakamura Castellano Marchetti Oyelaran Quist")]
+)
+STREETS = _words(
+    "High Street|Station Road|Maple Avenue|Oak Street|Harbour Road|Church Lane|Park Road|Main Street|"
+    "Elm Street|Victoria Road|Mill Lane|King Street|Queen Street|Cedar Court|Bridge Street|Lake View Drive|"
+    "Sunset Boulevard|Market Square|Chapel Row|Orchard Way|Willow Crescent|Riverside Walk|Kings Avenue|"
+    "Pine Street|Beacon Hill|Granary Wharf|Canal Street|Meadow Close|Highfield Road|Union Street",
+    "|",
+)
+# (city, region, postcode pattern: # digit, @ letter, country, phone prefix, weight)
+CITIES = [
+    ("New York", "NY", "100##", "US", "+1 212", 9),
+    ("Los Angeles", "CA", "900##", "US", "+1 213", 7),
+    ("Chicago", "IL", "606##", "US", "+1 312", 6),
+    ("Houston", "TX", "770##", "US", "+1 713", 5),
+    ("Austin", "TX", "787##", "US", "+1 512", 4),
+    ("Seattle", "WA", "981##", "US", "+1 206", 4),
+    ("Denver", "CO", "802##", "US", "+1 303", 3),
+    ("Boston", "MA", "021##", "US", "+1 617", 4),
+    ("Atlanta", "GA", "303##", "US", "+1 404", 4),
+    ("Miami", "FL", "331##", "US", "+1 305", 4),
+    ("Portland", "OR", "972##", "US", "+1 503", 3),
+    ("Nashville", "TN", "372##", "US", "+1 615", 2),
+    ("London", "", "E# #@@", "GB", "+44 20", 8),
+    ("Leeds", "West Yorkshire", "LS# #@@", "GB", "+44 113", 3),
+    ("Manchester", "", "M# #@@", "GB", "+44 161", 3),
+    ("Bristol", "", "BS# #@@", "GB", "+44 117", 2),
+    ("Glasgow", "", "G# #@@", "GB", "+44 141", 2),
+    ("Dublin", "", "D0# @@##", "IE", "+353 1", 2),
+    ("Toronto", "ON", "M#@ #@#", "CA", "+1 416", 4),
+    ("Vancouver", "BC", "V#@ #@#", "CA", "+1 604", 2),
+    ("Sydney", "NSW", "20##", "AU", "+61 2", 3),
+    ("Melbourne", "VIC", "30##", "AU", "+61 3", 3),
+    ("Berlin", "", "10###", "DE", "+49 30", 3),
+    ("Munich", "", "80###", "DE", "+49 89", 2),
+    ("Amsterdam", "", "10## @@", "NL", "+31 20", 2),
+    ("Paris", "", "750##", "FR", "+33 1", 3),
+    ("Lyon", "", "690##", "FR", "+33 4", 1),
+]
+EMAIL_DOMAINS = [
+    ("gmail.com", 40),
+    ("yahoo.com", 9),
+    ("outlook.com", 12),
+    ("hotmail.com", 8),
+    ("icloud.com", 9),
+]
+EMAIL_DOMAINS += [("proton.me", 2), ("aol.com", 2), ("fastmail.com", 1), ("gmx.de", 1), ("orange.fr", 1)]
+COMPANIES = _words(
+    "Northwind Traders|Acme Supplies|Bluebird Cafe|Harbour Hotels|Greenleaf Florists|Summit Outdoor|"
+    "Copperpot Kitchens|Brightside Dental|Old Mill Bakery|Lighthouse Books|Redwood Studio|Atlas Fitness|"
+    "Meadowbrook School|Foxglove Spa|Ironbridge Cycles|Saltwater Surf Co|Pinecrest Lodge|Kite & Key Toys|"
+    "Cobalt Print Works|Juniper Interiors|Tidewater Marine|Orchard Grocers|Quarry Climbing|Maple & Co",
+    "|",
+)
+# The catalogue: (SKU code, noun, lowest price, highest price, weight in grams)
+NOUNS = [
+    ("TEE", "T-Shirt", 12, 35, 180),
+    ("HOOD", "Hoodie", 35, 80, 600),
+    ("MUG", "Mug", 8, 22, 350),
+    ("CAP", "Cap", 15, 30, 120),
+    ("TOTE", "Tote Bag", 10, 40, 200),
+    ("BOTL", "Water Bottle", 15, 45, 300),
+    ("CNDL", "Candle", 12, 40, 400),
+    ("SOCK", "Socks, 3 pack", 9, 20, 150),
+    ("NOTE", "Notebook", 6, 25, 250),
+    ("LAMP", "Desk Lamp", 30, 120, 1200),
+    ("POT", "Plant Pot", 10, 45, 800),
+    ("SCRF", "Scarf", 18, 60, 200),
+    ("BLKT", "Throw Blanket", 40, 150, 1500),
+    ("HDPH", "Headphones", 40, 250, 300),
+    ("CHRG", "Phone Charger", 12, 40, 100),
+    ("CASE", "Phone Case", 10, 35, 60),
+    ("SNKR", "Sneakers", 60, 180, 900),
+    ("JCKT", "Jacket", 70, 260, 1100),
+    ("TEA", "Loose Leaf Tea", 8, 30, 150),
+    ("COFF", "Coffee Beans 1kg", 18, 45, 1000),
+    ("SOAP", "Soap Bar", 5, 14, 120),
+    ("TOWL", "Bath Towel", 15, 50, 700),
+    ("BOWL", "Ceramic Bowl", 10, 35, 500),
+    ("BELT", "Leather Belt", 25, 90, 250),
+    ("WLLT", "Wallet", 20, 80, 120),
+]
+ADJECTIVES = _words(
+    "Classic Organic Everyday Premium Vintage Eco Travel Studio Heritage Urban Coastal Nordic"
+)
+COLOURS = _words("Black White Navy Sage Sand Charcoal Rust Ochre Forest Blush Slate Ivory")
+TAX_RATES = [(0, 10), (500, 15), (1000, 15), (2000, 60)]  # hundredths of a percent, weight
+EXTRA_CHANNELS = [
+    ("shopify", "Shopify"),
+    ("tiktok", "TikTok Shop"),
+    ("ebay", "eBay"),
+    ("woocommerce", "WooCommerce"),
+]
+CHANNEL_WEIGHTS = {"shopify": 34, "woocommerce": 19, "tiktok": 15, "ebay": 14, "manual": 12, "csv": 6}
+PAYMENT_BY_CHANNEL = {
+    "shopify": [("card", 70), ("cash", 18), ("transfer", 5), ("channel", 7)],
+    "woocommerce": [("card", 55), ("cash", 25), ("transfer", 15), ("pos", 5)],
+    "tiktok": [("channel", 80), ("cash", 20)],
+    "ebay": [("channel", 100)],
+    "manual": [("cash", 40), ("card", 30), ("transfer", 18), ("pos", 12)],
+    "csv": [("card", 50), ("transfer", 30), ("cash", 20)],
+}
+SHIPPING_METHODS = [("Standard", 60), ("Express", 24), ("Next day", 10), ("Economy", 6)]
+DELIVERY_FEES = [(0, 35), (499, 30), (799, 20), (1250, 10), (1999, 5)]  # cents
+TAGS = _words("vip gift wholesale priority fragile repeat-customer influencer promo subscription")
+NOTES = [
+    "Leave with a neighbour if nobody is home.",
+    "Call before delivery.",
+    "Please use recyclable packaging.",
+    "Deliver after 5pm on weekdays.",
+    "Side gate code 4821.",
+]
+GIFT_MESSAGES = [
+    "Happy birthday!",
+    "Congratulations on the new job!",
+    "Merry Christmas, love from us all.",
+    "Thank you!",
+]
+MANUAL_HOLD_REASONS = [
+    "Customer asked us to wait until they are back from holiday",
+    "Checking stock of the second item with the supplier",
+    "Address looks incomplete, emailing the customer",
+    "Waiting for the customer to confirm the colour",
+    "Fraud check: billing and shipping countries differ",
+]
+CANCEL_REASONS = [
+    "Customer cancelled",
+    "Payment failed",
+    "Out of stock",
+    "Duplicate order",
+    "Address undeliverable",
+]
+FAILED_REASONS = ["Nobody home", "Address not found", "Customer refused the parcel", "Access code missing"]
+RETURN_REASONS = ["Wrong size", "Damaged in transit", "Changed mind", "Not as described"]
+DELETE_REASONS = ["Test order", "Duplicate entered by mistake", "Customer data removal request"]
+
+# Which stage orders of a given age (in days) are in: the old ones are almost all done.
+STAGE_MIX_BY_AGE: list[tuple[float, dict[Stage, float]]] = [
+    (1, {S.AWAITING_PAYMENT: 9, S.DRAFT: 2, S.PROCESSING: 36, S.PICKING: 10, S.PICKED: 6, S.PACKED: 7,
+         S.SHIPPED: 12, S.DELIVERED: 2, S.ON_HOLD: 12, S.CANCELLED: 4}),
+    (7, {S.AWAITING_PAYMENT: 2, S.DRAFT: 0.5, S.PROCESSING: 6, S.PICKING: 2, S.PICKED: 1.5, S.PACKED: 2,
+         S.SHIPPED: 38, S.DELIVERED: 33, S.DELIVERY_FAILED: 3, S.ON_HOLD: 5, S.CANCELLED: 6, S.RETURNED: 1}),
+    (45, {S.AWAITING_PAYMENT: 0.3, S.DRAFT: 0.2, S.PROCESSING: 0.7, S.PICKING: 0.2, S.PICKED: 0.1,
+          S.PACKED: 0.2, S.SHIPPED: 5, S.DELIVERED: 79, S.DELIVERY_FAILED: 2, S.ON_HOLD: 1.3,
+          S.CANCELLED: 7, S.RETURNED: 4}),
+    (math.inf, {S.AWAITING_PAYMENT: 0.1, S.DRAFT: 0.1, S.PROCESSING: 0.3, S.PICKING: 0.05, S.PICKED: 0.05,
+                S.PACKED: 0.05, S.SHIPPED: 0.8, S.DELIVERED: 84, S.DELIVERY_FAILED: 0.8, S.ON_HOLD: 0.6,
+                S.CANCELLED: 8, S.RETURNED: 5}),
+]  # fmt: skip
+# Hold reasons for orders on hold (weights); the order's data is made to match the reason.
+HOLD_MIX = [
+    (HoldReason.MISSING_ADDRESS, 18),
+    (HoldReason.MISSING_SHIPPING_METHOD, 14),
+    (HoldReason.UNKNOWN_SKU, 10),
+    (HoldReason.MISSING_PO_NUMBER, 8),
+    (HoldReason.PAYMENT_MISMATCH, 10),
+    (HoldReason.SUSPECTED_DUPLICATE, 10),
+    (HoldReason.OVER_VALUE, 5),
+    (HoldReason.MANUAL, 25),
+]
+# Seconds a transition into the stage takes after the previous one: (shortest, longest).
+DELAYS = {
+    S.PROCESSING: (60, 2 * DAY),
+    S.PICKING: (1800, 20 * 3600),
+    S.PICKED: (300, 5400),
+    S.PACKED: (180, 3600),
+    S.SHIPPED: (1800, 8 * 3600),
+    S.DELIVERED: (DAY, 5 * DAY),
+    S.DELIVERY_FAILED: (DAY, 4 * DAY),
+    S.RETURNED: (3 * DAY, 25 * DAY),
+    S.CANCELLED: (600, 3 * DAY),
+    S.ON_HOLD: (600, DAY),
+}
+FULFILMENT = [S.PICKING, S.PICKED, S.PACKED, S.SHIPPED]
+SHIPPED_OR_LATER = frozenset({S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED, S.RETURNED})
+
+ORDER_COLUMNS = [
+    "id", "number", "channel_id", "channel_order_id", "channel_order_number", "source", "customer_id",
+    "customer_name", "customer_email", "customer_phone", "shipping_address", "billing_address", "status_id",
+    "held_from_id", "shipping_method", "payment_method", "currency", "subtotal", "discount_total", "tax_total",
+    "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message", "notes", "tags",
+    "assigned_csr_id", "assigned_agent_id", "warehouse_id", "priority", "tracking_numbers", "version",
+    "created_at", "updated_at", "is_deleted", "deleted_at", "deleted_by_id", "delete_reason",
+]  # fmt: skip
+LINE_COLUMNS = [
+    "order_id", "position", "product_id", "sku", "name", "quantity", "unit_price", "discount", "tax_rate",
+    "tax_amount", "line_total", "warehouse_id", "quantity_allocated", "quantity_picked", "quantity_packed",
+    "quantity_shipped", "quantity_cancelled", "quantity_returned",
+]  # fmt: skip
+EVENT_COLUMNS = ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label", "created_at"]
+HOLD_COLUMNS = [
+    "order_id",
+    "reason",
+    "detail",
+    "created_at",
+    "created_by_id",
+    "released_at",
+    "released_by_id",
+]
+CUSTOMER_COLUMNS = ["id", "name", "email", "phone", "company", "requires_po_number", "address", "created_at"]
+PRODUCT_COLUMNS = ["sku", "name", "barcode", "price", "tax_rate", "weight_grams", "shippable", "active"]
+STAGING = "packline_generated_order"
+NULL = "\\N"
+
+
+def copy_text(value: str) -> str:
+    """Escape a value for COPY's text format."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def json_text(value) -> str:
+    return copy_text(json.dumps(value, separators=(", ", ": ")))
+
+
+def money(cents: int) -> str:
+    """Integer cents as a 2-place decimal. Exact: cents / 100 is far closer to the true value than 0.005."""
+    return f"{cents / 100:.2f}"
+
+
+_DAYS: dict[int, str] = {}
+
+
+def timestamp(seconds: float) -> str:
+    """UTC timestamp text for COPY; a little faster than datetime.isoformat() for millions of rows."""
+    whole = int(seconds)
+    day, rest = divmod(whole, 86400)
+    prefix = _DAYS.get(day)
+    if prefix is None:
+        prefix = _DAYS[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d ")
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}.{int((seconds - whole) * 1_000_000):06d}+00"
+
+
+def cumulative(pairs) -> tuple[list, list[float]]:
+    """random.choices' (population, cum_weights) from (value, weight) pairs."""
+    values, totals, running = [], [], 0.0
+    for value, weight in pairs:
+        running += weight
+        values.append(value)
+        totals.append(running)
+    return values, totals
+
+
+def ean13(number: int) -> str:
+    digits = f"200{number:09d}"
+    check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
+    return digits + str(check)
+
+
+TAX_CHOICES = cumulative(TAX_RATES)
+
+
+def catalogue_item(index: int) -> dict:
+    """The catalogue's product number `index`; the same on every run and every machine."""
+    rng = random.Random(f"packline-catalogue-{index}")
+    code, noun, low, high, grams = NOUNS[index % len(NOUNS)]
+    colour = COLOURS[(index // len(NOUNS)) % len(COLOURS)]
+    adjective = ADJECTIVES[(index // (len(NOUNS) * len(COLOURS)) + index) % len(ADJECTIVES)]
+    price = rng.randint(low * 100, high * 100) // 50 * 50 - 1  # 24.99, 25.49 ...
+    return {
+        "sku": f"{code}-{colour[:3].upper()}-{index:04d}",
+        "name": f"{adjective} {noun}, {colour}",
+        "barcode": ean13(index + 1),
+        "price": max(price, 99),
+        "tax_rate": rng.choices(TAX_CHOICES[0], cum_weights=TAX_CHOICES[1])[0],
+        "weight_grams": grams + rng.randint(-grams // 5, grams // 5),
+    }
+
+
+@dataclass
+class CustomerRow:
+    id: int
+    name: str
+    email: str
+    phone: str
+    company: str
+    requires_po_number: bool
+    address: dict
+    address_text: str  # the address as escaped JSON, ready for COPY
+    document: str  # the customer's part of the order's search document
+
+
+@dataclass
+class Reference:
+    """What orders point at: read (or created) once per run."""
+
+    channels: list[tuple[int, str, str]]  # (id, code, escaped name)
+    channel_totals: list[float]
+    statuses: dict[str, list[tuple[int, str]]]  # stage -> [(id, label)], built-in first
+    builtin: dict[str, tuple[int, str]]
+    warehouses: list[int]
+    default_warehouse: int | None
+    products: list[tuple[int, str, str, int, int]]  # (id, sku, name, price cents, tax hundredths)
+    csrs: list[tuple[int, str]]
+    agents: list[tuple[int, str]]
+    warehouse_staff: list[int]
+    managers: list[int]
+
+
+def ensure_channels() -> None:
+    for code, name in EXTRA_CHANNELS:
+        Channel.objects.get_or_create(code=code, defaults={"name": name, "kind": code})
+
+
+def ensure_catalogue(size: int) -> list[str]:
+    """The first `size` catalogue products exist; returns their SKUs."""
+    items = [catalogue_item(index) for index in range(size)]
+    Product.objects.bulk_create(
+        [
+            Product(
+                sku=item["sku"],
+                name=item["name"],
+                barcode=item["barcode"],
+                price=money(item["price"]),
+                tax_rate=money(item["tax_rate"]),
+                weight_grams=item["weight_grams"],
+            )
+            for item in items
+        ],
+        ignore_conflicts=True,
+    )
+    return [item["sku"] for item in items]
+
+
+def load_reference(skus: list[str]) -> Reference:
+    ensure_channels()
+    if not Warehouse.objects.filter(code="east").exists():
+        Warehouse.objects.create(code="east", name="East fulfilment centre")
+    channels = [(c.pk, c.code, copy_text(c.name)) for c in Channel.objects.filter(active=True).order_by("pk")]
+    _, channel_totals = cumulative((code, CHANNEL_WEIGHTS.get(code, 2)) for _pk, code, _name in channels)
+    statuses: dict[str, list[tuple[int, str]]] = {}
+    builtin = {}
+    for status in Status.objects.order_by("-is_builtin", "position", "pk"):
+        statuses.setdefault(status.stage, []).append((status.pk, status.label))
+        if status.is_builtin:
+            builtin[status.stage] = (status.pk, status.label)
+    missing = set(Stage.values) - set(builtin)
+    if missing:
+        raise CommandError(f"No built-in status for stages {sorted(missing)}; run migrate first.")
+    warehouses = list(
+        Warehouse.objects.filter(active=True).order_by("-is_default", "pk").values_list("pk", flat=True)
+    )
+    default = Warehouse.objects.filter(is_default=True).values_list("pk", flat=True).first()
+    products = [
+        (p.pk, copy_text(p.sku), copy_text(p.name), int(p.price * 100), int(p.tax_rate * 100))
+        for p in Product.objects.filter(sku__in=skus).order_by("sku")
+    ]
+    User = get_user_model()
+    active = User.objects.filter(is_active=True).order_by("pk")
+
+    def people(*groups: str) -> list[tuple[int, str]]:
+        return [
+            (user.pk, copy_text(user.get_full_name() or user.get_username()))
+            for user in active.filter(groups__name__in=groups).distinct()
+        ]
+
+    return Reference(
+        channels=channels,
+        channel_totals=channel_totals,
+        statuses=statuses,
+        builtin=builtin,
+        warehouses=warehouses,
+        default_warehouse=default,
+        products=products,
+        csrs=people("csr"),
+        agents=people("agent"),
+        warehouse_staff=[pk for pk, _name in people("warehouse")],
+        managers=[pk for pk, _name in people("manager", "superadmin")],
+    )
+
+
+def reserve_ids(table: str, count: int, column: str = "id", sequence: str = "") -> array:
+    """`count` values from the table's identity sequence (or `sequence`), ascending. nextval() never
+    hands a value out twice, so this is safe while the application creates orders alongside."""
+    values = array("q")
+    with connection.cursor() as cursor:
+        if not sequence:
+            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
+            sequence = cursor.fetchone()[0]
+        cursor.execute(
+            "SELECT value FROM (SELECT nextval(%s) AS value FROM generate_series(1, %s)) AS reserved ORDER BY 1",
+            [sequence, count],
+        )
+        while rows := cursor.fetchmany(50_000):
+            values.extend(row[0] for row in rows)
+    return values
+
+
+def copy_rows(table: str, columns: list[str], rows: list[str]) -> None:
+    """COPY pre-formatted text rows (each ending in a newline) into `table`."""
+    if not rows:
+        return
+    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(sql) as copy:
+        for start in range(0, len(rows), 5000):
+            copy.write("".join(rows[start : start + 5000]))
+
+
+def _postcode(rng: random.Random, pattern: str) -> str:
+    letters = "ABCDEFGHJKLMNPRSTUWXYZ"
+    return "".join(
+        str(rng.randrange(10)) if ch == "#" else rng.choice(letters) if ch == "@" else ch for ch in pattern
+    )
+
+
+def create_customers(
+    count: int, rng: random.Random, *, b2b_share: float = 0.05, history_days: int = HISTORY_DAYS
+) -> list[CustomerRow]:
+    """COPY `count` new customers with believable names, emails, phones and addresses."""
+    ids = reserve_ids("orders_customer", count)
+    last_names, last_totals = cumulative(LAST_NAMES)
+    cities, city_totals = cumulative((city, city[-1]) for city in CITIES)
+    domains, domain_totals = cumulative(EMAIL_DOMAINS)
+    now = time.time()
+    customers, rows = [], []
+    for customer_id in ids:
+        first = rng.choice(FIRST_NAMES)
+        last = rng.choices(last_names, cum_weights=last_totals)[0]
+        city, region, pattern, country, prefix, _weight = rng.choices(cities, cum_weights=city_totals)[0]
+        company = ""
+        requires_po = False
+        if rng.random() < b2b_share:
+            company = rng.choice(COMPANIES)
+            requires_po = rng.random() < 0.6
+            domain = company.lower().replace(" & ", "and").replace(" ", "") + ".com"
+            email = f"{first[0].lower()}.{last.lower()}@{domain}"
+        else:
+            domain = rng.choices(domains, cum_weights=domain_totals)[0]
+            style = rng.random()
+            if style < 0.45:
+                email = f"{first.lower()}.{last.lower()}{rng.randrange(10, 100)}@{domain}"
+            elif style < 0.8:
+                email = f"{first.lower()}{last.lower()}{customer_id % 1000}@{domain}"
+            else:
+                email = f"{first[0].lower()}{last.lower()}{rng.randrange(1, 10000)}@{domain}"
+        phone = f"{prefix} {rng.randrange(200, 1000)} {rng.randrange(1000, 10000)}"
+        name = f"{first} {last}"
+        address = {
+            "name": name,
+            "line1": f"{rng.randrange(1, 400)} {rng.choice(STREETS)}",
+            "line2": f"Apt {rng.randrange(1, 60)}" if rng.random() < 0.2 else "",
+            "city": city,
+            "region": region,
+            "postcode": _postcode(rng, pattern),
+            "country": country,
+            "phone": phone,
+        }
+        if company:
+            address["company"] = company
+        address_text = json_text(address)
+        digits = "".join(ch for ch in phone if ch.isdigit())
+        words = [name, email, email.replace("@", " ").replace(".", " "), phone, digits, company]
+        customer = CustomerRow(
+            customer_id,
+            name,
+            email,
+            phone,
+            company,
+            requires_po,
+            address,
+            address_text,
+            " ".join(w for w in words if w),
+        )
+        customers.append(customer)
+        created = timestamp(now - rng.uniform(history_days + 1, history_days + 90) * DAY)
+        rows.append(
+            f"{customer_id}\t{name}\t{email}\t{phone}\t{copy_text(company)}\t{'t' if requires_po else 'f'}\t"
+            f"{address_text}\t{created}\n"
+        )
+    copy_rows("orders_customer", CUSTOMER_COLUMNS, rows)
+    return customers
+
+
+@dataclass
+class Batch:
+    """COPY rows for one batch of orders."""
+
+    orders: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+    holds: list[str] = field(default_factory=list)
+    stages: dict[str, int] = field(default_factory=dict)
+
+
+class OrderFactory:
+    """Makes the COPY rows of realistic orders; one instance per run."""
+
+    def __init__(self, reference: Reference, customers: list[CustomerRow], rng: random.Random, *, now: float):
+        self.ref = reference
+        self.customers = customers
+        self.rng = rng
+        self.now = now
+        self.currency = settings.DEFAULT_CURRENCY.upper()
+        self.hold_threshold = int(float(settings.HOLD_VALUE_THRESHOLD or 0) * 100)
+        self.stage_mix = [(limit, *cumulative(mix.items())) for limit, mix in STAGE_MIX_BY_AGE]
+        self.payments = {code: cumulative(mix) for code, mix in PAYMENT_BY_CHANNEL.items()}
+        self.shipping = cumulative(SHIPPING_METHODS)
+        self.fees = cumulative(DELIVERY_FEES)
+        self.holds = cumulative(HOLD_MIX)
+        self.line_counts = cumulative([(1, 55), (2, 25), (3, 13), (4, 7)])
+        # Popular products sell more: weight 1 / (rank + 10).
+        self.product_totals = cumulative((p, 1 / (rank + 10)) for rank, p in enumerate(reference.products))
+        self.requires_payment = {
+            method: payment_required_before_fulfilment(method) for method in PaymentMethod.values
+        }
+        self._json_cache: dict[tuple, str] = {}
+
+    # Small helpers ------------------------------------------------------------------------------
+
+    def pick(self, pair):
+        return self.rng.choices(pair[0], cum_weights=pair[1])[0]
+
+    def status_for(self, stage: str, *, final: bool) -> tuple[int, str]:
+        """The built-in status, or now and then a manager's own status in the same stage."""
+        options = self.ref.statuses[stage]
+        if final and len(options) > 1 and self.rng.random() < 0.3:
+            return self.rng.choice(options[1:])
+        return self.ref.builtin[stage]
+
+    def stage_for_age(self, age_days: float) -> str:
+        for limit, stages, totals in self.stage_mix:
+            if age_days <= limit:
+                return self.rng.choices(stages, cum_weights=totals)[0]
+        raise AssertionError("the last age bucket is unbounded")
+
+    def params(self, key: tuple, value: dict) -> str:
+        """An event's params as COPY text; the same few combinations recur, so they are cached."""
+        text = self._json_cache.get(key)
+        if text is None:
+            text = self._json_cache[key] = json_text(value)
+        return text
+
+    # One order ----------------------------------------------------------------------------------
+
+    def path(self, stage: str, payment_method: str) -> tuple[str, list[str]]:
+        """The stage the order was created in and the stages it moved through to reach `stage`."""
+        rng = self.rng
+        paid_later = payment_method == "transfer" or (
+            self.requires_payment[payment_method] and rng.random() < 0.15
+        )
+        start = [S.AWAITING_PAYMENT, S.PROCESSING] if paid_later else [S.PROCESSING]
+        shipping = FULFILMENT if rng.random() < 0.75 else [S.SHIPPED]
+        match stage:
+            case S.AWAITING_PAYMENT | S.DRAFT:
+                steps = [stage]
+            case S.PROCESSING:
+                steps = start
+            case S.PICKING | S.PICKED | S.PACKED:
+                steps = start + FULFILMENT[: FULFILMENT.index(stage) + 1]
+            case S.SHIPPED:
+                steps = start + shipping
+            case S.DELIVERED | S.DELIVERY_FAILED:
+                steps = start + shipping + [stage]
+            case S.RETURNED:
+                steps = (
+                    start + shipping + ([S.DELIVERED, S.RETURNED] if rng.random() < 0.85 else [S.RETURNED])
+                )
+            case S.CANCELLED:
+                steps = ([S.AWAITING_PAYMENT] if paid_later else [S.PROCESSING]) + [S.CANCELLED]
+            case S.ON_HOLD:
+                # Most holds come from the creation checks; some are a CSR's hand later on.
+                steps = [S.ON_HOLD] if rng.random() < 0.7 else [*start, S.ON_HOLD]
+            case _:
+                raise AssertionError(stage)
+        return steps[0], steps[1:]
+
+    def order(self, batch: Batch, order_id: int, number: int, created: float, stage: str) -> None:
+        rng = self.rng
+        ref = self.ref
+        customer = self.customers[int(len(self.customers) * rng.random() ** 1.6)]
+        channel_index = rng.choices(range(len(ref.channels)), cum_weights=ref.channel_totals)[0]
+        channel_id, channel_code, channel_name = ref.channels[channel_index]
+        payment = self.payments.get(channel_code) or self.payments["shopify"]
+        payment_method = self.pick(payment)
+        if stage == S.AWAITING_PAYMENT and not self.requires_payment[payment_method]:
+            payment_method = "transfer"
+        initial, moves = self.path(stage, payment_method)
+
+        # Lines and totals, in cents.
+        line_count = self.pick(self.line_counts)
+        products = rng.choices(self.product_totals[0], cum_weights=self.product_totals[1], k=line_count)
+        subtotal = discount_total = tax_total = 0
+        warehouse_id = (
+            ref.default_warehouse
+            if rng.random() < 0.8 or len(ref.warehouses) < 2
+            else rng.choice(ref.warehouses)
+        )
+        warehouse = NULL if warehouse_id is None else str(warehouse_id)
+        shipped = stage in SHIPPED_OR_LATER
+        line_specs = []
+        seen = set()
+        for product_id, sku, name, price, tax_rate in products:
+            if product_id in seen:
+                continue
+            position = len(line_specs)
+            seen.add(product_id)
+            quantity = 1 if rng.random() < 0.7 else rng.randint(2, 4)
+            gross = price * quantity
+            discount = gross * rng.choice((10, 15, 20)) // 100 if rng.random() < 0.1 else 0
+            net = gross - discount
+            tax = (net * tax_rate + 5000) // 10000
+            subtotal += gross
+            discount_total += discount
+            tax_total += tax
+            line_specs.append(
+                [position, str(product_id), sku, name, quantity, price, discount, tax_rate, tax]
+            )
+        delivery_fee = 0 if subtotal >= 7500 else self.pick(self.fees)
+        total = subtotal - discount_total + tax_total + delivery_fee
+
+        # Holds: the order's data is made to match each reason.
+        address = customer.address_text
+        shipping_method = self.pick(self.shipping)
+        po_number = f"PO-{rng.randrange(10000, 99999)}" if customer.requires_po_number else ""
+        hold_findings: list[tuple[str, str]] = []
+        amount_paid_override = None
+        if stage == S.ON_HOLD:
+            for reason in {self.pick(self.holds) for _ in range(1 if rng.random() < 0.85 else 2)}:
+                if reason == HoldReason.MISSING_ADDRESS:
+                    broken = dict(customer.address, postcode="")
+                    address = json_text(broken)
+                    hold_findings.append((reason, "postcode"))
+                elif reason == HoldReason.MISSING_SHIPPING_METHOD:
+                    shipping_method = ""
+                    hold_findings.append((reason, ""))
+                elif reason == HoldReason.UNKNOWN_SKU:
+                    sku = f"OLD-{rng.randrange(1000, 9999)}"
+                    line_specs[-1][1], line_specs[-1][2] = NULL, sku
+                    hold_findings.append((reason, sku))
+                elif reason == HoldReason.MISSING_PO_NUMBER and customer.requires_po_number:
+                    po_number = ""
+                    hold_findings.append((reason, f"{customer.name} orders need a PO number"))
+                elif reason == HoldReason.PAYMENT_MISMATCH and self.requires_payment[payment_method]:
+                    amount_paid_override = max(total - rng.randrange(100, 2500), 0)
+                    hold_findings.append(
+                        (reason, f"paid {money(amount_paid_override)}, total {money(total)}")
+                    )
+                elif reason == HoldReason.SUSPECTED_DUPLICATE:
+                    hold_findings.append(
+                        (
+                            reason,
+                            f"same customer and total as {settings.ORDER_NUMBER_PREFIX}{number - rng.randrange(1, 500)}",
+                        )
+                    )
+                elif reason == HoldReason.OVER_VALUE and self.hold_threshold and total > self.hold_threshold:
+                    hold_findings.append((reason, f"total {money(total)} over {money(self.hold_threshold)}"))
+                else:
+                    hold_findings.append((HoldReason.MANUAL, rng.choice(MANUAL_HOLD_REASONS)))
+
+        # Money received.
+        requires_payment = self.requires_payment[payment_method]
+        if amount_paid_override is not None:
+            amount_paid = amount_paid_override
+        elif stage in (S.AWAITING_PAYMENT, S.DRAFT, S.CANCELLED):
+            amount_paid = 0
+        elif requires_payment:
+            amount_paid = total
+        else:
+            amount_paid = total if stage in (S.DELIVERED, S.RETURNED) else 0
+
+        # People.
+        csr = (
+            rng.choice(ref.csrs)
+            if ref.csrs and (channel_code in ("manual", "csv") or rng.random() < 0.6)
+            else None
+        )
+        agent = None
+        if ref.agents and (shipped or stage == S.PACKED) and rng.random() < 0.55:
+            agent = rng.choice(ref.agents)
+
+        # The timeline: created, then one status change per move.
+        age = self.now - created
+        delays = [rng.uniform(*DELAYS[move]) for move in moves]
+        spent = sum(delays)
+        if spent > age * 0.9:
+            delays = [delay * age * 0.9 / spent for delay in delays]
+        events = batch.events
+        source = channel_code
+        status_id, label = self.status_for(initial, final=not moves)
+        if channel_code == "manual":
+            actor_id, actor_kind, actor_label = (
+                (str(csr[0]), "user", "") if csr else (NULL, "system", "Packline")
+            )
+        elif channel_code == "csv":
+            actor_id, actor_kind, actor_label = (
+                str(csr[0]) if csr else NULL,
+                "job",
+                f"Job {rng.randrange(1, 5000)}",
+            )
+        else:
+            actor_id, actor_kind, actor_label = NULL, "channel", channel_name
+        at = created
+        events.append(
+            f"{order_id}\torder.created\t"
+            f"{self.params(('created', source, status_id), {'source': source, 'detail': '', 'status': label})}\t"
+            f"{actor_id}\t{actor_kind}\t{actor_label}\t{timestamp(at)}\n"
+        )
+        held_from = NULL
+        previous_stage, previous = initial, (status_id, label)
+        held_at = created
+        for move, delay in zip(moves, delays, strict=True):
+            at += delay
+            final = move == moves[-1]
+            current = self.status_for(move, final=final)
+            reason = ""
+            who = (NULL, "system", "Packline")
+            if move in (S.PICKING, S.PICKED, S.PACKED, S.SHIPPED, S.RETURNED) and ref.warehouse_staff:
+                who = (str(rng.choice(ref.warehouse_staff)), "user", "")
+            elif move in (S.DELIVERED, S.DELIVERY_FAILED):
+                who = (str(agent[0]), "user", "") if agent else (NULL, "system", "Carrier tracking")
+                if move == S.DELIVERY_FAILED:
+                    reason = rng.choice(FAILED_REASONS)
+            elif move == S.PROCESSING:
+                who, reason = (NULL, "system", "Payments"), "payment received"
+            elif move in (S.CANCELLED, S.ON_HOLD):
+                who = (str(csr[0]), "user", "") if csr else (NULL, "system", "Packline")
+                reason = (
+                    rng.choice(CANCEL_REASONS) if move == S.CANCELLED else rng.choice(MANUAL_HOLD_REASONS)
+                )
+                if move == S.ON_HOLD:
+                    hold_findings = [(HoldReason.MANUAL, reason)]
+                    held_from = str(previous[0])
+                    held_at = at
+            if move == S.RETURNED:
+                reason = rng.choice(RETURN_REASONS)
+            old_id, old_label = previous
+            new_id, new_label = current
+            params = self.params(
+                ("status", old_id, new_id, reason),
+                {
+                    "old": old_label,
+                    "new": new_label,
+                    "old_stage": previous_stage,
+                    "new_stage": move,
+                    "reason": reason,
+                },
+            )
+            events.append(
+                f"{order_id}\tstatus.changed\t{params}\t{who[0]}\t{who[1]}\t{who[2]}\t{timestamp(at)}\n"
+            )
+            previous_stage, previous = move, current
+        status_id = previous[0]
+        if stage == S.ON_HOLD:
+            if held_from == NULL:
+                held_from = str(
+                    ref.builtin[
+                        S.AWAITING_PAYMENT if amount_paid < total and requires_payment else S.PROCESSING
+                    ][0]
+                )
+            hold_time = timestamp(held_at)
+            for reason, detail in hold_findings:
+                by = NULL if reason != HoldReason.MANUAL or not csr else str(csr[0])
+                batch.holds.append(
+                    f"{order_id}\t{reason}\t{copy_text(detail)}\t{hold_time}\t{by}\t{NULL}\t{NULL}\n"
+                )
+            reasons = [
+                f"{HoldReason(reason).label}: {detail}" if detail else HoldReason(reason).label
+                for reason, detail in hold_findings
+            ]
+            events.append(
+                f"{order_id}\thold.placed\t{json_text({'reasons': reasons})}\t"
+                f"{actor_id if not moves else who[0]}\t{actor_kind if not moves else who[1]}\t"
+                f"{actor_label if not moves else who[2]}\t{timestamp(held_at + 0.001)}\n"
+            )
+
+        # Soft-deleted now and then.
+        is_deleted = rng.random() < 0.003
+        deleted_at = deleted_by = delete_reason = NULL
+        if is_deleted:
+            at += rng.uniform(600, DAY) * min(1.0, max(self.now - at, 0) / DAY)
+            deleted_at = timestamp(at)
+            deleted_by = str(rng.choice(ref.managers)) if ref.managers else NULL
+            delete_reason = rng.choice(DELETE_REASONS)
+            events.append(
+                f"{order_id}\torder.deleted\t{self.params(('deleted', delete_reason), {'reason': delete_reason})}\t"
+                f"{deleted_by}\t{'user' if ref.managers else 'system'}\t{'' if ref.managers else 'Packline'}\t{deleted_at}\n"
+            )
+        else:
+            delete_reason = ""
+
+        # Lines. quantity_allocated stays 0: it is the sum of fulfilment's Allocation rows, which belong
+        # to stock this command does not invent; receiving stock allocates open orders first in, first out.
+        for position, product_id, sku, name, quantity, price, discount, tax_rate, tax in line_specs:
+            net = price * quantity - discount
+            q = str(quantity)
+            done = q if shipped or stage in (S.PICKED, S.PACKED) else "0"
+            batch.lines.append(
+                f"{order_id}\t{position}\t{product_id}\t{sku}\t{name}\t{q}\t{money(price)}\t{money(discount)}\t"
+                f"{money(tax_rate)}\t{money(tax)}\t{money(net + tax)}\t{warehouse}\t"
+                f"0\t{done}\t"
+                f"{q if shipped or stage == S.PACKED else '0'}\t{q if shipped else '0'}\t0\t"
+                f"{q if stage == S.RETURNED else '0'}\n"
+            )
+
+        # The order row, with its search document last (staging only).
+        if channel_code == "shopify":
+            channel_order_id, channel_order_number = str(4_500_000_000_000 + number), f"#{number - 99_000}"
+        elif channel_code == "tiktok":
+            channel_order_id = str(576_000_000_000_000_000 + number * 7)
+            channel_order_number = channel_order_id
+        elif channel_code == "ebay":
+            channel_order_id = f"{rng.randrange(10, 28)}-{number:07d}-{rng.randrange(10000, 99999)}"
+            channel_order_number = channel_order_id
+        elif channel_code == "woocommerce":
+            channel_order_id = str(number - 60_000)
+            channel_order_number = channel_order_id
+        elif channel_code == "csv":
+            channel_order_id, channel_order_number = f"CSV-{number}", f"INV-{number - 40_000}"
+        else:
+            channel_order_id, channel_order_number = NULL, ""
+        tracking = []
+        if shipped:
+            tracking = [
+                f"1Z{rng.randrange(10**15, 10**16)}"
+                if rng.random() < 0.5
+                else f"LP{rng.randrange(10**11, 10**12)}CN"
+            ]
+        customer_reference = (
+            f"REF-{rng.randrange(1000, 99999)}" if customer.company and rng.random() < 0.5 else ""
+        )
+        tags = sorted(set(rng.sample(TAGS, rng.randint(1, 2)))) if rng.random() < 0.15 else []
+        if customer.company and "wholesale" not in tags and rng.random() < 0.5:
+            tags = sorted([*tags, "wholesale"])
+        notes = rng.choice(NOTES) if rng.random() < 0.03 else ""
+        gift = rng.choice(GIFT_MESSAGES) if rng.random() < 0.04 else ""
+        priority = 0 if rng.random() < 0.94 else (1 if rng.random() < 0.8 else 2)
+        document = " ".join(
+            word
+            for word in (
+                customer.document,
+                po_number,
+                customer_reference,
+                channel_order_number,
+                *(spec[2] for spec in line_specs),
+                *tracking,
+            )
+            if word
+        )
+        batch.orders.append(
+            f"{order_id}\t{number}\t{channel_id}\t{channel_order_id}\t{channel_order_number}\t{source}\t"
+            f"{customer.id}\t{customer.name}\t{customer.email}\t{customer.phone}\t{address}\t{address}\t"
+            f"{status_id}\t{held_from}\t{shipping_method}\t{payment_method}\t{self.currency}\t{money(subtotal)}\t"
+            f"{money(discount_total)}\t{money(tax_total)}\t{money(delivery_fee)}\t{money(total)}\t"
+            f"{money(amount_paid)}\t{po_number}\t{customer_reference}\t{gift}\t{notes}\t{{{','.join(tags)}}}\t"
+            f"{csr[0] if csr else NULL}\t{agent[0] if agent else NULL}\t{warehouse}\t{priority}\t"
+            f"{{{','.join(tracking)}}}\t{1 + len(moves)}\t{timestamp(created)}\t{timestamp(at)}\t"
+            f"{'t' if is_deleted else 'f'}\t{deleted_at}\t{deleted_by}\t{delete_reason}\t{copy_text(document)}\n"
+        )
+        batch.stages[stage] = batch.stages.get(stage, 0) + 1
+
+
+def order_times(count: int, rng: random.Random, now: float, days: int = HISTORY_DAYS):
+    """`count` creation times over the last `days`, ascending, busier lately (density 1 + 2x)."""
+    start = now - days * DAY
+    span = days * DAY - 60
+    for index in range(count):
+        u = (index + rng.random()) / count
+        yield start + span * (math.sqrt(1 + 8 * u) - 1) / 2
+
+
+def _check_columns() -> None:
+    """Fail clearly, not with a COPY error, when the models gained a column this command does not fill."""
+    written = {
+        Order: {*ORDER_COLUMNS, "stage", "search_vector"},
+        OrderLine: {"id", *LINE_COLUMNS},
+        OrderEvent: {"id", *EVENT_COLUMNS},
+        OrderHold: {"id", *HOLD_COLUMNS},
+        Customer: set(CUSTOMER_COLUMNS),
+    }
+    for model, columns in written.items():
+        missing = {f.column for f in model._meta.concrete_fields} - columns
+        if missing:
+            raise CommandError(
+                f"generate_orders does not fill {model.__name__}.{', '.join(sorted(missing))}; add it."
+            )
+
+
+def _is_superuser() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('is_superuser') = 'on'")
+        return cursor.fetchone()[0]
+
+
+def _capped_count(table: str, cap: int) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS capped", [cap])
+        return cursor.fetchone()[0]
+
+
+def _drop_secondary_indexes(tables: list[str]) -> list[str]:
+    """Drop the indexes of `tables` that back no constraint; return their definitions, to rebuild."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid = ANY(%s::regclass[]) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid) ORDER BY 1",
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for name, _definition in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    return [definition for _name, definition in indexes]
+
+
+class Timings(dict):
+    """Seconds spent per phase, for `-v 2` and the benchmark notes."""
+
+    @contextmanager
+    def __call__(self, phase: str):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[phase] = self.get(phase, 0.0) + time.perf_counter() - started
+
+
+def _chunks(
+    factory: OrderFactory, ids, numbers, *, size: int, forced: dict[int, str], now: float, timings: Timings
+):
+    """Batches of up to `size` orders, built one after another (in a background thread)."""
+    count = len(ids)
+    times = order_times(count, factory.rng, now)
+    for start in range(0, count, size):
+        with timings("build rows (background thread)"):
+            batch = Batch()
+            for index in range(start, min(start + size, count)):
+                created = next(times)
+                stage = forced.get(index) or factory.stage_for_age((now - created) / DAY)
+                factory.order(batch, ids[index], numbers[index], created, stage)
+        yield batch
+
+
+def _ahead(items, depth: int = 1):
+    """Iterate `items` in a thread, `depth` items ahead: Python builds the next rows while PostgreSQL
+    writes the last ones (the database driver lets go of the GIL while it waits)."""
+    finished = object()
+    handoff: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                handoff.put(item, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce():
+        try:
+            for item in items:
+                if not put(item):
+                    return
+        except Exception as error:  # noqa: BLE001 - handed to the consumer thread, which raises it
+            put(error)
+        else:
+            put(finished)
+
+    thread = threading.Thread(target=produce, name="generate_orders", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = handoff.get()
+            if item is finished:
+                return
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+
+
+def _write(batch: Batch, timings: Timings) -> None:
+    with connection.cursor() as cursor:
+        with timings("copy orders to staging"):
+            cursor.execute(f"TRUNCATE {STAGING}")
+            copy_rows(STAGING, [*ORDER_COLUMNS, "doc"], batch.orders)
+        columns = ", ".join(ORDER_COLUMNS)
+        staged = ", ".join(f"g.{column}" for column in ORDER_COLUMNS)
+        # stage: the same lookup as the order_stage_follows_status trigger, so it holds either way.
+        with timings("insert orders with to_tsvector"):
+            cursor.execute(
+                f"INSERT INTO orders_order ({columns}, stage, search_vector) "
+                f"SELECT {staged}, s.stage, to_tsvector('simple', g.doc) "
+                f"FROM {STAGING} g JOIN orders_status s ON s.id = g.status_id ORDER BY g.id"
+            )
+    with timings("copy lines"):
+        copy_rows("orders_orderline", LINE_COLUMNS, batch.lines)
+    with timings("copy events"):
+        copy_rows("orders_orderevent", EVENT_COLUMNS, batch.events)
+    with timings("copy holds"):
+        copy_rows("orders_orderhold", HOLD_COLUMNS, batch.holds)
+
+
+def _check_stages(first_id: int, last_id: int) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM orders_order o JOIN orders_status s ON s.id = o.status_id "
+            "WHERE o.id BETWEEN %s AND %s AND o.stage IS DISTINCT FROM s.stage",
+            [first_id, last_id],
+        )
+        wrong = cursor.fetchone()[0]
+    if wrong:
+        raise CommandError(f"{wrong} generated orders have a stage that does not match their status")
+
+
+@dataclass
+class Result:
+    orders: int = 0
+    lines: int = 0
+    events: int = 0
+    holds: int = 0
+    customers: int = 0
+    seconds: float = 0.0
+    stages: dict[str, int] = field(default_factory=dict)
+    replica: bool = False
+    rebuilt_indexes: int = 0
+    timings: Timings = field(default_factory=Timings)
+    first_number: int | None = None
+    last_number: int | None = None
+
+
+BULK_THRESHOLD = 100_000
+BULK_TABLES = ["orders_order", "orders_orderline", "orders_orderevent"]
+CHUNK = 10_000
+
+
+def generate_orders(
+    count: int,
+    *,
+    seed: int | None = None,
+    batch_size: int = 50_000,
+    customers: int | None = None,
+    products: int = 500,
+    b2b_share: float = 0.05,
+    history_days: int = HISTORY_DAYS,
+    with_triggers: bool = False,
+    indexes: str = "auto",
+    progress: Callable[[str], None] = lambda message: None,
+) -> Result:
+    """Append `count` orders (and their customers, lines, holds and events); see the module docstring.
+
+    indexes: "keep" writes into the indexed tables batch by batch, committing each batch; "rebuild"
+    drops the secondary indexes of orders, lines and events, writes everything in one transaction and
+    builds them again; "auto" rebuilds when the run is large and at least doubles the table.
+    """
+    started = time.perf_counter()
+    rng = random.Random(seed)
+    now = time.time()
+    result = Result()
+    if count <= 0:
+        return result
+    if indexes == "auto":
+        indexes = (
+            "rebuild" if count >= BULK_THRESHOLD and count >= _capped_count("orders_order", count) else "keep"
+        )
+    with transaction.atomic():
+        skus = ensure_catalogue(products)
+        reference = load_reference(skus)
+        customer_rows = create_customers(
+            customers or max(1, count // 10), rng, b2b_share=b2b_share, history_days=history_days
+        )
+    result.customers = len(customer_rows)
+    ids = reserve_ids("orders_order", count)
+    numbers = reserve_ids("orders_order", count, sequence="orders_order_number_seq")
+    result.first_number, result.last_number = numbers[0], numbers[-1]
+    progress(f"{len(customer_rows):,} customers, {len(reference.products)} products ready")
+    factory = OrderFactory(reference, customer_rows, rng, now=now)
+    result.replica = not with_triggers and _is_superuser()
+    with connection.cursor() as cursor:
+        columns = ", ".join(ORDER_COLUMNS)
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} AS SELECT {columns}, ''::text AS doc FROM orders_order WITH NO DATA"
+        )
+    # Every stage appears at least once, wherever in the run it lands.
+    forced = dict(zip(rng.sample(range(count), min(count, len(Stage))), Stage.values, strict=False))
+    chunks = _ahead(
+        _chunks(
+            factory, ids, numbers, size=min(CHUNK, batch_size), forced=forced, now=now, timings=result.timings
+        )
+    )
+    try:
+        per_transaction = count if indexes == "rebuild" else batch_size
+        done = 0
+        while done < count:
+            first_id = ids[done]
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT set_config('synchronous_commit', 'off', true)")
+                if result.replica:
+                    cursor.execute("SELECT set_config('session_replication_role', 'replica', true)")
+                definitions = []
+                if indexes == "rebuild":
+                    cursor.execute("SELECT set_config('maintenance_work_mem', '256MB', true)")
+                    definitions = _drop_secondary_indexes(BULK_TABLES)
+                written = 0
+                while True:
+                    with result.timings("wait for rows"):
+                        batch = next(chunks, None)
+                    if batch is None:
+                        break
+                    _write(batch, result.timings)
+                    written += len(batch.orders)
+                    done += len(batch.orders)
+                    result.lines += len(batch.lines)
+                    result.events += len(batch.events)
+                    result.holds += len(batch.holds)
+                    for stage, stage_count in batch.stages.items():
+                        result.stages[stage] = result.stages.get(stage, 0) + stage_count
+                    elapsed = time.perf_counter() - started
+                    if done % max(batch_size, CHUNK) < CHUNK or done == count:
+                        progress(
+                            f"{done:,}/{count:,} orders ({done * 100 // count}%), {result.lines:,} lines, "
+                            f"{result.events:,} events; {done / elapsed:,.0f} orders/s, {elapsed:.0f} s"
+                        )
+                    if written >= per_transaction:
+                        break
+                if definitions:
+                    rebuild_started = time.perf_counter()
+                    for definition in definitions:
+                        with result.timings(
+                            "rebuild " + definition.split(" USING ")[0].split(" ON ")[0].split()[-1]
+                        ):
+                            cursor.execute(definition)
+                    result.rebuilt_indexes = len(definitions)
+                    progress(
+                        f"rebuilt {len(definitions)} indexes in {time.perf_counter() - rebuild_started:.1f} s"
+                    )
+                if result.replica:
+                    cursor.execute("SELECT set_config('session_replication_role', 'origin', true)")
+                if done:
+                    _check_stages(first_id, ids[done - 1])
+    finally:
+        chunks.close()
+    result.orders = count
+    tables = ["orders_order", "orders_orderline", "orders_orderevent", "orders_orderhold", "orders_customer"]
+    analyse_started = time.perf_counter()
+    with connection.cursor() as cursor, result.timings("analyse"):
+        if indexes == "rebuild" and not connection.in_atomic_block:
+            # After a bulk load, VACUUM also sets the visibility map: index-only scans stay index-only.
+            cursor.execute(f"VACUUM (ANALYZE) {', '.join(tables)}")
+        else:
+            for table in tables:
+                cursor.execute(f"ANALYZE {table}")
+    progress(f"analysed in {time.perf_counter() - analyse_started:.1f} s")
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+class Command(BaseCommand):
+    help = "Append N realistic orders (customers, lines, holds, timeline events) fast with COPY."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--count", type=int, required=True, help="How many orders to add")
+        parser.add_argument("--seed", type=int, default=None, help="Random seed, for repeatable data")
+        parser.add_argument("--batch", type=int, default=50_000, help="Orders per COPY batch and transaction")
+        parser.add_argument("--customers", type=int, default=None, help="New customers (default: count / 10)")
+        parser.add_argument("--products", type=int, default=500, help="Catalogue size (created when missing)")
+        parser.add_argument(
+            "--days", type=int, default=HISTORY_DAYS, help="Spread orders over this many days"
+        )
+        parser.add_argument(
+            "--with-triggers", action="store_true", help="Keep triggers and foreign-key checks on (slower)"
+        )
+        parser.add_argument(
+            "--indexes",
+            choices=["auto", "rebuild", "keep"],
+            default="auto",
+            help="rebuild: drop and rebuild secondary indexes around one big transaction; "
+            f"auto: rebuild when --count >= {BULK_THRESHOLD:,} and at least the orders already there",
+        )
+
+    def handle(self, *args, count, seed, batch, customers, products, days, with_triggers, indexes, **options):
+        if min(count, batch, days) < 1:
+            raise CommandError("--count, --batch and --days must be at least 1.")
+        if seed is None:
+            seed = random.randrange(1_000_000)
+        self.stdout.write(f"generating {count:,} orders (seed {seed}, batches of {batch:,})")
+        result = generate_orders(
+            count,
+            seed=seed,
+            batch_size=batch,
+            customers=customers,
+            products=products,
+            history_days=days,
+            with_triggers=with_triggers,
+            indexes=indexes,
+            progress=lambda message: self.stdout.write(f"  {message}"),
+        )
+        mode = "triggers off (session_replication_role = replica)" if result.replica else "triggers on"
+        if result.rebuilt_indexes:
+            mode += f", {result.rebuilt_indexes} indexes rebuilt"
+        self.stdout.write(
+            f"done: {result.orders:,} orders ({settings.ORDER_NUMBER_PREFIX}{result.first_number} to "
+            f"{settings.ORDER_NUMBER_PREFIX}{result.last_number}), {result.lines:,} lines, {result.events:,} events, "
+            f"{result.holds:,} holds, {result.customers:,} customers in {result.seconds:.1f} s "
+            f"({result.orders / result.seconds:,.0f} orders/s; {mode})"
+        )
+        stages = ", ".join(f"{stage} {result.stages.get(stage, 0):,}" for stage in Stage.values)
+        self.stdout.write(f"stages: {stages}")
+        if options["verbosity"] >= 2:
+            for phase, seconds in sorted(result.timings.items(), key=lambda item: -item[1]):
+                self.stdout.write(f"  {seconds:8.1f} s  {phase}")
