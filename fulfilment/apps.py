@@ -9,10 +9,12 @@ class FulfilmentConfig(AppConfig):
         from fulfilment import receivers  # noqa: F401 - connects the signal receivers
         from fulfilment.bulk_actions import register_fulfilment_actions
         from fulfilment.panels import order_panel
+        from fulfilment.returns_views import returns_panel
         from orders.panels import register_entry_action, register_panel
         from orders.workflow import Stage
 
         register_panel(order_panel)
+        register_panel(returns_panel)
         register_fulfilment_actions()
         register_entry_action(Stage.PICKING, "create a picklist (Picklists)")
         register_entry_action(Stage.PICKED, "complete its picklist")

@@ -220,3 +220,96 @@ class ShipmentLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × line {self.order_line_id}"
+
+
+class ReturnReason(models.TextChoices):
+    DAMAGED = "damaged", "Arrived damaged"
+    WRONG_ITEM = "wrong_item", "Wrong item sent"
+    NOT_AS_DESCRIBED = "not_as_described", "Not as described"
+    NOT_WANTED = "not_wanted", "No longer wanted"
+    REFUSED = "refused", "Refused on delivery"
+    OTHER = "other", "Other"
+
+
+class ReturnRequest(models.Model):
+    """An RMA: shipped units the customer sends back. Its number is RMA-(1000 + id)."""
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        RECEIVED = "received", "Received"
+        CLOSED = "closed", "Closed"
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="returns")
+    reason = models.CharField(max_length=20, choices=ReturnReason.choices)
+    note = models.CharField(max_length=300, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.REQUESTED)
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="returns", help_text="Where it comes back to"
+    )
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    NUMBER_OFFSET = 1000
+    PREFIX = "RMA-"
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        default_permissions = ("view",)
+        permissions = [
+            ("create_return", "Can create returns (RMAs) for shipped orders"),
+            ("receive_return", "Can receive returned goods: restock or write off"),
+        ]
+        indexes = [models.Index("state", F("created_at").desc(), name="return_state_created")]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"{self.PREFIX}{self.NUMBER_OFFSET + self.pk}" if self.pk else f"{self.PREFIX}new"
+
+    @classmethod
+    def pk_from_number(cls, code: str) -> int | None:
+        """RMA-1001, rma1001 or 1001 -> 1; None when the code is no RMA number."""
+        digits = "".join(ch for ch in code if ch.isdigit())[:18]
+        if not digits or int(digits) <= cls.NUMBER_OFFSET:
+            return None
+        return int(digits) - cls.NUMBER_OFFSET
+
+
+class ReturnLine(models.Model):
+    class Disposition(models.TextChoices):
+        RESTOCK = "restock", "Restock"
+        WRITE_OFF = "write_off", "Write off"
+
+    return_request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="lines")
+    order_line = models.ForeignKey(OrderLine, on_delete=models.PROTECT, related_name="return_lines")
+    quantity = models.PositiveIntegerField()
+    # Scanned at the receiving bench, not yet booked; booking moves them to quantity_received.
+    quantity_counted = models.PositiveIntegerField(default=0)
+    quantity_received = models.PositiveIntegerField(default=0)
+    disposition = models.CharField(max_length=10, choices=Disposition.choices, default=Disposition.RESTOCK)
+
+    class Meta:
+        ordering = ["return_request", "order_line__position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="return_line_quantity_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity_received__lte=F("quantity"))
+                & Q(quantity_counted__lte=F("quantity") - F("quantity_received")),
+                name="return_line_received_within_quantity",
+            ),
+            models.UniqueConstraint(fields=["return_request", "order_line"], name="one_return_line_per_line"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × line {self.order_line_id}"
+
+    @property
+    def quantity_open(self) -> int:
+        return self.quantity - self.quantity_received

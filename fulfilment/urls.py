@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fulfilment import views
+from fulfilment import returns_views, views
 
 app_name = "fulfilment"
 
@@ -14,4 +14,12 @@ urlpatterns = [
     path("packing/<int:number>/", views.pack_order, name="pack"),
     path("orders/<int:number>/ship/", views.ship_order, name="ship"),
     path("orders/<int:number>/documents/<slug:kind>/", views.order_document, name="document"),
+    # Returns (RMA)
+    path("returns/", returns_views.returns_list, name="returns"),
+    path("returns/receive/", returns_views.returns_receiving, name="returns_receiving"),
+    path("returns/<int:pk>/", returns_views.return_detail, name="return"),
+    path("returns/<int:pk>/receive/", returns_views.return_receive_view, name="return_receive"),
+    path("returns/<int:pk>/close/", returns_views.return_close_view, name="return_close"),
+    path("returns/<int:pk>/slip/", returns_views.return_slip, name="return_slip"),
+    path("orders/<int:number>/returns/", returns_views.return_create_view, name="return_create"),
 ]

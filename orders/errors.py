@@ -28,3 +28,7 @@ class OrderInvalid(OrderError):
         self.errors = errors
         summary = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items())
         super().__init__(f"The order cannot be created: {summary}")
+
+
+class MoneyRefused(OrderError):
+    """A payment, expense, refund or remittance that cannot be recorded, executed or reversed as asked."""
