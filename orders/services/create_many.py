@@ -1,0 +1,718 @@
+"""Many orders at once (CSV imports, backfills): order_create's rules, batched for speed.
+
+Every order goes through the steps order_create takes, with the same functions: validate,
+validate_prices, build_lines, apply_totals, initial_stage and run_checks (built-in hold checks and the
+managers' hold rules). What order_create asks the database once per order is asked once per batch
+here: products, customers by email, existing channel references (deleted orders included), hold
+rules and duplicate candidates. `plan()` writes nothing, so an import's validation pass and preview
+use it as they are; `write()` then stores a planned batch with PostgreSQL COPY inside the caller's
+transaction and, after commit, sends one `orders_created` signal for the batch (fulfilment allocates
+stock on it), in place of order_create's `order_stage_entered` per order.
+"""
+
+import json
+import zlib
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import pgtrigger
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Model
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from orders.actors import Actor, as_actor
+from orders.checks import Finding, run_checks
+from orders.events import EventType
+from orders.models import (
+    Channel,
+    Customer,
+    HoldReason,
+    HoldRule,
+    Order,
+    OrderEvent,
+    OrderHold,
+    OrderLine,
+    PaymentMethod,
+    Product,
+    Status,
+    Warehouse,
+)
+from orders.services.common import service_context
+from orders.services.create import (
+    OrderInput,
+    apply_totals,
+    build_lines,
+    initial_stage,
+    money,
+    search_document,
+    validate,
+    validate_prices,
+)
+from orders.signals import orders_created
+from orders.workflow import HOLDABLE, Stage
+
+try:  # The money records (SPEC 6): order_create records the payment an order arrives with.
+    from orders.models import Payment
+    from orders.services.money import MoneyEvent
+except ImportError:  # pragma: no cover - a checkout without the money models
+    Payment = None
+
+CREATED, HELD, SKIPPED, REJECTED = "created", "held", "skipped", "rejected"
+# Historical orders in these stages have shipped: their lines are written as shipped, and they hold
+# no stock. Hold checks run only on orders that could still be held (workflow.HOLDABLE).
+SHIPPED_STAGES = frozenset({Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED, Stage.RETURNED})
+NULL = "\\N"
+STAGE_TRIGGER = "orders.Order:order_stage_follows_status"
+
+
+class NewCustomer:
+    """A customer to create with its first order (Customer's fields, no model instance)."""
+
+    __slots__ = ("address", "company", "email", "name", "phone", "pk", "requires_po_number")
+
+    def __init__(self, *, name: str, email: str = "", phone: str = "", company: str = "", address=None):
+        self.name, self.email, self.phone, self.company = name, email, phone, company
+        self.address = address or {}
+        self.requires_po_number, self.pk = False, None
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PlannedLine:
+    """An order line before it is written: OrderLine's fields without a model instance's cost
+    (build_lines builds these for create_many)."""
+
+    __slots__ = (
+        "discount", "line_total", "name", "position", "product", "quantity", "quantity_allocated",
+        "quantity_cancelled", "quantity_packed", "quantity_picked", "quantity_returned", "quantity_shipped",
+        "sku", "tax_amount", "tax_rate", "unit_price", "warehouse_id",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        *,
+        position,
+        product,
+        sku,
+        name,
+        quantity,
+        unit_price,
+        discount,
+        tax_rate,
+        tax_amount,
+        line_total,
+    ):
+        self.position, self.product, self.sku, self.name, self.quantity = (
+            position,
+            product,
+            sku,
+            name,
+            quantity,
+        )
+        self.unit_price, self.discount, self.tax_rate = unit_price, discount, tax_rate
+        self.tax_amount, self.line_total, self.warehouse_id = tax_amount, line_total, None
+        self.quantity_allocated = self.quantity_picked = self.quantity_packed = 0
+        self.quantity_shipped = self.quantity_cancelled = self.quantity_returned = 0
+
+
+class PlannedOrder:
+    """An order before it is written: the fields of Order that creation sets, as plain attributes, for
+    the same functions order_create uses (apply_totals, run_checks, search_document)."""
+
+    __slots__ = (
+        "amount_paid", "assigned_agent_id", "assigned_csr_id", "billing_address", "channel", "channel_order_id",
+        "channel_order_number", "created_at", "currency", "customer", "customer_email", "customer_name",
+        "customer_phone", "customer_reference", "delivery_fee", "discount_total", "gift_message", "held_from", "notes", "number",
+        "payment_method", "pk", "po_number", "priority", "shipping_address", "shipping_method", "source", "stage",
+        "status", "subtotal", "tags", "tax_total", "total", "tracking_numbers", "warehouse_id",
+    )  # fmt: skip
+
+    def __init__(self, **fields):
+        self.pk = self.number = self.held_from = self.status = self.stage = None
+        self.tracking_numbers = []
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+    @property
+    def customer_id(self) -> int | None:
+        return self.customer.pk
+
+    @property
+    def display_number(self) -> str:
+        return f"{settings.ORDER_NUMBER_PREFIX}{self.number}"
+
+    def __str__(self) -> str:
+        return self.display_number
+
+
+@dataclass
+class BatchOrder:
+    """One order to create. `data.customer` may be unsaved: it is matched by email to an existing
+    customer, or created together with the order."""
+
+    key: int  # the caller's own key (an import uses the order's first row number)
+    data: OrderInput
+    source_detail: str = ""
+    status: Status | None = None  # historical imports: keep this status instead of the initial one
+    created_at: datetime | None = None  # historical imports: keep this date
+    paid_in_full: bool = False  # amount_paid becomes the order's total once it is known
+
+
+@dataclass
+class Planned:
+    item: BatchOrder
+    result: str  # CREATED, HELD, SKIPPED or REJECTED
+    order: PlannedOrder | None = None
+    lines: list[PlannedLine] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    errors: dict[str, list[str]] = field(default_factory=dict)
+    message: str = ""
+    existing_id: int | None = None
+
+    @property
+    def creates(self) -> bool:
+        return self.result in (CREATED, HELD)
+
+
+def copy_text(value: str) -> str:
+    """A value in COPY's text format."""
+    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
+        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return value
+
+
+def copy_json(value) -> str:
+    return copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+
+
+def copy_array(values: list[str]) -> str:
+    items = ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+    return copy_text("{" + items + "}")
+
+
+def copy_id(value) -> str:
+    return NULL if value is None else str(value)
+
+
+def _constant(model: type[Model], known: set[str]) -> tuple[list[str], str]:
+    """Columns this module does not write itself (added by later migrations), with their defaults, so
+    that a new NOT NULL column with a Python-side default does not break the COPY."""
+    columns, values = [], []
+    for model_field in model._meta.concrete_fields:
+        if model_field.column in known:
+            continue
+        default = model_field.get_default()
+        if default is None:
+            text = NULL
+        elif isinstance(default, bool):
+            text = "t" if default else "f"
+        elif isinstance(default, dict | list):
+            text = copy_json(default)
+        elif isinstance(default, datetime):
+            text = default.isoformat()
+        else:
+            text = copy_text(str(default))
+        columns.append(model_field.column)
+        values.append(text)
+    return columns, "".join(f"\t{value}" for value in values)
+
+
+def reserve_ids(model: type[Model], count: int) -> list[int]:
+    """`count` ids from the table's identity sequence, ascending (nextval never repeats a value)."""
+    if not count:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) ORDER BY 1",
+            [model._meta.db_table, count],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def copy_rows(table: str, columns: list[str], rows: list[str]) -> None:
+    if not rows:
+        return
+    with (
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(rows), 5000):
+            copy.write("".join(rows[start : start + 5000]))
+
+
+ORDER_COLUMNS = [
+    "id", "channel_id", "channel_order_id", "channel_order_number", "source", "customer_id", "customer_name",
+    "customer_email", "customer_phone", "shipping_address", "billing_address", "status_id", "stage",
+    "held_from_id", "shipping_method", "payment_method", "currency", "subtotal", "discount_total",
+    "tax_total", "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message",
+    "notes", "tags", "assigned_csr_id", "assigned_agent_id", "warehouse_id", "priority", "tracking_numbers",
+    "version", "created_at", "updated_at", "is_deleted", "deleted_at", "deleted_by_id", "delete_reason",
+]  # fmt: skip
+LINE_COLUMNS = [
+    "order_id", "position", "product_id", "sku", "name", "quantity", "unit_price", "discount", "tax_rate",
+    "tax_amount", "line_total", "warehouse_id", "quantity_allocated", "quantity_picked", "quantity_packed",
+    "quantity_shipped", "quantity_cancelled", "quantity_returned",
+]  # fmt: skip
+HOLD_COLUMNS = [
+    "order_id",
+    "reason",
+    "detail",
+    "created_at",
+    "created_by_id",
+    "released_at",
+    "released_by_id",
+]
+EVENT_COLUMNS = ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label"]  # created_at: now()
+CUSTOMER_COLUMNS = ["id", "name", "email", "phone", "company", "requires_po_number", "address", "created_at"]
+PAYMENT_COLUMNS = [
+    "id", "order_id", "method", "state", "amount", "currency", "reference", "note", "recorded_by_id",
+    "recorded_at", "collected_by_id", "reverses_id",
+]  # fmt: skip
+
+
+class OrderBatchCreator:
+    """Creates orders in batches for one actor and source. Keep one per import: it remembers the
+    products, customers and references it has seen, so later batches ask the database less."""
+
+    def __init__(self, *, actor, source: str = "csv", describe_key=lambda key: f"item {key}"):
+        self.actor: Actor = as_actor(actor)
+        self.source = source
+        self.describe_key = describe_key
+        self.rules = list(HoldRule.objects.filter(active=True))
+        self.builtin = {status.stage: status for status in Status.objects.filter(is_builtin=True)}
+        self.default_warehouse = Warehouse.objects.filter(is_default=True).first()
+        self.manual_channel: Channel | None = None
+        self.window = timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+        self.products: dict[str, Product | None] = {}
+        self.customers: dict[str, Customer] = {}  # lower-case email -> customer (saved or about to be)
+        self.claimed: dict[tuple[int, str], int] = {}  # (channel, reference) -> key of its first order
+        # Orders planned earlier in this run, by customer: (total, created_at, label) for the duplicate check.
+        self.recent: dict[object, list[tuple[Decimal, datetime, str]]] = defaultdict(list)
+        self._candidates: dict[int, list[tuple[Decimal, datetime, str]]] = {}
+        self.order_extra_columns, self.order_extra = _constant(
+            Order, {*ORDER_COLUMNS, "number", "search_vector"}
+        )
+        self.line_extra_columns, self.line_extra = _constant(OrderLine, {*LINE_COLUMNS, "id"})
+        self.hold_extra_columns, self.hold_extra = _constant(OrderHold, {*HOLD_COLUMNS, "id"})
+        self.event_extra_columns, self.event_extra = _constant(
+            OrderEvent, {*EVENT_COLUMNS, "id", "created_at"}
+        )
+        self.customer_extra_columns, self.customer_extra = _constant(Customer, set(CUSTOMER_COLUMNS))
+        if Payment is not None:
+            extra_columns, self.payment_extra = _constant(Payment, set(PAYMENT_COLUMNS))
+            self.payment_columns = PAYMENT_COLUMNS + extra_columns
+            self.payment_labels = dict(PaymentMethod.choices)
+
+    # Planning: everything order_create decides, without writing ------------------------------------
+
+    def plan(self, items: list[BatchOrder]) -> list[Planned]:
+        """Decide what becomes of each order: rejected (with errors), skipped (its channel reference
+        exists, deleted orders included), or created, on hold with the checks' findings or not."""
+        now = timezone.now()
+        planned: list[Planned] = []
+        for item in items:
+            errors = validate(item.data)
+            customer = item.data.customer
+            if customer is not None and customer.pk is None and customer.name.strip():
+                errors.pop("customer", None)  # a new customer, created with the order
+            planned.append(Planned(item, REJECTED, errors=errors) if errors else Planned(item, CREATED))
+        live = [p for p in planned if p.result == CREATED]
+        self._skip_existing(live)
+        live = [p for p in live if p.result == CREATED]
+        self._load_products({line.sku.strip() for p in live for line in p.item.data.lines})
+        self._resolve_customers(live)
+        self._load_candidates(live, now)
+        for p in live:
+            self._plan_one(p, now)
+        return planned
+
+    def _channel(self, data: OrderInput) -> Channel:
+        if data.channel is not None:
+            return data.channel
+        if self.manual_channel is None:
+            self.manual_channel = Channel.objects.get(code="manual")
+        return self.manual_channel
+
+    def _skip_existing(self, planned: list[Planned]) -> None:
+        by_channel: dict[int, list[Planned]] = defaultdict(list)
+        for p in planned:
+            reference = p.item.data.channel_order_id
+            if not reference:
+                continue
+            channel = self._channel(p.item.data)
+            first = self.claimed.get((channel.pk, reference))
+            if first is not None:
+                p.result = REJECTED
+                p.errors = {
+                    "channel_order_id": [
+                        f"{reference} appears again; its first appearance was at {self.describe_key(first)}."
+                    ]
+                }
+                continue
+            self.claimed[(channel.pk, reference)] = p.item.key
+            by_channel[channel.pk].append(p)
+        for channel_id, group in by_channel.items():
+            references = [p.item.data.channel_order_id for p in group]
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT channel_order_id, id, number, is_deleted FROM orders_order "
+                    "WHERE channel_id = %s AND channel_order_id = ANY(%s)",
+                    [channel_id, references],
+                )
+                existing = {
+                    reference: (pk, number, deleted) for reference, pk, number, deleted in cursor.fetchall()
+                }
+            for p in group:
+                found = existing.get(p.item.data.channel_order_id)
+                if found:
+                    pk, number, deleted = found
+                    p.result, p.existing_id = SKIPPED, pk
+                    p.message = f"already imported as {settings.ORDER_NUMBER_PREFIX}{number}" + (
+                        " (deleted)" if deleted else ""
+                    )
+
+    def _load_products(self, skus: set[str]) -> None:
+        missing = [sku for sku in skus if sku not in self.products]
+        if not missing:
+            return
+        for product in Product.objects.filter(sku__in=missing, active=True):
+            self.products[product.sku] = product
+        for sku in missing:
+            self.products.setdefault(sku, None)
+        if len(self.products) > 200_000:  # a bounded cache: a huge catalogue is re-read per batch
+            self.products = {sku: self.products[sku] for sku in skus if sku in self.products}
+
+    def _resolve_customers(self, planned: list[Planned]) -> None:
+        """Same email, same customer: an existing one (the oldest), or one new customer for all of this
+        run's orders with that email. Orders without an email get a customer of their own."""
+        if len(self.customers) > 100_000:
+            self.customers.clear()  # bounded memory; saved customers are found again by email
+        wanted = set()
+        for p in planned:
+            customer = p.item.data.customer
+            if customer.pk is None and customer.email:
+                key = customer.email.strip().lower()
+                if key not in self.customers:
+                    wanted.add(key)
+        if wanted:
+            found = (
+                Customer.objects.annotate(email_lower=Lower("email"))
+                .filter(email_lower__in=wanted)
+                .order_by("-pk")
+            )
+            for customer in found:  # the oldest wins: it is written last
+                self.customers[customer.email_lower] = customer
+        for p in planned:
+            customer = p.item.data.customer
+            if customer.pk is None and customer.email:
+                key = customer.email.strip().lower()
+                p.item.data.customer = self.customers.setdefault(key, customer)
+
+    def _load_candidates(self, planned: list[Planned], now: datetime) -> None:
+        """The live orders that could make one of these a suspected duplicate: same customer, within
+        the window before its date (checks._suspected_duplicate, one query for the batch)."""
+        self._candidates = {}
+        customer_ids = {p.item.data.customer.pk for p in planned if p.item.data.customer.pk}
+        if not customer_ids:
+            return
+        since = min((p.item.created_at or now) for p in planned) - self.window
+        with connection.cursor() as cursor:  # checks._suspected_duplicate's query, for the whole batch
+            cursor.execute(
+                "SELECT customer_id, total, created_at, number FROM orders_order WHERE NOT is_deleted "
+                "AND customer_id = ANY(%s) AND created_at >= %s AND stage <> %s",
+                [list(customer_ids), since, Stage.CANCELLED.value],
+            )
+            rows = cursor.fetchall()
+        for customer_id, total, created_at, number in rows:
+            self._candidates.setdefault(customer_id, []).append(
+                (total, created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
+            )
+
+    def _customer_key(self, customer: Customer) -> object:
+        return customer.pk if customer.pk else id(customer)
+
+    def _duplicate_finder(self, order: Order):
+        def find(order: Order) -> str | None:
+            since = order.created_at - self.window
+            customer = order.customer
+            candidates = self._candidates.get(customer.pk, []) if customer.pk else []
+            for total, created_at, label in (*candidates, *self.recent.get(self._customer_key(customer), ())):
+                if total == order.total and created_at >= since:
+                    return label
+            return None
+
+        return find
+
+    def _plan_one(self, p: Planned, now: datetime) -> None:
+        """order_create's steps for one order, with the batch's preloaded data."""
+        data = p.item.data
+        channel = self._channel(data)
+        products = {line.sku.strip(): self.products.get(line.sku.strip()) for line in data.lines}
+        products = {sku: product for sku, product in products.items() if product is not None}
+        errors = validate_prices(data, products)
+        if errors:
+            p.result, p.errors = REJECTED, errors
+            return
+        lines = build_lines(data, products, line_class=PlannedLine)
+        customer = data.customer
+        warehouse = data.warehouse or self.default_warehouse
+        order = PlannedOrder(
+            channel=channel,
+            channel_order_id=data.channel_order_id or None,
+            channel_order_number=data.channel_order_number,
+            source=self.source,
+            customer=customer,
+            customer_name=customer.name,
+            customer_email=customer.email,
+            customer_phone=customer.phone,
+            shipping_address=data.shipping_address or dict(customer.address),
+            billing_address=data.billing_address or data.shipping_address or dict(customer.address),
+            shipping_method=data.shipping_method.strip(),
+            payment_method=data.payment_method,
+            currency=(data.currency or settings.DEFAULT_CURRENCY).upper(),
+            delivery_fee=money(data.delivery_fee),
+            amount_paid=money(data.amount_paid),
+            po_number=data.po_number.strip(),
+            customer_reference=data.customer_reference.strip(),
+            gift_message=data.gift_message,
+            notes=data.notes,
+            tags=sorted({tag.strip() for tag in data.tags if tag.strip()}),
+            assigned_csr_id=data.assigned_csr.pk if data.assigned_csr else None,
+            assigned_agent_id=data.assigned_agent.pk if data.assigned_agent else None,
+            warehouse_id=warehouse.pk if warehouse else None,
+            priority=data.priority,
+            created_at=p.item.created_at or now,
+        )
+        apply_totals(order, lines)
+        if p.item.paid_in_full:
+            data.amount_paid = order.amount_paid = order.total
+        kept = p.item.status
+        if kept is not None:
+            target = kept
+            checked = kept.stage in HOLDABLE or kept.stage == Stage.ON_HOLD
+        else:
+            target = self.builtin[initial_stage(data, order.total)]
+            checked = not data.draft
+        findings = (
+            run_checks(order, lines, rules=self.rules, find_duplicate=self._duplicate_finder(order))
+            if checked
+            else []
+        )
+        if target.stage == Stage.ON_HOLD:
+            # Held in the file: it goes back to processing when released, like any new order would.
+            order.held_from = self.builtin[initial_stage(data, order.total)]
+            findings = findings or [Finding(HoldReason.MANUAL, "on hold in the imported file")]
+        elif findings:
+            order.held_from = target
+            target = self.builtin[Stage.ON_HOLD]
+        order.status, order.stage = target, target.stage
+        if target.stage in SHIPPED_STAGES:
+            for line in lines:
+                line.quantity_picked = line.quantity_packed = line.quantity_shipped = line.quantity
+                if target.stage == Stage.RETURNED:
+                    line.quantity_returned = line.quantity
+        p.order, p.lines, p.findings = order, lines, findings
+        p.result = HELD if findings else CREATED
+        label = f"{data.channel_order_id or 'an order'} in this import"
+        self.recent[self._customer_key(customer)].append((order.total, order.created_at, label))
+
+    # Writing ------------------------------------------------------------------------------------------
+
+    def prepare(self, planned: list[Planned]) -> "PreparedBatch":
+        """Everything the write needs that is Python's work: ids reserved from the tables' sequences
+        (new customers, orders, payments) and every row formatted for COPY. Writes nothing, so it can
+        run ahead of the transaction that writes the batch (channels' import pipelines the two)."""
+        creating = [p for p in planned if p.creates]
+        batch = PreparedBatch(planned, creating)
+        if not creating:
+            return batch
+        stamp = timezone.now().isoformat()
+        new = list(
+            {id(p.order.customer): p.order.customer for p in creating if p.order.customer.pk is None}.values()
+        )
+        for customer, customer_id in zip(new, reserve_ids(Customer, len(new)), strict=True):
+            customer.pk = customer_id
+            batch.customers.append(
+                f"{customer_id}\t{copy_text(customer.name)}\t{copy_text(customer.email)}\t{copy_text(customer.phone)}\t"
+                f"{copy_text(customer.company)}\t{'t' if customer.requires_po_number else 'f'}\t"
+                f"{copy_json(customer.address or {})}\t{stamp}{self.customer_extra}\n"
+            )
+        paid = [p for p in creating if p.order.amount_paid > 0] if Payment is not None else []
+        payment_ids = dict(zip((id(p) for p in paid), reserve_ids(Payment, len(paid)), strict=True))
+        actor = self.actor
+        user_id = copy_id(actor.user_id)
+        tail = f"\t{user_id}\t{actor.kind}\t{copy_text(actor.label)}{self.event_extra}\n"
+        for p, order_id in zip(creating, reserve_ids(Order, len(creating)), strict=True):
+            order = p.order
+            order.pk = order_id
+            batch.orders.append(self._order_row(p, stamp))
+            batch.lines.append("".join(self._line_row(order_id, line) for line in p.lines))
+            events = [
+                f"{order_id}\t{EventType.CREATED}\t"
+                f"{copy_json({'source': self.source, 'detail': p.item.source_detail, 'status': order.status.label})}"
+                f"{tail}"
+            ]
+            payment = ""
+            if id(p) in payment_ids:
+                payment, params = self._payment_row(p, payment_ids[id(p)], stamp)
+                events.append(f"{order_id}\t{MoneyEvent.PAYMENT_RECORDED}\t{params}{tail}")
+            batch.payments.append(payment)
+            holds = ""
+            if p.findings:
+                holds = "".join(
+                    f"{order_id}\t{finding.reason}\t{copy_text(finding.detail[:300])}\t{stamp}\t{user_id}\t"
+                    f"{NULL}\t{NULL}{self.hold_extra}\n"
+                    for finding in p.findings
+                )
+                held = {"reasons": [str(finding) for finding in p.findings]}
+                events.append(f"{order_id}\t{EventType.HELD}\t{copy_json(held)}{tail}")
+            batch.holds.append(holds)
+            batch.events.append("".join(events))
+        return batch
+
+    def execute(self, batch: "PreparedBatch") -> list[Planned]:
+        """Write a prepared batch; call inside a transaction. An order whose channel reference was taken
+        meanwhile (another import, a webhook) becomes SKIPPED, and nothing of it is written."""
+        if not batch.creating:
+            return batch.planned
+        with service_context("order_create_many", self.actor):
+            copy_rows(
+                Customer._meta.db_table, CUSTOMER_COLUMNS + self.customer_extra_columns, batch.customers
+            )
+            inserted = self._insert_orders(batch.orders)
+            kept = []
+            for index, p in enumerate(batch.creating):
+                if p.order.pk in inserted:
+                    p.order.number = inserted[p.order.pk]
+                    kept.append(index)
+                else:
+                    p.result, p.message, p.order = (
+                        SKIPPED,
+                        "already imported (by another import at the same time)",
+                        None,
+                    )
+            copy_rows(
+                OrderLine._meta.db_table,
+                LINE_COLUMNS + self.line_extra_columns,
+                [batch.lines[i] for i in kept],
+            )
+            copy_rows(
+                OrderHold._meta.db_table,
+                HOLD_COLUMNS + self.hold_extra_columns,
+                [batch.holds[i] for i in kept],
+            )
+            if Payment is not None:
+                copy_rows(Payment._meta.db_table, self.payment_columns, [batch.payments[i] for i in kept])
+            copy_rows(
+                OrderEvent._meta.db_table,
+                EVENT_COLUMNS + self.event_extra_columns,
+                [batch.events[i] for i in kept],
+            )
+        order_ids = [batch.creating[i].order.pk for i in kept]
+        transaction.on_commit(lambda: orders_created.send(sender=Order, order_ids=order_ids))
+        return batch.planned
+
+    def write(self, planned: list[Planned]) -> list[Planned]:
+        """prepare() and execute() in one go; call inside a transaction."""
+        return self.execute(self.prepare(planned))
+
+    def _order_row(self, p: Planned, stamp: str) -> str:
+        order = p.order
+        return (
+            f"{order.pk}\t{order.channel.pk}\t{copy_id(order.channel_order_id and copy_text(order.channel_order_id))}\t"
+            f"{copy_text(order.channel_order_number)}\t{copy_text(order.source)}\t{order.customer.pk}\t"
+            f"{copy_text(order.customer_name)}\t{copy_text(order.customer_email)}\t{copy_text(order.customer_phone)}\t"
+            f"{copy_json(order.shipping_address)}\t{copy_json(order.billing_address)}\t{order.status.pk}\t"
+            f"{order.stage}\t{copy_id(order.held_from.pk if order.held_from else None)}\t"
+            f"{copy_text(order.shipping_method)}\t{order.payment_method}\t{copy_text(order.currency)}\t"
+            f"{order.subtotal}\t{order.discount_total}\t{order.tax_total}\t{order.delivery_fee}\t"
+            f"{order.total}\t{order.amount_paid}\t{copy_text(order.po_number)}\t"
+            f"{copy_text(order.customer_reference)}\t{copy_text(order.gift_message)}\t{copy_text(order.notes)}\t"
+            f"{copy_array(order.tags)}\t{copy_id(order.assigned_csr_id)}\t{copy_id(order.assigned_agent_id)}\t"
+            f"{copy_id(order.warehouse_id)}\t{order.priority}\t{{}}\t1\t{order.created_at.isoformat()}\t"
+            f"{stamp}\tf\t{NULL}\t{NULL}\t{self.order_extra}\t{copy_text(search_document(order, p.lines))}\n"
+        )
+
+    def _line_row(self, order_id: int, line: PlannedLine) -> str:
+        return (
+            f"{order_id}\t{line.position}\t{copy_id(line.product.pk if line.product else None)}\t"
+            f"{copy_text(line.sku)}\t{copy_text(line.name)}\t{line.quantity}\t{line.unit_price}\t"
+            f"{line.discount}\t{line.tax_rate}\t{line.tax_amount}\t{line.line_total}\t"
+            f"{copy_id(line.warehouse_id)}\t0\t{line.quantity_picked}\t{line.quantity_packed}\t"
+            f"{line.quantity_shipped}\t{line.quantity_cancelled}\t{line.quantity_returned}{self.line_extra}\n"
+        )
+
+    def _payment_row(self, p: Planned, payment_id: int, stamp: str) -> tuple[str, str]:
+        """The payment the order arrived with, as money.payment_record_at_creation records it, and its
+        timeline event's parameters."""
+        order = p.order
+        reference = order.channel_order_number[:100]
+        row = (
+            f"{payment_id}\t{order.pk}\t{order.payment_method}\treceived\t{order.amount_paid}\t"
+            f"{copy_text(order.currency)}\t{copy_text(reference)}\tpaid when the order was created\t"
+            f"{copy_id(self.actor.user_id)}\t{stamp}\t{NULL}\t{NULL}{self.payment_extra}\n"
+        )
+        params = {
+            "payment": payment_id,
+            "amount": str(order.amount_paid),
+            "currency": order.currency,
+            "method": self.payment_labels.get(order.payment_method, order.payment_method),
+            "reference": reference,
+            "collected_by": "",
+        }
+        return row, copy_json(params)
+
+    def _insert_orders(self, rows: list[str]) -> dict[int, int]:
+        """COPY into a staging table, then one INSERT ... SELECT that computes the search vector and
+        leaves out orders whose channel reference exists by now. Returns {id: number} of those written.
+
+        `stage` is taken from the status row in that same INSERT, the lookup the
+        order_stage_follows_status trigger makes, so the trigger is set aside for it: once per order it
+        would cost as much as the rest of the row."""
+        columns = ORDER_COLUMNS + self.order_extra_columns
+        listed = ", ".join(columns)
+        selected = ", ".join("s.stage" if column == "stage" else f"o.{column}" for column in columns)
+        staging = f"packline_import_order_{zlib.crc32(listed.encode()):x}"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
+                f"SELECT {listed}, ''::text AS doc FROM orders_order WITH NO DATA"
+            )
+            copy_rows(staging, [*columns, "doc"], rows)
+            with pgtrigger.ignore(STAGE_TRIGGER):
+                cursor.execute(
+                    f"INSERT INTO orders_order ({listed}, search_vector) "
+                    f"SELECT {selected}, to_tsvector('simple', o.doc) FROM {staging} o "
+                    "JOIN orders_status s ON s.id = o.status_id ORDER BY o.id "
+                    "ON CONFLICT (channel_id, channel_order_id) DO NOTHING RETURNING id, number"
+                )
+                inserted = dict(cursor.fetchall())
+            cursor.execute(f"TRUNCATE {staging}")
+        return inserted
+
+
+@dataclass
+class PreparedBatch:
+    """A planned batch formatted for COPY: one entry per creating order in each list, so that an order
+    found taken at write time is left out whole."""
+
+    planned: list[Planned]
+    creating: list[Planned]
+    customers: list[str] = field(default_factory=list)
+    orders: list[str] = field(default_factory=list)
+    lines: list[str] = field(default_factory=list)
+    holds: list[str] = field(default_factory=list)
+    payments: list[str] = field(default_factory=list)
+    events: list[str] = field(default_factory=list)
+
+
+def order_create_many(*, items: list[BatchOrder], actor, source: str = "csv") -> list[Planned]:
+    """Plan and write one batch in one transaction (for callers without their own batching)."""
+    creator = OrderBatchCreator(actor=actor, source=source)
+    with transaction.atomic():
+        return creator.write(creator.plan(items))
