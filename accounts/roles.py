@@ -20,6 +20,7 @@ SEE_ORDERS = {
 }
 VIEWER = SEE_ORDERS | {
     "fulfilment.view_stockitem",
+    "fulfilment.view_returnrequest",
     "orders.export_order",
 }
 # Agents see only the orders assigned to them: no view_all_orders.
@@ -28,6 +29,10 @@ AGENT = {
     "orders.view_order",
     "orders.deliver_order",
     "orders.note_order",
+    # Money on their own orders only: cash or POS they collected, expenses they paid; their remittance.
+    "orders.record_collection",
+    "orders.record_delivery_expense",
+    "orders.view_remittance",
 }
 WAREHOUSE = SEE_ORDERS | {
     "fulfilment.view_stockitem",
@@ -38,6 +43,8 @@ WAREHOUSE = SEE_ORDERS | {
     "orders.fulfil_order",
     "orders.return_order",
     "orders.note_order",
+    "fulfilment.view_returnrequest",
+    "fulfilment.receive_return",
 }
 CSR = SEE_ORDERS | {
     "fulfilment.view_stockitem",
@@ -51,6 +58,12 @@ CSR = SEE_ORDERS | {
     "orders.export_order",
     "orders.add_customer",
     "orders.change_customer",
+    "sales_channels.import_orders",
+    "orders.record_payment",
+    "orders.record_expense",
+    "orders.record_refund",
+    "fulfilment.view_returnrequest",
+    "fulfilment.create_return",
 }
 MANAGER = (
     CSR
@@ -67,6 +80,10 @@ MANAGER = (
         "orders.add_holdrule",
         "orders.change_holdrule",
         "orders.delete_holdrule",
+        "orders.record_collection",
+        "orders.record_delivery_expense",
+        "orders.view_remittance",
+        "orders.mark_remitted",
     }
 )
 SUPERADMIN = MANAGER | {

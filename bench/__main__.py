@@ -1,6 +1,9 @@
 """Run the benchmark suites named on the command line (all by default) and write bench/results.json.
 
-Usage: python -m bench [suite ...]   (make bench BENCH_ARGS="orders")
+Usage: python -m bench [suite ...] [--option value ...]   (make bench BENCH_ARGS="orders --orders 20000")
+
+The suites run against the benchmark database (bench/database.py: BENCH_DATABASE_URL, or
+`packline_bench` on the application's server), never the development database.
 """
 
 import importlib
@@ -9,18 +12,42 @@ import sys
 
 from bench.harness import Report
 
-# Suites in bench/suites/, run in this order. Each module has run(report, options).
-SUITES: list[str] = []
+# Suites in bench/suites/, run in this order. Each module has run(report, argv).
+SUITES: list[str] = ["orders", "fulfilment", "jobs", "imports"]
+
+
+def suite_names(argv: list[str]) -> list[str]:
+    """The suite names in argv, skipping options and their values (`--orders 20000`)."""
+    names, skip = [], False
+    for index, token in enumerate(argv):
+        if skip:
+            skip = False
+            continue
+        if token.startswith("-"):
+            following = argv[index + 1] if index + 1 < len(argv) else ""
+            skip = (
+                "=" not in token
+                and bool(following)
+                and not following.startswith("-")
+                and following not in SUITES
+            )
+            continue
+        names.append(token)
+    return names
 
 
 def main(argv: list[str]) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     os.environ.setdefault("DEBUG", "1")
-    wanted = [name for name in argv if not name.startswith("-")] or SUITES
+    wanted = suite_names(argv) or SUITES
     unknown = sorted(set(wanted) - set(SUITES))
     if unknown:
         print(f"unknown suites {unknown}; known: {SUITES}")
         return 2
+    from bench.database import use_bench_database
+
+    url = use_bench_database()  # before django.setup(): settings read DATABASE_URL once
+    print(f"benchmark database: {url.rsplit('@', 1)[-1]}", flush=True)
     import django
 
     django.setup()

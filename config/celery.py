@@ -18,5 +18,6 @@ app.conf.task_routes = {
 }
 app.conf.beat_schedule = {
     "sweep-bulk-jobs": {"task": "orders.tasks.bulk_jobs_sweep", "schedule": 60.0},
+    "sweep-imports": {"task": "imports.sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()

@@ -243,3 +243,11 @@ SHORT_PICK_POLICY = os.environ.get("SHORT_PICK_POLICY", "hold")
 
 # Mass actions: orders per transaction of a job (progress is reported per chunk).
 BULK_CHUNK_SIZE = int(os.environ.get("BULK_CHUNK_SIZE", "1000"))
+
+# CSV order imports (channels app): the largest file one import takes, files validated in the request
+# below this size (bigger ones on a worker, with progress), and orders per transaction of an import.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(50 * 1000 * 1000)))
+IMPORT_INLINE_VALIDATION_BYTES = int(os.environ.get("IMPORT_INLINE_VALIDATION_BYTES", str(256 * 1024)))
+IMPORT_CHUNK_ORDERS = int(os.environ.get("IMPORT_CHUNK_ORDERS", "2000"))
+# Read and plan the next chunk while the last one is written (a writer thread with its own connection).
+IMPORT_PIPELINE = env_bool("IMPORT_PIPELINE", True)

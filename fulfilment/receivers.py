@@ -5,8 +5,9 @@ import logging
 from django.dispatch import receiver
 
 from fulfilment.services.allocation import HOLDS_STOCK, order_allocate
+from fulfilment.services.allocation_many import orders_allocate_new
 from fulfilment.tasks import allocate_order
-from orders.signals import order_lines_changed, order_stage_entered
+from orders.signals import order_lines_changed, order_stage_entered, orders_created
 
 logger = logging.getLogger(__name__)
 
@@ -31,3 +32,14 @@ def allocate_on_stage(sender, order_id: int, stage: str, previous_stage: str | N
 @receiver(order_lines_changed, dispatch_uid="fulfilment.allocate_on_lines")
 def allocate_on_lines(sender, order_id: int, **kwargs) -> None:
     _allocate(order_id)
+
+
+@receiver(orders_created, dispatch_uid="fulfilment.allocate_created")
+def allocate_created(sender, order_ids: list[int], **kwargs) -> None:
+    """Orders created in bulk (imports) reserve stock in one batch, not one allocation per order."""
+    try:
+        orders_allocate_new(order_ids=order_ids)
+    except Exception:
+        logger.exception("allocation of %s imported orders failed; queued per order", len(order_ids))
+        for order_id in order_ids:
+            allocate_order.delay(order_id=order_id)

@@ -27,8 +27,14 @@ class Finding:
         return f"{label}: {self.detail}" if self.detail else label
 
 
-def run_checks(order: Order, lines: list[OrderLine]) -> list[Finding]:
-    """Every built-in check and every active hold rule; an empty list means the order may go on."""
+def run_checks(
+    order: Order, lines: list[OrderLine], *, rules: list[HoldRule] | None = None, find_duplicate=None
+) -> list[Finding]:
+    """Every built-in check and every active hold rule; an empty list means the order may go on.
+
+    Batched creation (orders/services/create_many.py) passes the active rules it read once and its own
+    duplicate finder (preloaded candidates); both default to one query per order.
+    """
     findings = []
     address = order.shipping_address or {}
     missing = [
@@ -58,10 +64,10 @@ def run_checks(order: Order, lines: list[OrderLine]) -> list[Finding]:
         findings.append(
             Finding(HoldReason.PAYMENT_MISMATCH, f"paid {order.amount_paid}, total {order.total}")
         )
-    duplicate = _suspected_duplicate(order)
+    duplicate = (find_duplicate or _suspected_duplicate)(order)
     if duplicate:
         findings.append(Finding(HoldReason.SUSPECTED_DUPLICATE, f"same customer and total as {duplicate}"))
-    findings.extend(_rule_findings(order, lines))
+    findings.extend(_rule_findings(order, lines, rules))
     return findings
 
 
@@ -77,9 +83,11 @@ def _suspected_duplicate(order: Order) -> Order | None:
     )
 
 
-def _rule_findings(order: Order, lines: list[OrderLine]) -> list[Finding]:
+def _rule_findings(
+    order: Order, lines: list[OrderLine], rules: list[HoldRule] | None = None
+) -> list[Finding]:
     findings = []
-    for rule in HoldRule.objects.filter(active=True):
+    for rule in HoldRule.objects.filter(active=True) if rules is None else rules:
         if rule_matches(rule, order, lines):
             findings.append(Finding(HoldReason.RULE, f"{rule.name}: {rule.reason}"))
     return findings

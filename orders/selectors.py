@@ -233,10 +233,11 @@ class TimelineEntry:
     from_database: bool = False
 
     @property
-    def template(self) -> str:
-        return (
-            "orders/timeline/" + ("database" if self.from_database else self.type.replace(".", "_")) + ".html"
-        )
+    def html(self):
+        """The entry's wording for the common types (orders/timeline.py); None lets the template word it."""
+        from orders.timeline import describe
+
+        return describe(self.type, self.params, self.from_database)
 
 
 SNAPSHOT_LABELS = {

@@ -8,3 +8,7 @@ order_stage_entered = Signal()
 
 # Sent after the transaction commits when an order's lines were replaced or changed. Argument: order_id.
 order_lines_changed = Signal()
+
+# Sent after the transaction commits when many orders were created at once (orders/services/create_many.py,
+# CSV imports): one signal per batch in place of order_stage_entered per order. Argument: order_ids.
+orders_created = Signal()

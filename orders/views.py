@@ -15,6 +15,7 @@ from orders.filters import OrderFilter
 from orders.forms import AssignForm, LineFormSet, NoteForm, OrderForm, ReasonForm, StatusChangeForm
 from orders.jobs import actions_for
 from orders.models import Customer, Order, OrderLine, Product, Stage, Warehouse
+from orders.money_views import cancellation_refund_notice
 from orders.panels import ENTRY_ACTIONS, panels_for
 from orders.services import (
     LineInput,
@@ -39,7 +40,7 @@ from orders.services import (
     order_update,
 )
 from orders.services.create import apply_totals, build_lines
-from orders.tables import header_columns
+from orders.tables import header_columns, render_rows
 
 view_required = permission_required("orders.view_order", raise_exception=True)
 
@@ -77,6 +78,8 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "columns": header_columns(page.sort),
+        "rows_html": render_rows(page.rows),
+        "filter_controls": filters.controls(),
         "query": query.urlencode(),
         "query_without_sort": _without(query, "sort"),
         "query_without_tab": _without(query, "tab"),
@@ -389,7 +392,7 @@ def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
             request, f"{order} becomes {target.label} by its own action: {ENTRY_ACTIONS[target.stage]}."
         )
         return redirect(order)
-    return _run(
+    response = _run(
         request,
         order,
         lambda: order_transition(
@@ -397,13 +400,18 @@ def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
         ),
         "{order} is now {order.status.label}.",
     )
+    if target.stage == Stage.CANCELLED and order.stage != Stage.CANCELLED:
+        cancellation_refund_notice(request, order)
+    return response
 
 
 @require_POST
 @permission_required("orders.edit_prices", raise_exception=True)
-def order_line_action(request: HttpRequest, number: int, line_id: int) -> HttpResponse:
+def order_line_action(request: HttpRequest, number: int) -> HttpResponse:
+    """One form under the lines changes any line: cancel it, replace its product, move its warehouse."""
     order = _posted_order(request, number)
-    line = get_object_or_404(OrderLine, pk=line_id, order=order)
+    line_id = request.POST.get("line", "")
+    line = get_object_or_404(OrderLine, pk=int(line_id) if line_id.isdigit() else 0, order=order)
     action = request.POST.get("action")
     try:
         if action == "cancel":
@@ -460,12 +468,15 @@ def order_release_view(request: HttpRequest, number: int) -> HttpResponse:
 def order_cancel_view(request: HttpRequest, number: int) -> HttpResponse:
     order = _posted_order(request, number)
     reason = request.POST.get("reason", "")
-    return _run(
+    response = _run(
         request,
         order,
         lambda: order_cancel(order_id=order.pk, actor=request.user, reason=reason),
         "{order} was cancelled.",
     )
+    if order.stage != Stage.CANCELLED:
+        cancellation_refund_notice(request, order)
+    return response
 
 
 @require_POST

@@ -12,7 +12,9 @@ CASES = [(row, who) for row in MATRIX for who in (*ROLES, ANONYMOUS)]
 @pytest.fixture
 def objects(roles_synced, make_user):
     """Objects the URLs with arguments point at; later issues add theirs here."""
+    from channels.models import OrderImport
     from fulfilment.models import Picklist, StockItem
+    from fulfilment.services import order_allocate
     from orders.actors import Actor
     from orders.models import BulkJob, HoldRule, Stage, Warehouse
     from orders.services import builtin_status, order_soft_delete
@@ -22,7 +24,38 @@ def objects(roles_synced, make_user):
     warehouse = Warehouse.objects.get(is_default=True)
     stock = StockItem.objects.create(warehouse=warehouse, product=order.lines.first().product, on_hand=5)
     order_soft_delete(order_id=deleted.pk, actor=Actor.system(), reason="test")
+    # Money and returns (issue 7).
+    from fulfilment.services import shipment_create
+    from fulfilment.services.returns import return_create
+    from orders.services import expense_record, payment_record, refund_record, remittance_mark
+
+    system = Actor.system("tests")
+    agent = make_user("agent")
+    payment = payment_record(
+        order_id=order.pk, amount="1.00", method="cash", collected_by=agent, actor=system
+    )
+    expense = expense_record(
+        order_id=order.pk, category="delivery", amount="0.50", paid_by=agent, actor=system
+    )
+    refund = refund_record(order_id=order.pk, amount="0.20", reason="goodwill", actor=system)
+    remittance = remittance_mark(agent=agent, amount="0.25", currency=order.currency, actor=system)
+    shipped = make_order()
+    StockItem.objects.create(warehouse=warehouse, product=shipped.lines.first().product, on_hand=5)
+    order_allocate(order_id=shipped.pk)
+    shipment_create(order_id=shipped.pk, carrier="DHL", actor=system)
+    rma = return_create(
+        order_id=shipped.pk,
+        quantities={shipped.lines.first().pk: 1},
+        reason="damaged",
+        actor=make_user("csr"),
+    )
     return {
+        "payment": payment,
+        "expense": expense,
+        "refund": refund,
+        "agent": agent,
+        "remittance": remittance,
+        "return": rma,
         "order": order,
         "stock": stock,
         "picklist": Picklist.objects.create(warehouse=warehouse, created_by=make_user("warehouse")),
@@ -32,6 +65,16 @@ def objects(roles_synced, make_user):
         "deleted": deleted,
         "picking": builtin_status(Stage.PICKING),
         "rule": HoldRule.objects.create(name="Big", field="total_over", value="1000", reason="check"),
+        "import": OrderImport.objects.create(
+            created_by=make_user("csr"),
+            original_name="orders.csv",
+            file="imports/missing.csv",
+            encoding="utf-8",
+            delimiter=",",
+            headers=["Order reference", "SKU", "Quantity"],
+            mapping={"sku": 1, "quantity": 2},
+            group_by=0,
+        ),
     }
 
 
