@@ -69,6 +69,11 @@ NULL = "\\N"
 STAGE_TRIGGER = "orders.Order:order_stage_follows_status"
 
 
+def announce_created(order_ids: list[int]) -> None:
+    """Tell other apps (fulfilment allocates stock) that these orders were created."""
+    orders_created.send(sender=Order, order_ids=order_ids)
+
+
 class NewCustomer:
     """A customer to create with its first order (Customer's fields, no model instance)."""
 
@@ -279,7 +284,10 @@ class OrderBatchCreator:
     """Creates orders in batches for one actor and source. Keep one per import: it remembers the
     products, customers and references it has seen, so later batches ask the database less."""
 
-    def __init__(self, *, actor, source: str = "csv", describe_key=lambda key: f"item {key}"):
+    def __init__(self, *, actor, source: str = "csv", describe_key=lambda key: f"item {key}", announce=None):
+        # announce(order_ids) runs after each batch commits; by default it sends orders_created at once.
+        # A caller may pass its own, to send the same signal from another thread (channels' import).
+        self.announce = announce or announce_created
         self.actor: Actor = as_actor(actor)
         self.source = source
         self.describe_key = describe_key
@@ -614,7 +622,8 @@ class OrderBatchCreator:
                 [batch.events[i] for i in kept],
             )
         order_ids = [batch.creating[i].order.pk for i in kept]
-        transaction.on_commit(lambda: orders_created.send(sender=Order, order_ids=order_ids))
+        if order_ids:
+            transaction.on_commit(lambda: self.announce(order_ids))
         return batch.planned
 
     def write(self, planned: list[Planned]) -> list[Planned]:

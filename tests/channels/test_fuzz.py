@@ -1,11 +1,15 @@
 """Hostile and random files through the parser, the mapper, the validation pass and the import: the answer
 is always a clear refusal or row errors, never a crash, and never a half-written order."""
 
+import tempfile
+from pathlib import Path
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from channels.csv_import import ImportRefused
 from channels.models import OrderImport
@@ -13,6 +17,8 @@ from channels.services import import_run, import_set_mapping, import_start, impo
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
+# Hypothesis keeps its caches outside the work tree.
+set_hypothesis_home_dir(str(Path(tempfile.gettempdir()) / "packline-hypothesis"))
 HEADER = ["Order reference", "Email", "SKU", "Quantity", "Unit price", "Shipping street", "Notes"]
 CELLS = st.one_of(
     st.sampled_from(
