@@ -6,11 +6,11 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.forms import formset_factory
 
-from orders.models import Customer, HoldRule, PaymentMethod, Status, Warehouse
+from orders.models import ADDRESS_KEYS, Customer, HoldRule, PaymentMethod, Status, Warehouse
 from orders.selectors import assignable_agents, assignable_csrs
 from orders.services import LineInput
 
-ADDRESS_FIELDS = ["name", "line1", "line2", "city", "region", "postcode", "country", "phone"]
+ADDRESS_FIELDS = ADDRESS_KEYS
 
 
 class LineForm(forms.Form):

@@ -17,6 +17,9 @@ from django.utils import timezone
 from orders.querysets import OrderQuerySet
 from orders.workflow import Stage
 
+# The parts of an address, in the order a label prints them (addresses are JSON on orders and customers).
+ADDRESS_KEYS = ("name", "line1", "line2", "city", "region", "postcode", "country", "phone")
+
 MONEY = {"max_digits": 12, "decimal_places": 2, "default": Decimal("0.00")}
 
 

@@ -166,6 +166,38 @@ def search_vector(order: Order, lines: list[OrderLine]):
     return SearchVector(Value(search_document(order, lines)), config="simple")
 
 
+def order_fields(data: OrderInput, *, channel: Channel, source: str, warehouse: Warehouse | None) -> dict:
+    """The order's fields as creation sets them from its input, for order_create and the batched
+    creation of imports (orders/services/create_many.py) alike."""
+    customer = data.customer
+    return {
+        "channel": channel,
+        "channel_order_id": data.channel_order_id or None,
+        "channel_order_number": data.channel_order_number,
+        "source": source,
+        "customer": customer,
+        "customer_name": customer.name,
+        "customer_email": customer.email,
+        "customer_phone": customer.phone,
+        "shipping_address": data.shipping_address or dict(customer.address),
+        "billing_address": data.billing_address or data.shipping_address or dict(customer.address),
+        "shipping_method": data.shipping_method.strip(),
+        "payment_method": data.payment_method,
+        "currency": (data.currency or settings.DEFAULT_CURRENCY).upper(),
+        "delivery_fee": money(data.delivery_fee),
+        "amount_paid": money(data.amount_paid),
+        "po_number": data.po_number.strip(),
+        "customer_reference": data.customer_reference.strip(),
+        "gift_message": data.gift_message,
+        "notes": data.notes,
+        "tags": sorted({tag.strip() for tag in data.tags if tag.strip()}),
+        "assigned_csr_id": data.assigned_csr.pk if data.assigned_csr else None,
+        "assigned_agent_id": data.assigned_agent.pk if data.assigned_agent else None,
+        "warehouse_id": warehouse.pk if warehouse else None,
+        "priority": data.priority,
+    }
+
+
 def initial_stage(data: OrderInput, total: Decimal) -> Stage:
     if data.draft:
         return Stage.DRAFT
@@ -198,33 +230,9 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     if errors:
         raise OrderInvalid(errors)
     lines = build_lines(data, products)
-    customer = data.customer
+    warehouse = data.warehouse or Warehouse.objects.filter(is_default=True).first()
     order = Order(
-        channel=channel,
-        channel_order_id=data.channel_order_id or None,
-        channel_order_number=data.channel_order_number,
-        source=source,
-        customer=customer,
-        customer_name=customer.name,
-        customer_email=customer.email,
-        customer_phone=customer.phone,
-        shipping_address=data.shipping_address or dict(customer.address),
-        billing_address=data.billing_address or data.shipping_address or dict(customer.address),
-        shipping_method=data.shipping_method.strip(),
-        payment_method=data.payment_method,
-        currency=(data.currency or settings.DEFAULT_CURRENCY).upper(),
-        delivery_fee=money(data.delivery_fee),
-        amount_paid=money(data.amount_paid),
-        po_number=data.po_number.strip(),
-        customer_reference=data.customer_reference.strip(),
-        gift_message=data.gift_message,
-        notes=data.notes,
-        tags=sorted({tag.strip() for tag in data.tags if tag.strip()}),
-        assigned_csr=data.assigned_csr,
-        assigned_agent=data.assigned_agent,
-        warehouse=data.warehouse or Warehouse.objects.filter(is_default=True).first(),
-        priority=data.priority,
-        created_at=timezone.now(),
+        **order_fields(data, channel=channel, source=source, warehouse=warehouse), created_at=timezone.now()
     )
     apply_totals(order, lines)
     stage = initial_stage(data, order.total)

@@ -36,6 +36,7 @@ from orders.models import (
     OrderEvent,
     OrderHold,
     OrderLine,
+    Payment,
     PaymentMethod,
     Product,
     Status,
@@ -47,19 +48,14 @@ from orders.services.create import (
     apply_totals,
     build_lines,
     initial_stage,
-    money,
+    order_fields,
     search_document,
     validate,
     validate_prices,
 )
+from orders.services.money import MoneyEvent
 from orders.signals import orders_created
 from orders.workflow import HOLDABLE, Stage
-
-try:  # The money records (SPEC 6): order_create records the payment an order arrives with.
-    from orders.models import Payment
-    from orders.services.money import MoneyEvent
-except ImportError:  # pragma: no cover - a checkout without the money models
-    Payment = None
 
 CREATED, HELD, SKIPPED, REJECTED = "created", "held", "skipped", "rejected"
 # Historical orders in these stages have shipped: their lines are written as shipped, and they hold
@@ -311,10 +307,9 @@ class OrderBatchCreator:
             OrderEvent, {*EVENT_COLUMNS, "id", "created_at"}
         )
         self.customer_extra_columns, self.customer_extra = _constant(Customer, set(CUSTOMER_COLUMNS))
-        if Payment is not None:
-            extra_columns, self.payment_extra = _constant(Payment, set(PAYMENT_COLUMNS))
-            self.payment_columns = PAYMENT_COLUMNS + extra_columns
-            self.payment_labels = dict(PaymentMethod.choices)
+        extra_columns, self.payment_extra = _constant(Payment, set(PAYMENT_COLUMNS))
+        self.payment_columns = PAYMENT_COLUMNS + extra_columns
+        self.payment_labels = dict(PaymentMethod.choices)
 
     # Planning: everything order_create decides, without writing ------------------------------------
 
@@ -470,30 +465,7 @@ class OrderBatchCreator:
         customer = data.customer
         warehouse = data.warehouse or self.default_warehouse
         order = PlannedOrder(
-            channel=channel,
-            channel_order_id=data.channel_order_id or None,
-            channel_order_number=data.channel_order_number,
-            source=self.source,
-            customer=customer,
-            customer_name=customer.name,
-            customer_email=customer.email,
-            customer_phone=customer.phone,
-            shipping_address=data.shipping_address or dict(customer.address),
-            billing_address=data.billing_address or data.shipping_address or dict(customer.address),
-            shipping_method=data.shipping_method.strip(),
-            payment_method=data.payment_method,
-            currency=(data.currency or settings.DEFAULT_CURRENCY).upper(),
-            delivery_fee=money(data.delivery_fee),
-            amount_paid=money(data.amount_paid),
-            po_number=data.po_number.strip(),
-            customer_reference=data.customer_reference.strip(),
-            gift_message=data.gift_message,
-            notes=data.notes,
-            tags=sorted({tag.strip() for tag in data.tags if tag.strip()}),
-            assigned_csr_id=data.assigned_csr.pk if data.assigned_csr else None,
-            assigned_agent_id=data.assigned_agent.pk if data.assigned_agent else None,
-            warehouse_id=warehouse.pk if warehouse else None,
-            priority=data.priority,
+            **order_fields(data, channel=channel, source=self.source, warehouse=warehouse),
             created_at=p.item.created_at or now,
         )
         apply_totals(order, lines)
@@ -550,7 +522,7 @@ class OrderBatchCreator:
                 f"{copy_text(customer.company)}\t{'t' if customer.requires_po_number else 'f'}\t"
                 f"{copy_json(customer.address or {})}\t{stamp}{self.customer_extra}\n"
             )
-        paid = [p for p in creating if p.order.amount_paid > 0] if Payment is not None else []
+        paid = [p for p in creating if p.order.amount_paid > 0]
         payment_ids = dict(zip((id(p) for p in paid), reserve_ids(Payment, len(paid)), strict=True))
         actor = self.actor
         user_id = copy_id(actor.user_id)
@@ -614,8 +586,7 @@ class OrderBatchCreator:
                 HOLD_COLUMNS + self.hold_extra_columns,
                 [batch.holds[i] for i in kept],
             )
-            if Payment is not None:
-                copy_rows(Payment._meta.db_table, self.payment_columns, [batch.payments[i] for i in kept])
+            copy_rows(Payment._meta.db_table, self.payment_columns, [batch.payments[i] for i in kept])
             copy_rows(
                 OrderEvent._meta.db_table,
                 EVENT_COLUMNS + self.event_extra_columns,

@@ -6,7 +6,7 @@ from django.utils import timezone
 from orders import events, workflow
 from orders.actors import as_actor
 from orders.errors import OrderError, OrderInvalid, StaleEdit
-from orders.models import Order, OrderLine, Product
+from orders.models import ADDRESS_KEYS, Order, OrderLine, Product
 from orders.services.common import locked_order, service_context
 from orders.services.create import (
     LineInput,
@@ -38,9 +38,6 @@ FIELD_LABELS = {
     "assigned_agent": "Delivery agent",
 }
 PRICE_FIELDS = {"delivery_fee", "payment_method"}
-
-
-ADDRESS_KEYS = ("name", "line1", "line2", "city", "region", "postcode", "country", "phone")
 
 
 def _text(value) -> str:
