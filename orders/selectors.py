@@ -40,7 +40,7 @@ def order_for(user, number: int, *, for_update: bool = False) -> Order:
 def order_detail(user, number: int) -> Order:
     """The order with its lines, active holds and deleter, in a fixed number of queries."""
     order = order_for(user, number)
-    order.line_list = list(OrderLine.objects.filter(order=order).select_related("product", "warehouse"))
+    order.line_list = list(OrderLine.objects.filter(order=order).select_related("warehouse"))
     order.active_holds = list(OrderHold.objects.filter(order=order, released_at__isnull=True))
     return order
 
@@ -256,35 +256,44 @@ SNAPSHOT_LABELS = {
 }
 
 
-def _actor_name(event: OrderEvent, users: dict) -> str:
-    if event.actor_kind == "job":
-        return f"{users.get(event.actor_id, 'System')} ({event.actor_label})"
-    if event.actor_id:
-        return str(users.get(event.actor_id, "unknown user"))
-    return event.actor_label or event.get_actor_kind_display()
+_ACTOR_KINDS = dict(OrderEvent._meta.get_field("actor_kind").choices)
+
+
+def _actor_name(actor_id: int | None, kind: str, label: str, users: dict) -> str:
+    if kind == "job":
+        return f"{users.get(actor_id, 'System')} ({label})"
+    if actor_id:
+        return str(users.get(actor_id, "unknown user"))
+    return label or str(_ACTOR_KINDS.get(kind, kind))
 
 
 def order_timeline(order: Order, limit: int = 500) -> list[TimelineEntry]:
     """Service events and database-level changes no service explained, merged, newest first."""
-    events = list(OrderEvent.objects.filter(order=order).order_by("-created_at", "-id")[:limit])
+    # Plain tuples, not model instances: a busy order has hundreds of events, and building an
+    # OrderEvent for each cost more than the query (SPEC 7's detail budget).
+    events = list(
+        OrderEvent.objects.filter(order=order)
+        .order_by("-created_at", "-id")
+        .values_list("created_at", "type", "params", "actor_id", "actor_kind", "actor_label")[:limit]
+    )
     Snapshot = apps.get_model("orders", "OrderSnapshot")
     snapshots = list(
         Snapshot.objects.filter(pgh_obj_id=order.pk).select_related("pgh_context").order_by("pgh_id")
     )
-    user_ids = {event.actor_id for event in events if event.actor_id}
+    user_ids = {event[3] for event in events if event[3]}
     for snapshot in snapshots:
         user_ids |= {snapshot.assigned_csr_id, snapshot.assigned_agent_id}
     user_ids |= {order.assigned_csr_id, order.assigned_agent_id}
     users = {user.pk: user for user in get_user_model().objects.filter(pk__in=user_ids - {None})}
     entries = [
         TimelineEntry(
-            at=event.created_at,
-            type=event.type,
-            actor=_actor_name(event, users),
-            params=event.params,
-            is_status_change=event.type == "status.changed",
+            at=at,
+            type=type,
+            actor=_actor_name(actor_id, actor_kind, actor_label, users),
+            params=params,
+            is_status_change=type == "status.changed",
         )
-        for event in events
+        for at, type, params, actor_id, actor_kind, actor_label in events
     ]
     entries += _database_changes(order, snapshots, users)
     entries.sort(key=lambda entry: entry.at, reverse=True)

@@ -94,3 +94,58 @@ def render_rows(orders, status_class: str = "status-") -> str:
             '<tr><td colspan="10" class="text-center text-secondary py-5" data-testid="no-orders">No orders match.</td></tr>'
         )
     return mark_safe("".join(rows))  # every value above went through escape()
+
+
+def _rate(rate) -> str:
+    """A tax rate as the page shows it: 20, 7.25 (what floatformat:"-2" printed)."""
+    return f"{rate:.0f}" if rate == rate.to_integral_value() else f"{rate:.2f}"
+
+
+_STOCK = {
+    "allocated": '<span class="text-success"><i class="bi bi-check-circle-fill"></i> In stock</span>',
+    "shipped": '<span class="text-secondary">Shipped</span>',
+    "cancelled": '<span class="text-secondary">Cancelled</span>',
+}
+
+
+def render_lines(lines) -> str:
+    """The order page's lines with their stock state (SPEC 2.3), built in Python like the list's rows:
+    fifty lines through the template engine cost a third of the page's time budget. Every value is
+    escaped."""
+    from django.utils.html import escape
+    from django.utils.safestring import mark_safe
+
+    rows = []
+    for line in lines:
+        state = line.stock_state
+        struck = " text-decoration-line-through" if state in ("shipped", "cancelled") else ""
+        unknown = "" if line.product_id else ' <span class="badge text-bg-danger">unknown SKU</span>'
+        if state == "backordered":
+            allocated = f" ({line.quantity_allocated} allocated)" if line.quantity_allocated else ""
+            stock = (
+                '<span class="text-danger"><i class="bi bi-exclamation-circle-fill"></i> '
+                f"Backordered{allocated}</span>"
+            )
+        else:
+            stock = _STOCK[state]
+        if line.quantity_picked or line.quantity_packed or line.quantity_returned:
+            stock += (
+                f'<div class="text-secondary">picked {line.quantity_picked} · packed {line.quantity_packed}'
+                f" · returned {line.quantity_returned}</div>"
+            )
+        if line.warehouse_id:
+            stock += f'<div class="text-secondary">from {escape(str(line.warehouse))}</div>'
+        sku = escape(line.sku)
+        rows.append(
+            f'<tr class="line-{state}" data-testid="line-{sku}">'
+            f'<td class="font-monospace{struck}">{sku}</td>'
+            f"<td>{escape(line.name)}{unknown}</td>"
+            f'<td class="text-end">{line.quantity}</td>'
+            f'<td class="text-end">{line.unit_price:,.2f}</td>'
+            f'<td class="text-end">{line.discount:,.2f}</td>'
+            f'<td class="text-end">{line.tax_amount:,.2f} <span class="text-secondary small">({_rate(line.tax_rate)}%)</span></td>'
+            f'<td class="text-end">{line.line_total:,.2f}</td>'
+            f'<td class="small">{stock}</td>'
+            "</tr>"
+        )
+    return mark_safe("".join(rows))  # every value above went through escape() or is a number

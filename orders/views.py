@@ -6,6 +6,7 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors, workflow
@@ -40,7 +41,8 @@ from orders.services import (
     order_update,
 )
 from orders.services.create import apply_totals, build_lines
-from orders.tables import header_columns, render_rows
+from orders.tables import header_columns, render_lines, render_rows
+from orders.timeline import render_timeline
 
 view_required = permission_required("orders.view_order", raise_exception=True)
 
@@ -136,15 +138,27 @@ def _actions(order: Order, user) -> dict:
 def order_detail(request: HttpRequest, number: int) -> HttpResponse:
     order = selectors.order_detail(request.user, number)
     timeline = selectors.order_timeline(order)
+    lines = order.line_list
     return render(
         request,
         "orders/detail.html",
         {
             "order": order,
-            "lines": order.line_list,
+            "lines_html": render_lines(lines),
+            "line_options": format_html_join(
+                "",
+                '<option value="{}">{} × {}</option>',
+                (
+                    (line.pk, line.sku, line.quantity)
+                    for line in lines
+                    if line.stock_state != "cancelled" and not line.quantity_picked
+                ),
+            ),
             "holds": order.active_holds,
-            "timeline": timeline,
-            "status_history": [entry for entry in timeline if entry.is_status_change],
+            "timeline_html": render_timeline(timeline, "timeline"),
+            "status_history_html": render_timeline(
+                [entry for entry in timeline if entry.is_status_change], "status-history"
+            ),
             "actions": _actions(order, request.user),
             "panels": panels_for(order, request.user),
             "warehouses": Warehouse.objects.filter(active=True),
