@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from fulfilment.errors import WrongItem
 from fulfilment.models import ReturnReason, ReturnRequest
+from fulfilment.panels import records_present
 from fulfilment.returns_forms import ReturnCreateForm, ReturnFilter, ReturnReceiveForm
 from fulfilment.services.returns import (
     RETURNABLE_FROM,
@@ -52,8 +53,10 @@ def returns_panel(order, user):
     """The order's returns, and the form to create one for shipped units."""
     if order.is_deleted:
         return None
-    returns = list(
-        ReturnRequest.objects.filter(order=order).prefetch_related("lines__order_line").order_by("pk")
+    returns = (
+        list(ReturnRequest.objects.filter(order=order).prefetch_related("lines__order_line").order_by("pk"))
+        if "returns" in records_present(order)
+        else []
     )
     can_create = user.has_perm("fulfilment.create_return") and order.stage in RETURNABLE_FROM
     form = None

@@ -13,7 +13,8 @@ from orders.selectors import assignable_agents
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}
 
 
-def _agents():
+def agents_for_money_forms():
+    """The delivery agents a payment was collected by or an expense paid by."""
     return assignable_agents().order_by("username")
 
 
@@ -28,7 +29,7 @@ class PaymentForm(forms.Form):
     def __init__(self, *args, collector_only: bool = False, **kwargs):
         """collector_only: a delivery agent records cash or POS they collected, nothing else."""
         super().__init__(*args, **kwargs)
-        self.fields["collected_by"].queryset = _agents()
+        self.fields["collected_by"].queryset = agents_for_money_forms()
         if collector_only:
             self.fields["method"].choices = [
                 (value, label) for value, label in PaymentMethod.choices if value in COLLECTED_ON_DELIVERY
@@ -53,7 +54,7 @@ class ExpenseForm(forms.Form):
     def __init__(self, *args, payer_only: bool = False, **kwargs):
         """payer_only: a delivery agent records what they paid themselves."""
         super().__init__(*args, **kwargs)
-        self.fields["paid_by"].queryset = _agents()
+        self.fields["paid_by"].queryset = agents_for_money_forms()
         if payer_only:
             del self.fields["paid_by"]
 

@@ -25,6 +25,7 @@ from orders.money_forms import (
     RefundForm,
     RemittanceForm,
     ReverseForm,
+    agents_for_money_forms,
 )
 from orders.selectors import order_for
 from orders.services import (
@@ -104,20 +105,30 @@ def money_permissions(order: Order, user) -> dict[str, bool]:
 def money_panel(order: Order, user):
     """The financial breakdown and the payment, expense and refund records, with their forms."""
     can = money_permissions(order, user)
+    payment_form = (
+        PaymentForm(
+            collector_only=can["collector_only"],
+            initial={"amount": order.balance_due or None, "method": order.payment_method},
+        )
+        if can["payment"]
+        else None
+    )
+    expense_form = ExpenseForm(payer_only=can["payer_only"]) if can["expense"] else None
+    # Both forms offer the same delivery agents: read them once.
+    agent_choice = (payment_form and "collected_by" in payment_form.fields) or (
+        expense_form and "paid_by" in expense_form.fields
+    )
+    breakdown, records = money_selectors.order_money(order)
     return (
         "orders/money/_panel.html",
         {
-            "breakdown": money_selectors.order_breakdown(order),
-            "records": money_selectors.order_money_records(order),
+            "agents": list(agents_for_money_forms()) if agent_choice else [],
+            "breakdown": breakdown,
+            "records": records,
             "can": can,
-            "payment_form": PaymentForm(
-                collector_only=can["collector_only"],
-                initial={"amount": order.balance_due or None, "method": order.payment_method},
-            )
-            if can["payment"]
-            else None,
+            "payment_form": payment_form,
             "failure_form": PaymentFailureForm() if can["failure"] else None,
-            "expense_form": ExpenseForm(payer_only=can["payer_only"]) if can["expense"] else None,
+            "expense_form": expense_form,
             "refund_form": RefundForm() if can["refund"] else None,
         },
     )

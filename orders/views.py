@@ -13,7 +13,7 @@ from orders import selectors, workflow
 from orders.actors import Actor
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
-from orders.forms import AssignForm, LineFormSet, NoteForm, OrderForm, ReasonForm, StatusChangeForm
+from orders.forms import AssignForm, LineFormSet, OrderForm, StatusChangeForm
 from orders.jobs import actions_for
 from orders.models import Customer, Order, OrderLine, Product, Stage, Warehouse
 from orders.money_views import cancellation_refund_notice
@@ -139,6 +139,7 @@ def order_detail(request: HttpRequest, number: int) -> HttpResponse:
     order = selectors.order_detail(request.user, number)
     timeline = selectors.order_timeline(order)
     lines = order.line_list
+    actions = _actions(order, request.user)
     return render(
         request,
         "orders/detail.html",
@@ -159,15 +160,10 @@ def order_detail(request: HttpRequest, number: int) -> HttpResponse:
             "status_history_html": render_timeline(
                 [entry for entry in timeline if entry.is_status_change], "status-history"
             ),
-            "actions": _actions(order, request.user),
+            "actions": actions,
             "panels": panels_for(order, request.user),
             "warehouses": Warehouse.objects.filter(active=True),
-            "status_form": StatusChangeForm(),
-            "reason_form": ReasonForm(),
-            "note_form": NoteForm(),
-            "assign_form": AssignForm(
-                initial={"assigned_csr": order.assigned_csr_id, "assigned_agent": order.assigned_agent_id}
-            ),
+            "assignable": selectors.assignable_people() if actions.get("assign") else None,
         },
     )
 

@@ -16,12 +16,17 @@ def _text_colour(hex_colour: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def status_styles(context) -> str:
-    """One nonce'd style block for every status colour: the CSP forbids inline style attributes."""
+def status_styles(context, *statuses: Status) -> str:
+    """One nonce'd style block for the status colours: the CSP forbids inline style attributes.
+    Every status by default; a page that shows only some names them (`{% status_styles order.status %}`)
+    and saves the query."""
     rules = format_html_join(
         "\n",
         ".status-{} {{ background-color: {}; color: {}; }}",
-        ((status.pk, status.colour, _text_colour(status.colour)) for status in Status.objects.all()),
+        (
+            (status.pk, status.colour, _text_colour(status.colour))
+            for status in (statuses or Status.objects.all())
+        ),
     )
     return format_html('<style nonce="{}">\n{}\n</style>', context.get("csp_nonce", ""), rules)
 

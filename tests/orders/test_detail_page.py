@@ -121,3 +121,42 @@ def test_a_page_view_does_not_carry_the_history_context_into_its_queries(client,
     with CaptureQueriesContext(connection) as captured:
         detail(client, order)
     assert not [query for query in captured if "pghistory.context" in query["sql"]]
+
+
+def test_the_assignment_pickers_offer_csrs_and_agents_with_the_current_ones_selected(
+    client, users, make_user
+):
+    agent = make_user("agent", username="second-agent", first_name="Zed", last_name="Agent")
+    order = make_order(assigned_csr=users["csr"], assigned_agent=agent)
+    client.force_login(users["manager"])
+    html = detail(client, order)
+    csr_picker = html.split('name="assigned_csr"', 1)[1].split("</select>", 1)[0]
+    agent_picker = html.split('name="assigned_agent"', 1)[1].split("</select>", 1)[0]
+    assert f'<option value="{users["csr"].pk}" selected>' in csr_picker
+    assert f'<option value="{users["manager"].pk}">' in csr_picker
+    assert f'value="{users["agent"].pk}"' not in csr_picker
+    assert f'<option value="{agent.pk}" selected>' in agent_picker
+    assert f'<option value="{users["agent"].pk}">' in agent_picker
+    assert f'value="{users["csr"].pk}"' not in agent_picker
+
+
+def record_queries(client, order) -> list[str]:
+    with CaptureQueriesContext(connection) as captured:
+        detail(client, order)
+    return [query["sql"] for query in captured]
+
+
+def test_money_and_fulfilment_records_are_read_only_when_the_order_has_them(client, users):
+    from orders.services import payment_record
+
+    order = make_order()
+    client.force_login(users["manager"])
+    before = record_queries(client, order)
+    assert not [sql for sql in before if sql.startswith('SELECT "orders_payment"."id"')]
+    assert not [sql for sql in before if sql.startswith('SELECT "fulfilment_shipment"."id"')]
+    payment_record(
+        order_id=order.pk, amount="5.00", method="transfer", reference="BANK-77", actor=users["csr"]
+    )
+    after = record_queries(client, order)
+    assert [sql for sql in after if sql.startswith('SELECT "orders_payment"."id"')]
+    assert "ref BANK-77" in detail(client, order)
