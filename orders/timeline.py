@@ -6,15 +6,26 @@ standard library's html.escape, without Django's lazy-string wrapper that double
 `describe` words one entry, `render_timeline` the list.
 """
 
+import re
 from html import escape as _escape
 
-from django.utils.html import linebreaks
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.timezone import localtime
+from django.utils.timezone import get_current_timezone
 
 
 def _e(value) -> str:
     return _escape("" if value is None else str(value))
+
+
+_PARAGRAPH_BREAK = re.compile(r"\n{2,}")
+
+
+def _paragraphs(text: str) -> str:
+    """A note as paragraphs and line breaks, escaped (what Django's linebreaks filter makes)."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip("\n")
+    return "\n\n".join(
+        f"<p>{_e(paragraph).replace(chr(10), '<br>')}</p>" for paragraph in _PARAGRAPH_BREAK.split(text)
+    )
 
 
 def _changes(changes: list[dict]) -> str:
@@ -144,7 +155,7 @@ def _describe(type: str, p: dict, from_database: bool) -> str:
         case "order.assigned":
             return f"{_e(p.get('role'))}: {_e(p.get('old') or 'nobody')} → {_e(p.get('new') or 'nobody')}"
         case "note.added":
-            return f'<span class="text-body">{linebreaks(_e(p.get("text", "")))}</span>'
+            return f'<span class="text-body">{_paragraphs(str(p.get("text", "")))}</span>'
         case "order.edited":
             return _changes(p.get("changes", []))
         case "order.deleted":
@@ -163,10 +174,10 @@ def describe(type: str, p: dict, from_database: bool = False) -> SafeString:
     return mark_safe(_describe(type, p, from_database))  # every value inside went through _e()
 
 
-def _item(entry) -> str:
+def _item(entry, zone) -> str:
     return (
         f'<li class="list-group-item small" data-event="{_e(entry.type)}"><div class="d-flex gap-2">'
-        f'<span class="text-secondary text-nowrap">{localtime(entry.at):%d %b %Y %H:%M}</span>'
+        f'<span class="text-secondary text-nowrap">{entry.at.astimezone(zone):%d %b %Y %H:%M}</span>'
         f'<span class="fw-semibold">{_e(entry.actor)}</span></div>'
         f"<div>{_describe(entry.type, entry.params, entry.from_database)}</div></li>"
     )
@@ -174,7 +185,8 @@ def _item(entry) -> str:
 
 def render_timeline(entries, testid: str) -> SafeString:
     """The timeline list, in the order given (newest first); "Nothing yet." when empty."""
-    items = "".join(_item(entry) for entry in entries) or (
+    zone = get_current_timezone()
+    items = "".join(_item(entry, zone) for entry in entries) or (
         '<li class="list-group-item small text-secondary">Nothing yet.</li>'
     )
     return mark_safe(  # every value inside went through _e()

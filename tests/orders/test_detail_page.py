@@ -160,3 +160,21 @@ def test_money_and_fulfilment_records_are_read_only_when_the_order_has_them(clie
     after = record_queries(client, order)
     assert [sql for sql in after if sql.startswith('SELECT "orders_payment"."id"')]
     assert "ref BANK-77" in detail(client, order)
+
+
+def test_a_note_keeps_its_paragraphs_and_line_breaks():
+    wording = describe("note.added", {"text": "Call first.\r\nGate code 12\n\n\nLeave at <door>"})
+    assert wording == (
+        '<span class="text-body"><p>Call first.<br>Gate code 12</p>\n\n<p>Leave at &lt;door&gt;</p></span>'
+    )
+
+
+def test_a_superadmin_opens_a_deleted_order_by_number_and_others_get_404(client, users):
+    from orders.services import order_soft_delete
+
+    order = make_order()
+    order_soft_delete(order_id=order.pk, actor=users["manager"], reason="duplicate")
+    client.force_login(users["superadmin"])
+    assert "Deleted" in detail(client, order)
+    client.force_login(users["manager"])
+    assert client.get(reverse("orders:detail", kwargs={"number": order.number})).status_code == 404
