@@ -31,9 +31,16 @@ class Measurement:
         return "ok" if ok else "OVER BUDGET"
 
 
+def load_average() -> str:
+    """The 1-minute load average: on a shared 2-core machine it says how far wall times are the
+    application's own (CPU-time columns are recorded beside them for the same reason)."""
+    return f"{os.getloadavg()[0]:.2f}"
+
+
 @dataclass
 class Report:
     measurements: list[Measurement] = field(default_factory=list)
+    load_at_start: str = field(default_factory=load_average)
 
     def add(self, key: str, value: float, unit: str, budget: str = "", note: str = "") -> Measurement:
         measurement = Measurement(key, round(value, 3), unit, budget, note)
@@ -42,6 +49,7 @@ class Report:
         return measurement
 
     def print_table(self) -> None:
+        print(f"load average (1 min): {self.load_at_start} at the start, {load_average()} now")
         rows = [("key", "value", "unit", "budget", "verdict", "note")]
         rows += [(m.key, f"{m.value:g}", m.unit, m.budget, m.verdict, m.note) for m in self.measurements]
         widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
@@ -57,6 +65,7 @@ class Report:
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "machine": f"{platform.node()} {platform.machine()}, {os.cpu_count()} cores",
             "python": platform.python_version(),
+            "load_average_1min": {"start": self.load_at_start, "end": load_average()},
         }
         path.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n")
         print(f"wrote {path}")
