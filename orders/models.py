@@ -266,6 +266,8 @@ class Order(models.Model):
         # PostgreSQL's in-place "HOT" update, so all of them get one): foreign keys that are mostly
         # empty are indexed only where set (a lookup of one person or status implies "is set", so these
         # partial indexes serve it), and a key already leading another index gets none of its own.
+        # Email and phone have no index: search finds them through search_vector, and nothing else
+        # looks orders up by them.
         indexes = [
             models.Index(F("created_at").desc(), F("id").desc(), name="order_live_created", condition=Q(is_deleted=False)),
             models.Index("stage", F("created_at").desc(), F("id").desc(), name="order_live_stage_created", condition=Q(is_deleted=False)),
@@ -279,10 +281,9 @@ class Order(models.Model):
             models.Index("deleted_by", name="order_deleted_by", condition=Q(deleted_by__isnull=False)),
             GinIndex(fields=["search_vector"], name="order_search"),
             GinIndex(fields=["tags"], name="order_tags"),
-            models.Index("channel_order_number", name="order_channel_number"),
-            models.Index(Lower("customer_email"), name="order_customer_email"),
-            models.Index("customer_phone", name="order_customer_phone"),
-            models.Index("po_number", name="order_po_number"),
+            # Search compares these with the whole term, which is never empty; most orders have neither.
+            models.Index("channel_order_number", name="order_channel_number", condition=~Q(channel_order_number="")),
+            models.Index("po_number", name="order_po_number", condition=~Q(po_number="")),
         ]  # fmt: skip
         triggers = [
             # `stage` is a copy of the status's stage for the list's indexes; the database keeps it
