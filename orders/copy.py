@@ -2,8 +2,8 @@
 
 Django's bulk_create compiles one large INSERT in Python; COPY streams the rows instead and is several
 times faster for timeline events and holds. The rows are written in COPY's text format here rather
-than through psycopg's per-row `write_row`: the rows of a mass change share most of their values (the
-same event parameters, actor and reason for a thousand orders), so each shared value is formatted once.
+than through psycopg's per-row `write_row`: the rows of a mass change share all their values but the
+order (the same event parameters, actor and reason for a thousand orders), so those are formatted once.
 Columns left out take their database defaults.
 """
 
@@ -32,33 +32,25 @@ def copy_text(value) -> str:
     return text
 
 
-def copy_rows(table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> int:
-    """COPY rows into `table`. Returns the number of rows written."""
-    # Formatted values by object identity; the object is kept with its text, so its id is not reused.
-    formatted: dict[int, tuple[object, str]] = {}
+def copy_rows(table: str, columns: Sequence[str], groups: Iterable[tuple[Iterable, Sequence]]) -> int:
+    """COPY rows into `table` that differ only in their first column, as groups: (the first column's
+    values, the values of the other columns shared by those rows). Returns the number of rows written.
 
-    def text(value) -> str:
-        if type(value) is int:
-            return str(value)
-        known = formatted.get(id(value))
-        if known is None:
-            known = formatted[id(value)] = (value, copy_text(value))
-        return known[1]
-
+    A mass change writes a thousand events that name a thousand orders and share everything else; the
+    shared part is formatted once per group and each row is one string join.
+    """
     count = 0
     column_list = ", ".join(f'"{column}"' for column in columns)
     with (
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
     ):
-        lines: list[str] = []
-        for row in rows:
-            lines.append("\t".join([text(value) for value in row]) + "\n")
-            if len(lines) == BLOCK:
-                copy.write("".join(lines))
-                count += len(lines)
-                lines = []
-        if lines:
-            copy.write("".join(lines))
+        for firsts, shared in groups:
+            tail = "".join(f"\t{copy_text(value)}" for value in shared) + "\n"
+            lines = [
+                f"{first}{tail}" if type(first) is int else f"{copy_text(first)}{tail}" for first in firsts
+            ]
+            for start in range(0, len(lines), BLOCK):
+                copy.write("".join(lines[start : start + BLOCK]))
             count += len(lines)
     return count

@@ -31,10 +31,10 @@ CHECKED_FIELDS = (
 )
 
 
-def _event(order_id: int, actor: Actor, type: str, params: dict) -> tuple:
-    """A timeline event as a COPY row (orders/copy.py); the database stamps created_at. Orders that
-    share an event's parameters share the one dict, which is then formatted once."""
-    return (order_id, type, params, actor.user_id, actor.kind, actor.label)
+def _events(order_ids: list[int], actor: Actor, type: str, params: dict) -> tuple[list[int], tuple]:
+    """The same timeline event for many orders, as a group of COPY rows (orders/copy.py); the
+    database stamps created_at."""
+    return order_ids, (type, params, actor.user_id, actor.kind, actor.label)
 
 
 def _locked_for_checks(order_ids, *fields: str) -> list[Order]:
@@ -94,25 +94,24 @@ def order_transition_many(
                 released_at=now, released_by=actor.user
             )
         Order.objects.filter(pk__any=ids).update(**changes)
-        changed = {}  # the event's parameters per status moved from
+        moved_from: dict[int, list[Order]] = {}  # by the status moved from: the events say it
         for order in movable:
-            if order.status_id not in changed:
-                changed[order.status_id] = {
-                    "old": order.status.label, "new": to.label, "old_stage": order.stage,
-                    "new_stage": to.stage, "reason": reason,
-                }  # fmt: skip
+            moved_from.setdefault(order.status_id, []).append(order)
         events = [
-            _event(order.pk, actor, EventType.STATUS_CHANGED, changed[order.status_id]) for order in movable
-        ]
+            _events([order.pk for order in orders], actor, EventType.STATUS_CHANGED, {
+                "old": orders[0].status.label, "new": to.label, "old_stage": orders[0].stage,
+                "new_stage": to.stage, "reason": reason,
+            })
+            for orders in moved_from.values()
+        ]  # fmt: skip
         if to.stage == Stage.ON_HOLD:
             finding = Finding(HoldReason.MANUAL, reason.strip())
             copy_rows(
                 OrderHold._meta.db_table,
                 ("order_id", "reason", "detail", "created_by_id", "created_at"),
-                ((pk, finding.reason, finding.detail, actor.user_id, now) for pk in ids),
+                [(ids, (finding.reason, finding.detail, actor.user_id, now))],
             )
-            held = {"reasons": [str(finding)]}
-            events += [_event(pk, actor, EventType.HELD, held) for pk in ids]
+            events.append(_events(ids, actor, EventType.HELD, {"reasons": [str(finding)]}))
         copy_rows(OrderEvent._meta.db_table, EVENT_COLUMNS, events)
     moved = [(order.pk, order.stage) for order in movable if order.stage != to.stage]
 
@@ -148,18 +147,17 @@ def order_assign_many(*, order_ids: list[int], actor: Actor, role: str, person) 
             Order.objects.filter(pk__any=[order.pk for order in changed]).update(
                 **{field: person, "version": F("version") + 1, "updated_at": timezone.now()}
             )
-            new = str(person or "")
-            params = {}  # the event's parameters per person assigned before
+            assigned_before: dict[int | None, list[int]] = {}  # by the person before: the events say it
             for order in changed:
-                before = getattr(order, f"{field}_id")
-                if before not in params:
-                    params[before] = {"role": label, "old": str(people.get(before) or ""), "new": new}
+                assigned_before.setdefault(getattr(order, f"{field}_id"), []).append(order.pk)
             copy_rows(
                 OrderEvent._meta.db_table,
                 EVENT_COLUMNS,
-                (
-                    _event(order.pk, actor, EventType.ASSIGNED, params[getattr(order, f"{field}_id")])
-                    for order in changed
-                ),
-            )
+                [
+                    _events(ids, actor, EventType.ASSIGNED, {
+                        "role": label, "old": str(people.get(before) or ""), "new": str(person or ""),
+                    })
+                    for before, ids in assigned_before.items()
+                ],
+            )  # fmt: skip
     return refused
