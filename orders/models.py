@@ -280,7 +280,8 @@ class Order(models.Model):
             models.Index("held_from", name="order_held_from", condition=Q(held_from__isnull=False)),
             models.Index("deleted_by", name="order_deleted_by", condition=Q(deleted_by__isnull=False)),
             GinIndex(fields=["search_vector"], name="order_search"),
-            GinIndex(fields=["tags"], name="order_tags"),
+            # Most orders have no tags: they get no entry (filters.filter_tag names the same condition).
+            GinIndex(fields=["tags"], name="order_tags", condition=~Q(tags=[])),
             # Search compares these with the whole term, which is never empty; most orders have neither.
             models.Index("channel_order_number", name="order_channel_number", condition=~Q(channel_order_number="")),
             models.Index("po_number", name="order_po_number", condition=~Q(po_number="")),
