@@ -1,6 +1,6 @@
 """Who made a change: a user, the system, a channel or a background job (SPEC 2.4)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from orders.models import ActorKind
 
@@ -10,6 +10,10 @@ class Actor:
     user: object | None = None  # accounts.User
     kind: str = ActorKind.USER
     label: str = ""
+    # Answers of has_perm, for the actor's lifetime (a request, a job run): a mass change asks the
+    # same question for each of thousands of orders. The user object caches its permissions for as
+    # long already (ModelBackend), so this only saves walking the backends again.
+    _granted: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def system(cls, label: str = "Packline") -> "Actor":
@@ -27,7 +31,9 @@ class Actor:
         """System and channel actors act on the application's behalf; users and jobs need the permission."""
         if self.user is None:
             return self.kind in (ActorKind.SYSTEM, ActorKind.CHANNEL)
-        return self.user.has_perm(permission)
+        if permission not in self._granted:
+            self._granted[permission] = self.user.has_perm(permission)
+        return self._granted[permission]
 
     @property
     def user_id(self) -> int | None:

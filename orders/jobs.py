@@ -76,7 +76,7 @@ def selection_queryset(user, selection: dict) -> QuerySet[Order]:
         # Hand-picked orders stay in the job even if they left the tab meanwhile: the action's rules
         # then skip them with a reason rather than dropping them from the report.
         ids = [int(pk) for pk in selection["ids"] if str(pk).isdigit()]
-        return orders_visible_to(user, deleted=tab == "deleted").filter(pk__in=ids)
+        return orders_visible_to(user, deleted=tab == "deleted").filter(pk__any=ids)
     orders = orders_for_tab(user, tab)
     from orders.filters import OrderFilter
 
@@ -140,17 +140,23 @@ def _materialise(job: BulkJob, actor: Actor) -> bool:
 
 
 def _record(job: BulkJob, ids: list[int], outcomes: Outcomes) -> None:
-    results = BulkJobResult.objects.filter(job=job, order_id__in=ids)
-    done = [pk for pk in ids if pk not in outcomes]
-    results.filter(order_id__in=done).update(state=BulkJobResult.State.DONE, message="")
-    others = list(results.filter(order_id__in=list(outcomes)))
-    for result in others:
-        result.state, result.message = outcomes[result.order_id][0], outcomes[result.order_id][1][:500]
-    BulkJobResult.objects.bulk_update(others, ["state", "message"], batch_size=1000)
+    """Write the chunk's result rows with one UPDATE (orders not in `outcomes` are done) and count them."""
+    states, messages = [], []
+    for pk in ids:
+        state, message = outcomes.get(pk, (BulkJobResult.State.DONE, ""))
+        states.append(state)
+        messages.append(message[:500])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE orders_bulkjobresult AS result SET state = outcome.state, message = outcome.message "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS outcome(order_id, state, message) "
+            "WHERE result.job_id = %s AND result.order_id = outcome.order_id",
+            [ids, states, messages, job.pk],
+        )
     skipped = sum(1 for state, _ in outcomes.values() if state == BulkJobResult.State.SKIPPED)
     failed = sum(1 for state, _ in outcomes.values() if state == BulkJobResult.State.FAILED)
     BulkJob.objects.filter(pk=job.pk).update(
-        done_count=F("done_count") + len(done),
+        done_count=F("done_count") + len(ids) - skipped - failed,
         skipped_count=F("skipped_count") + skipped,
         failed_count=F("failed_count") + failed,
         heartbeat_at=timezone.now(),
@@ -178,12 +184,15 @@ def job_run(job_id: int) -> None:
     if action.produce is not None:
         _produce(job, action, actor)
         return
+    after = 0  # the orders of a job are worked through in id order; no pending one is left behind
     while True:
         with transaction.atomic():
+            # One chunk of a job at a time: a second worker on the same job (a redelivered task, the
+            # sweeper's) waits here for the chunk in flight, then finds only what is still pending.
+            BulkJob.objects.select_for_update(no_key=True).filter(pk=job.pk).values_list("pk").get()
             ids = list(
-                BulkJobResult.objects.select_for_update(skip_locked=True)
-                .filter(job=job, state=BulkJobResult.State.PENDING)
-                .order_by("pk")
+                BulkJobResult.objects.filter(job=job, state=BulkJobResult.State.PENDING, order_id__gt=after)
+                .order_by("order_id")
                 .values_list("order_id", flat=True)[: chunk_size()]
             )
             if not ids:
@@ -194,6 +203,7 @@ def job_run(job_id: int) -> None:
             except OrderError as refusal:  # the whole chunk refused (a rule that applies to all)
                 outcomes = {pk: (BulkJobResult.State.SKIPPED, str(refusal)) for pk in ids}
             _record(job, ids, outcomes)
+        after = ids[-1]
     if not BulkJobResult.objects.filter(job=job, state=BulkJobResult.State.PENDING).exists():
         _finish(job)
 

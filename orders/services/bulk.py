@@ -31,20 +31,24 @@ CHECKED_FIELDS = (
 )
 
 
-def _event(order_id: int, actor: Actor, type: str, **params) -> tuple:
-    """A timeline event as a COPY row (orders/copy.py); the database stamps created_at."""
-    return (order_id, type, params, actor.user_id, actor.kind, actor.label)
+def _events(order_ids: list[int], actor: Actor, type: str, params: dict) -> tuple[list[int], tuple]:
+    """The same timeline event for many orders, as a group of COPY rows (orders/copy.py); the
+    database stamps created_at."""
+    return order_ids, (type, params, actor.user_id, actor.kind, actor.label)
 
 
 def _locked_for_checks(order_ids, *fields: str) -> list[Order]:
-    """Lock the orders in primary-key order (concurrent mass actions never deadlock), then load just
-    what the checks read, with statuses from one small query: a chunk of a thousand orders costs a
-    thousand light objects rather than three thousand full ones."""
-    ids = list(
-        Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values_list("pk", flat=True)
-    )
+    """Lock the orders in primary-key order (concurrent mass actions never deadlock) and load just
+    what the checks read, in one query: PostgreSQL locks the rows as the sorted scan returns them and
+    returns each row as it is once locked. Statuses come from one small query: a chunk of a thousand
+    orders costs a thousand light objects rather than three thousand full ones."""
     statuses = Status.objects.in_bulk()
-    orders = list(Order.objects.filter(pk__in=ids).only(*CHECKED_FIELDS, *fields).order_by("pk"))
+    orders = list(
+        Order.objects.select_for_update()
+        .filter(pk__any=order_ids)
+        .only(*CHECKED_FIELDS, *fields)
+        .order_by("pk")
+    )
     for order in orders:
         order.status = statuses[order.status_id]
         order.held_from = statuses.get(order.held_from_id)
@@ -86,23 +90,28 @@ def order_transition_many(
         # PostgreSQL reads the old row on the right-hand side: held_from takes the status held from.
         changes["held_from"] = F("status") if to.stage == Stage.ON_HOLD else None
         if to.stage == Stage.CANCELLED:
-            OrderHold.objects.filter(order_id__in=ids, released_at__isnull=True).update(
+            OrderHold.objects.filter(order_id__any=ids, released_at__isnull=True).update(
                 released_at=now, released_by=actor.user
             )
-        Order.objects.filter(pk__in=ids).update(**changes)
+        Order.objects.filter(pk__any=ids).update(**changes)
+        moved_from: dict[int, list[Order]] = {}  # by the status moved from: the events say it
+        for order in movable:
+            moved_from.setdefault(order.status_id, []).append(order)
         events = [
-            _event(order.pk, actor, EventType.STATUS_CHANGED, old=order.status.label, new=to.label,
-                   old_stage=order.stage, new_stage=to.stage, reason=reason)
-            for order in movable
+            _events([order.pk for order in orders], actor, EventType.STATUS_CHANGED, {
+                "old": orders[0].status.label, "new": to.label, "old_stage": orders[0].stage,
+                "new_stage": to.stage, "reason": reason,
+            })
+            for orders in moved_from.values()
         ]  # fmt: skip
         if to.stage == Stage.ON_HOLD:
             finding = Finding(HoldReason.MANUAL, reason.strip())
             copy_rows(
                 OrderHold._meta.db_table,
                 ("order_id", "reason", "detail", "created_by_id", "created_at"),
-                ((pk, finding.reason, finding.detail, actor.user_id, now) for pk in ids),
+                [(ids, (finding.reason, finding.detail, actor.user_id, now))],
             )
-            events += [_event(pk, actor, EventType.HELD, reasons=[str(finding)]) for pk in ids]
+            events.append(_events(ids, actor, EventType.HELD, {"reasons": [str(finding)]}))
         copy_rows(OrderEvent._meta.db_table, EVENT_COLUMNS, events)
     moved = [(order.pk, order.stage) for order in movable if order.stage != to.stage]
 
@@ -135,22 +144,20 @@ def order_assign_many(*, order_ids: list[int], actor: Actor, role: str, person) 
             else:
                 changed.append(order)
         if changed:
-            Order.objects.filter(pk__in=[order.pk for order in changed]).update(
+            Order.objects.filter(pk__any=[order.pk for order in changed]).update(
                 **{field: person, "version": F("version") + 1, "updated_at": timezone.now()}
             )
+            assigned_before: dict[int | None, list[int]] = {}  # by the person before: the events say it
+            for order in changed:
+                assigned_before.setdefault(getattr(order, f"{field}_id"), []).append(order.pk)
             copy_rows(
                 OrderEvent._meta.db_table,
                 EVENT_COLUMNS,
-                (
-                    _event(
-                        order.pk,
-                        actor,
-                        EventType.ASSIGNED,
-                        role=label,
-                        old=str(people.get(getattr(order, f"{field}_id")) or ""),
-                        new=str(person or ""),
-                    )
-                    for order in changed
-                ),
-            )
+                [
+                    _events(ids, actor, EventType.ASSIGNED, {
+                        "role": label, "old": str(people.get(before) or ""), "new": str(person or ""),
+                    })
+                    for before, ids in assigned_before.items()
+                ],
+            )  # fmt: skip
     return refused

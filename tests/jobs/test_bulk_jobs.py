@@ -118,6 +118,47 @@ def test_permission_is_checked_again_in_the_worker(users, processing_orders):
     assert Order.objects.filter(is_deleted=True).count() == 0
 
 
+def test_a_job_in_many_chunks_reports_every_order_once_with_its_own_outcome(
+    users, processing_orders, settings
+):
+    settings.BULK_CHUNK_SIZE = 2
+    shipped = processing_orders[2]
+    Order.objects.filter(pk=shipped.pk).update(status=builtin_status("shipped"))
+    job = run(
+        job_submit(
+            user=users["manager"],
+            action_code="cancel",
+            selection={"tab": "all", "ids": [order.pk for order in processing_orders]},
+            params={"reason": "fraud"},
+        )
+    )
+    assert (job.state, job.total, job.done_count, job.skipped_count, job.failed_count) == ("done", 5, 4, 1, 0)
+    outcomes = dict(BulkJobResult.objects.filter(job=job).values_list("order_id", "state"))
+    assert outcomes == {order.pk: "skipped" if order == shipped else "done" for order in processing_orders}
+    assert "Shipped" in BulkJobResult.objects.get(job=job, order=shipped).message
+    assert OrderEvent.objects.filter(type="status.changed", actor_label=f"Job {job.pk}").count() == 4
+
+
+def test_a_reason_with_tabs_newlines_and_backslashes_reaches_the_hold_and_timeline_as_typed(
+    users, processing_orders
+):
+    reason = "Count\tbin 4\\B\nthen recheck: 'quotes' \"too\" and {braces}"
+    run(
+        job_submit(
+            user=users["manager"],
+            action_code="hold",
+            selection={"tab": "all", "ids": [processing_orders[0].pk]},
+            params={"reason": reason},
+        )
+    )
+    order = processing_orders[0]
+    assert OrderHold.objects.get(order=order).detail == reason
+    assert OrderEvent.objects.get(order=order, type="status.changed").params["reason"] == reason
+    assert OrderEvent.objects.get(order=order, type="hold.placed").params["reasons"] == [
+        f"Manual hold: {reason}"
+    ]
+
+
 def test_running_a_job_twice_applies_nothing_twice(users, processing_orders):
     job = job_submit(
         user=users["manager"],
