@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from orders.models import Order, OrderLine, Product, Warehouse
+from orders.models import Order, OrderLine, Product, Warehouse, unless_set_based
 
 
 class BinLocation(models.Model):
@@ -105,6 +105,7 @@ class Allocation(models.Model):
                 name="allocation_keeps_totals",
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                condition=unless_set_based("allocation_totals"),
                 func="""
                 IF TG_OP IN ('UPDATE', 'DELETE') THEN
                     UPDATE fulfilment_stockitem SET allocated = allocated - OLD.quantity WHERE id = OLD.stock_item_id;

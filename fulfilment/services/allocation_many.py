@@ -9,7 +9,7 @@ statement each.
 The `allocation_keeps_totals` trigger would update the stock row and the line once per allocation:
 thousands of updates of the same few hundred stock rows in one transaction, each one slower than the
 last (every update leaves a row version the next one walks past). The batch sets the trigger aside
-for its own INSERT (pgtrigger.ignore, this transaction only) and applies the same totals with one
+for its own INSERT (set_based: its WHEN condition, for those statements only) and applies the same totals with one
 UPDATE per table, then checks that every stock row and line it meant to change changed exactly once;
 the CHECK constraints (allocated within on hand, allocated within the line's quantity) hold as ever.
 
@@ -23,16 +23,15 @@ locks are held only for the end of that transaction.
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 
-import pgtrigger
 from django.db import connection, transaction
 from django.utils import timezone
 
 from fulfilment.models import Allocation
 from fulfilment.services.allocation import HOLDS_STOCK, default_warehouse_id
 from orders.actors import Actor
+from orders.services.common import set_based
 from orders.services.create_many import NULL, copy_json, copy_rows, copy_text, sql_array
 
-TRIGGER = "fulfilment.Allocation:allocation_keeps_totals"
 
 
 def _lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
@@ -123,9 +122,7 @@ def orders_allocate_new(*, order_ids: list[int], actor: Actor | None = None) -> 
 
 def _write(rows: list[str], per_stock: dict[int, int], allocated, backordered, actor: Actor) -> None:
     """The allocations, the stock rows' totals and one stock.allocation event per order."""
-    with pgtrigger.ignore(TRIGGER):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")  # sets the ignore for this transaction before the COPY
+    with set_based("allocation_totals"):
         copy_rows(Allocation._meta.db_table, ["line_id", "stock_item_id", "quantity", "created_at"], rows)
         _add("fulfilment_stockitem", "allocated", per_stock)
     tail = f"\t{NULL if actor.user_id is None else actor.user_id}\t{actor.kind}\t{copy_text(actor.label)}\n"

@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import pgtrigger
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
@@ -43,7 +42,7 @@ from orders.models import (
     Status,
     Warehouse,
 )
-from orders.services.common import service_context
+from orders.services.common import service_context, set_based
 from orders.services.create import (
     OrderInput,
     apply_totals,
@@ -63,7 +62,6 @@ CREATED, HELD, SKIPPED, REJECTED = "created", "held", "skipped", "rejected"
 # no stock. Hold checks run only on orders that could still be held (workflow.HOLDABLE).
 SHIPPED_STAGES = frozenset({Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED, Stage.RETURNED})
 NULL = "\\N"
-STAGE_TRIGGER = "orders.Order:order_stage_follows_status"
 
 
 def announce_created(order_ids: list[int], *, stock_allocated: bool = False) -> None:
@@ -710,7 +708,7 @@ class OrderBatchCreator:
                 f"SELECT {listed}, ''::text AS doc FROM orders_order WITH NO DATA"
             )
             copy_rows(staging, [*columns, "doc"], rows)
-            with pgtrigger.ignore(STAGE_TRIGGER):
+            with set_based("order_stage"):
                 cursor.execute(
                     f"INSERT INTO orders_order ({listed}, search_vector) "
                     f"SELECT {selected}, to_tsvector('simple', o.doc) FROM {staging} o "
