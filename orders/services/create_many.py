@@ -21,7 +21,6 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Model
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from orders.actors import Actor, as_actor
@@ -186,8 +185,13 @@ def copy_text(value: str) -> str:
     return value
 
 
+# One encoder for every row: json.dumps with options builds a new JSONEncoder per call, which cost as
+# much as the encoding itself for the import's small objects (about 190,000 per 100,000 lines).
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
 def copy_json(value) -> str:
-    return copy_text(json.dumps(value, ensure_ascii=False, separators=(",", ":")))
+    return copy_text(_JSON.encode(value))
 
 
 def copy_array(values: list[str]) -> str:
@@ -427,10 +431,12 @@ class OrderBatchCreator:
                 if key not in self.customers:
                     wanted.add(key)
         if wanted:
-            found = (
-                Customer.objects.annotate(email_lower=Lower("email"))
-                .filter(email_lower__in=wanted)
-                .order_by("-pk")
+            # One array parameter, not an IN list of ~2,000 placeholders that psycopg splits and quotes in
+            # Python (about 7 ms a chunk).
+            found = Customer.objects.raw(
+                "SELECT c.*, e.email AS email_lower FROM orders_customer c "
+                "JOIN unnest(%s::text[]) AS e(email) ON lower(c.email) = e.email ORDER BY c.id DESC",
+                [sql_array(wanted)],
             )
             for customer in found:  # the oldest wins: it is written last
                 self.customers[customer.email_lower] = customer
@@ -644,11 +650,15 @@ class OrderBatchCreator:
 
     def _order_row(self, p: Planned, stamp: str) -> str:
         order = p.order
+        shipping = copy_json(order.shipping_address)
+        billing = (
+            shipping if order.billing_address == order.shipping_address else copy_json(order.billing_address)
+        )
         return (
             f"{order.pk}\t{order.channel.pk}\t{copy_id(order.channel_order_id and copy_text(order.channel_order_id))}\t"
             f"{copy_text(order.channel_order_number)}\t{copy_text(order.source)}\t{order.customer.pk}\t"
             f"{copy_text(order.customer_name)}\t{copy_text(order.customer_email)}\t{copy_text(order.customer_phone)}\t"
-            f"{copy_json(order.shipping_address)}\t{copy_json(order.billing_address)}\t{order.status.pk}\t"
+            f"{shipping}\t{billing}\t{order.status.pk}\t"
             f"{order.stage}\t{copy_id(order.held_from.pk if order.held_from else None)}\t"
             f"{copy_text(order.shipping_method)}\t{order.payment_method}\t{copy_text(order.currency)}\t"
             f"{order.subtotal}\t{order.discount_total}\t{order.tax_total}\t{order.delivery_fee}\t"
