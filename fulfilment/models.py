@@ -87,7 +87,8 @@ class StockMovement(models.Model):
 class Allocation(models.Model):
     """Stock reserved for an order line. The line's quantity_allocated is the sum of these."""
 
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    # Indexed by one_allocation_per_line_and_stock (line first).
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations", db_index=False)
     stock_item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)

@@ -172,7 +172,8 @@ class Order(models.Model):
         editable=False,
         db_default=models.Func(models.Value("orders_order_number_seq"), function="nextval"),
     )
-    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders")
+    # Indexed by one_order_per_channel_id (channel first).
+    channel = models.ForeignKey(Channel, on_delete=models.PROTECT, related_name="orders", db_index=False)
     channel_order_id = models.CharField(max_length=100, null=True, blank=True)
     channel_order_number = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=20, default="manual")
@@ -186,7 +187,9 @@ class Order(models.Model):
 
     status = models.ForeignKey(Status, on_delete=models.PROTECT, related_name="orders")
     stage = models.CharField(max_length=20, choices=Stage.choices, editable=False)
-    held_from = models.ForeignKey(Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    held_from = models.ForeignKey(
+        Status, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
+    )
 
     shipping_method = models.CharField(max_length=100, blank=True)
     payment_method = models.CharField(
@@ -207,10 +210,21 @@ class Order(models.Model):
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
 
     assigned_csr = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="csr_orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="csr_orders",
+        db_index=False,
     )
+    # Indexed by order_agent_created (agent first).
     assigned_agent = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="agent_orders"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="agent_orders",
+        db_index=False,
     )
     warehouse = models.ForeignKey(
         Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
@@ -225,7 +239,12 @@ class Order(models.Model):
     is_deleted = models.BooleanField(default=False)
     deleted_at = models.DateTimeField(null=True, blank=True)
     deleted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
     delete_reason = models.CharField(max_length=200, blank=True)
 
@@ -259,7 +278,13 @@ class Order(models.Model):
             models.Index("stage", F("total").desc(), F("id").desc(), name="order_live_stage_total", condition=Q(is_deleted=False)),
             models.Index("stage", F("number").desc(), name="order_live_stage_number", condition=Q(is_deleted=False)),
             models.Index(F("created_at").desc(), name="order_deleted_created", condition=Q(is_deleted=True)),
-            models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created"),
+            models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created", condition=Q(assigned_agent__isnull=False)),
+            # Columns that are empty on almost every new order index only the rows that have a value: a
+            # look-up by value (a list filter, a user's or status's deletion check) is served the same,
+            # and creating an order (an import writes thousands a second) does not touch them.
+            models.Index("assigned_csr", name="order_csr", condition=Q(assigned_csr__isnull=False)),
+            models.Index("held_from", name="order_held_from", condition=Q(held_from__isnull=False)),
+            models.Index("deleted_by", name="order_deleted_by", condition=Q(deleted_by__isnull=False)),
             GinIndex(fields=["search_vector"], name="order_search"),
             GinIndex(fields=["tags"], name="order_tags"),
             models.Index("channel_order_number", name="order_channel_number"),
@@ -311,7 +336,7 @@ class OrderLine(models.Model):
     tax_amount = models.DecimalField(**MONEY)
     line_total = models.DecimalField(**MONEY, help_text="quantity × unit price − discount + tax")
     warehouse = models.ForeignKey(
-        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Warehouse, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     # Filled by fulfilment and returns.
     quantity_allocated = models.PositiveIntegerField(default=0)
@@ -323,6 +348,8 @@ class OrderLine(models.Model):
 
     class Meta:
         ordering = ["order", "position", "id"]
+        # A line sent from another warehouse than its order's is rare: only those rows are indexed.
+        indexes = [models.Index("warehouse", name="line_warehouse", condition=Q(warehouse__isnull=False))]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"),
@@ -382,12 +409,20 @@ class OrderHold(models.Model):
     )
     released_at = models.DateTimeField(null=True, blank=True)
     released_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )
 
     class Meta:
         ordering = ["created_at", "id"]
-        indexes = [models.Index("order", name="hold_active_order", condition=Q(released_at__isnull=True))]
+        indexes = [
+            models.Index("order", name="hold_active_order", condition=Q(released_at__isnull=True)),
+            models.Index("released_by", name="hold_released_by", condition=Q(released_by__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_reason_display()}: {self.detail}" if self.detail else self.get_reason_display()
@@ -429,7 +464,8 @@ class ActorKind(models.TextChoices):
 class OrderEvent(models.Model):
     """One entry of an order's timeline, written by the service that made the change."""
 
-    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_order_created (order first).
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events", db_index=False)
     type = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)
     actor = models.ForeignKey(
@@ -571,6 +607,7 @@ class Payment(models.Model):
         blank=True,
         related_name="collected_payments",
         help_text="The delivery agent who collected the cash or POS payment, who owes it to the company.",
+        db_index=False,  # indexed by payment_collected_by (agent first, where there is one)
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"

@@ -6,18 +6,28 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fulfilment', '0002_returns'),
+        ("fulfilment", "0002_returns"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='allocation',
-            name='allocation_keeps_totals',
+            model_name="allocation",
+            name="allocation_keeps_totals",
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='allocation',
-            trigger=pgtrigger.compiler.Trigger(name='allocation_keeps_totals', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (COALESCE(current_setting('packline.allocation_totals_set_based', true), '') <> 'on')", func="\n                IF TG_OP IN ('UPDATE', 'DELETE') THEN\n                    UPDATE fulfilment_stockitem SET allocated = allocated - OLD.quantity WHERE id = OLD.stock_item_id;\n                    UPDATE orders_orderline SET quantity_allocated = quantity_allocated - OLD.quantity WHERE id = OLD.line_id;\n                END IF;\n                IF TG_OP IN ('INSERT', 'UPDATE') THEN\n                    UPDATE fulfilment_stockitem SET allocated = allocated + NEW.quantity WHERE id = NEW.stock_item_id;\n                    UPDATE orders_orderline SET quantity_allocated = quantity_allocated + NEW.quantity WHERE id = NEW.line_id;\n                END IF;\n                RETURN NULL;\n                ", hash='4608ad63d2c31396676402e07bf58dc981dd31f4', operation='INSERT OR UPDATE OR DELETE', pgid='pgtrigger_allocation_keeps_totals_e0750', table='fulfilment_allocation', when='AFTER')),
+            model_name="allocation",
+            trigger=pgtrigger.compiler.Trigger(
+                name="allocation_keeps_totals",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (COALESCE(current_setting('packline.allocation_totals_set_based', true), '') <> 'on')",
+                    func="\n                IF TG_OP IN ('UPDATE', 'DELETE') THEN\n                    UPDATE fulfilment_stockitem SET allocated = allocated - OLD.quantity WHERE id = OLD.stock_item_id;\n                    UPDATE orders_orderline SET quantity_allocated = quantity_allocated - OLD.quantity WHERE id = OLD.line_id;\n                END IF;\n                IF TG_OP IN ('INSERT', 'UPDATE') THEN\n                    UPDATE fulfilment_stockitem SET allocated = allocated + NEW.quantity WHERE id = NEW.stock_item_id;\n                    UPDATE orders_orderline SET quantity_allocated = quantity_allocated + NEW.quantity WHERE id = NEW.line_id;\n                END IF;\n                RETURN NULL;\n                ",
+                    hash="4608ad63d2c31396676402e07bf58dc981dd31f4",
+                    operation="INSERT OR UPDATE OR DELETE",
+                    pgid="pgtrigger_allocation_keeps_totals_e0750",
+                    table="fulfilment_allocation",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

@@ -33,7 +33,6 @@ from orders.services.common import set_based
 from orders.services.create_many import NULL, copy_json, copy_rows, copy_text, sql_array
 
 
-
 def _lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
     """Lock the stock rows for (warehouse, product) pairs in primary-key order; {key: (id, available)}."""
     if not keys:

@@ -6,18 +6,28 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orders', '0005_money'),
+        ("orders", "0005_money"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='order',
-            name='order_stage_follows_status',
+            model_name="order",
+            name="order_stage_follows_status",
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='order',
-            trigger=pgtrigger.compiler.Trigger(name='order_stage_follows_status', sql=pgtrigger.compiler.UpsertTriggerSql(condition="WHEN (COALESCE(current_setting('packline.order_stage_set_based', true), '') <> 'on')", func='NEW.stage := (SELECT stage FROM orders_status WHERE id = NEW.status_id); RETURN NEW;', hash='28c693ce7f99d5bbc5b23acd31bdb66d9c860dd5', operation='INSERT OR UPDATE OF "status_id"', pgid='pgtrigger_order_stage_follows_status_c6667', table='orders_order', when='BEFORE')),
+            model_name="order",
+            trigger=pgtrigger.compiler.Trigger(
+                name="order_stage_follows_status",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    condition="WHEN (COALESCE(current_setting('packline.order_stage_set_based', true), '') <> 'on')",
+                    func="NEW.stage := (SELECT stage FROM orders_status WHERE id = NEW.status_id); RETURN NEW;",
+                    hash="28c693ce7f99d5bbc5b23acd31bdb66d9c860dd5",
+                    operation='INSERT OR UPDATE OF "status_id"',
+                    pgid="pgtrigger_order_stage_follows_status_c6667",
+                    table="orders_order",
+                    when="BEFORE",
+                ),
+            ),
         ),
     ]
