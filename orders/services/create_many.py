@@ -237,16 +237,26 @@ def _constant(model: type[Model], known: set[str]) -> tuple[list[str], str]:
     return columns, "".join(f"\t{value}" for value in values)
 
 
-def reserve_ids(model: type[Model], count: int) -> list[int]:
-    """`count` ids from the table's identity sequence, ascending (nextval never repeats a value)."""
-    if not count:
-        return []
+def reserve_many(counts: dict[type[Model], int]) -> dict[type[Model], list[int]]:
+    """`count` ids from each table's identity sequence, ascending (nextval never repeats a value), in one
+    round trip with each table's ids as one array: a chunk's 5,000 line ids as 5,000 result rows, in
+    four queries, cost the waiting reader more than the nextval calls themselves."""
+    wanted = [(model, count) for model, count in counts.items() if count]
+    reserved: dict[type[Model], list[int]] = {model: [] for model in counts}
+    if not wanted:
+        return reserved
+    selects = ", ".join(
+        "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n "
+        "FROM generate_series(1, %s)) AS ids)"
+        for _model in wanted
+    )
+    params = [value for model, count in wanted for value in (model._meta.db_table, count)]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s) ORDER BY 1",
-            [model._meta.db_table, count],
-        )
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT {selects}", params)
+        arrays = cursor.fetchone()
+    for (model, _count), ids in zip(wanted, arrays, strict=True):
+        reserved[model] = ids
+    return reserved
 
 
 def copy_rows(table: str, columns: list[str], rows: list[str]) -> None:
@@ -546,20 +556,28 @@ class OrderBatchCreator:
         new = list(
             {id(p.order.customer): p.order.customer for p in creating if p.order.customer.pk is None}.values()
         )
-        for customer, customer_id in zip(new, reserve_ids(Customer, len(new)), strict=True):
+        paid = [p for p in creating if p.order.amount_paid > 0]
+        ids = reserve_many(
+            {
+                Customer: len(new),
+                Payment: len(paid),
+                Order: len(creating),
+                OrderLine: sum(len(p.lines) for p in creating),
+            }
+        )
+        for customer, customer_id in zip(new, ids[Customer], strict=True):
             customer.pk = customer_id
             batch.customers.append(
                 f"{customer_id}\t{copy_text(customer.name)}\t{copy_text(customer.email)}\t{copy_text(customer.phone)}\t"
                 f"{copy_text(customer.company)}\t{'t' if customer.requires_po_number else 'f'}\t"
                 f"{copy_json(customer.address or {})}\t{stamp}{self.customer_extra}\n"
             )
-        paid = [p for p in creating if p.order.amount_paid > 0]
-        payment_ids = dict(zip((id(p) for p in paid), reserve_ids(Payment, len(paid)), strict=True))
+        payment_ids = dict(zip((id(p) for p in paid), ids[Payment], strict=True))
         actor = self.actor
         user_id = copy_id(actor.user_id)
         tail = f"\t{user_id}\t{actor.kind}\t{copy_text(actor.label)}{self.event_extra}\n"
-        line_ids = iter(reserve_ids(OrderLine, sum(len(p.lines) for p in creating)))
-        for p, order_id in zip(creating, reserve_ids(Order, len(creating)), strict=True):
+        line_ids = iter(ids[OrderLine])
+        for p, order_id in zip(creating, ids[Order], strict=True):
             order = p.order
             order.pk = order_id
             batch.orders.append(self._order_row(p, stamp))
