@@ -673,7 +673,9 @@ class ChunkWriter:
 
     def __init__(self, order_import: OrderImport, run: "ImportPass"):
         self.order_import, self.run = order_import, run
-        self.queue: queue.Queue = queue.Queue(maxsize=2)
+        # One chunk waiting is enough: the writer (PostgreSQL) is the slower side, so a deeper queue only
+        # holds more prepared chunks in memory (each ~10 MB of Python objects for 2,000 orders).
+        self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.thread = threading.Thread(
             target=self._loop, name=f"import-{order_import.pk}-writer", daemon=True
