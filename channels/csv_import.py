@@ -611,13 +611,15 @@ class OrderParser:
         first_row, first = rows[0]
         width = len(first)
         found: dict[str, tuple[str, int]] = {}
+        # Most order-level cells are empty, and most of them on an order's later rows: an empty cell is
+        # not stripped (about 30 str.strip calls per line of a Shopify export otherwise).
         for key, index in self.order_indexes:
-            value = first[index].strip() if index < width else ""
-            if value:
+            value = first[index] if index < width else ""
+            if value and (value := value.strip()):
                 found[key] = (value, first_row)
                 continue
             for number, cells in rows[1:]:
-                if index < len(cells) and (value := cells[index].strip()):
+                if index < len(cells) and (value := cells[index]) and (value := value.strip()):
                     found[key] = (value, number)
                     break
         for key, value in self.constants.items():

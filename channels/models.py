@@ -139,7 +139,10 @@ class ImportOutcome(models.Model):
         SKIPPED = "skipped", "Already imported, skipped"
         REJECTED = "rejected", "Rejected"
 
-    order_import = models.ForeignKey(OrderImport, on_delete=models.CASCADE, related_name="outcomes")
+    # Indexed by one_outcome_per_import_row (import first).
+    order_import = models.ForeignKey(
+        OrderImport, on_delete=models.CASCADE, related_name="outcomes", db_index=False
+    )
     row_number = models.PositiveIntegerField(help_text="The order's first row")
     reference = models.CharField(max_length=100, blank=True)
     result = models.CharField(max_length=10, choices=Result.choices)

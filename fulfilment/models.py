@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from orders.models import Order, OrderLine, Product, Warehouse
+from orders.models import Order, OrderLine, Product, Warehouse, unless_set_based
 
 
 class BinLocation(models.Model):
@@ -87,7 +87,8 @@ class StockMovement(models.Model):
 class Allocation(models.Model):
     """Stock reserved for an order line. The line's quantity_allocated is the sum of these."""
 
-    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations")
+    # Indexed by one_allocation_per_line_and_stock (line first).
+    line = models.ForeignKey(OrderLine, on_delete=models.CASCADE, related_name="allocations", db_index=False)
     stock_item = models.ForeignKey(StockItem, on_delete=models.PROTECT, related_name="allocations")
     quantity = models.PositiveIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
@@ -105,6 +106,7 @@ class Allocation(models.Model):
                 name="allocation_keeps_totals",
                 when=pgtrigger.After,
                 operation=pgtrigger.Insert | pgtrigger.Update | pgtrigger.Delete,
+                condition=unless_set_based("allocation_totals"),
                 func="""
                 IF TG_OP IN ('UPDATE', 'DELETE') THEN
                     UPDATE fulfilment_stockitem SET allocated = allocated - OLD.quantity WHERE id = OLD.stock_item_id;

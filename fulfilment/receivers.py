@@ -35,8 +35,11 @@ def allocate_on_lines(sender, order_id: int, **kwargs) -> None:
 
 
 @receiver(orders_created, dispatch_uid="fulfilment.allocate_created")
-def allocate_created(sender, order_ids: list[int], **kwargs) -> None:
-    """Orders created in bulk (imports) reserve stock in one batch, not one allocation per order."""
+def allocate_created(sender, order_ids: list[int], stock_allocated: bool = False, **kwargs) -> None:
+    """Orders created in bulk reserve stock in one batch, not one allocation per order (unless the batch
+    reserved it in its own transaction already, as imports do)."""
+    if stock_allocated:
+        return
     try:
         orders_allocate_new(order_ids=order_ids)
     except Exception:

@@ -10,5 +10,6 @@ order_stage_entered = Signal()
 order_lines_changed = Signal()
 
 # Sent after the transaction commits when many orders were created at once (orders/services/create_many.py,
-# CSV imports): one signal per batch in place of order_stage_entered per order. Argument: order_ids.
+# CSV imports): one signal per batch in place of order_stage_entered per order. Arguments: order_ids, and
+# stock_allocated (True when the batch reserved the orders' stock inside its own transaction).
 orders_created = Signal()

@@ -9,7 +9,7 @@ is its own and includes Django itself:
 
 - packline: the path the Celery task runs, called synchronously: store and sniff the upload, map it
   automatically, and channels.services.import_run (parse, plan, COPY, timeline events, holds,
-  payments, then stock allocation after each chunk's commit). `import_lines_per_s` is lines divided
+  payments and stock allocation, one transaction per chunk). `import_lines_per_s` is lines divided
   by the wall time from the upload to the last allocation. The validation pass a person runs before
   importing is measured on its own (`import_validation_lines_per_s`, no budget).
 - django-import-export: the file loaded with tablib, one ModelResource for the orders (one row per

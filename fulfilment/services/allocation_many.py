@@ -9,23 +9,28 @@ statement each.
 The `allocation_keeps_totals` trigger would update the stock row and the line once per allocation:
 thousands of updates of the same few hundred stock rows in one transaction, each one slower than the
 last (every update leaves a row version the next one walks past). The batch sets the trigger aside
-for its own INSERT (pgtrigger.ignore, this transaction only) and applies the same totals with one
+for its own INSERT (set_based: its WHEN condition, for those statements only) and applies the same totals with one
 UPDATE per table, then checks that every stock row and line it meant to change changed exactly once;
 the CHECK constraints (allocated within on hand, allocated within the line's quantity) hold as ever.
+
+An import allocates inside the transaction that creates its orders (`new_lines_allocate`): the lines
+are then written once, with their allocated quantity, instead of being written, locked, read back and
+updated after the commit; and no committed order is ever left without its allocation when a worker
+dies between the two. The stock rows are locked last, just before the lines are written, so the
+locks are held only for the end of that transaction.
 """
 
 from collections import defaultdict
+from collections.abc import Callable, Iterable
 
-import pgtrigger
 from django.db import connection, transaction
 from django.utils import timezone
 
 from fulfilment.models import Allocation
 from fulfilment.services.allocation import HOLDS_STOCK, default_warehouse_id
 from orders.actors import Actor
-from orders.services.create_many import NULL, copy_json, copy_rows, copy_text
-
-TRIGGER = "fulfilment.Allocation:allocation_keeps_totals"
+from orders.services.common import set_based
+from orders.services.create_many import NULL, copy_json, copy_rows, copy_text, sql_array
 
 
 def _lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
@@ -38,7 +43,7 @@ def _lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, 
             "SELECT s.id, s.warehouse_id, s.product_id, s.on_hand - s.allocated FROM fulfilment_stockitem s "
             "JOIN unnest(%s::bigint[], %s::bigint[]) AS k(warehouse_id, product_id) "
             "ON s.warehouse_id = k.warehouse_id AND s.product_id = k.product_id ORDER BY s.id FOR UPDATE OF s",
-            [list(warehouses), list(products)],
+            [sql_array(warehouses), sql_array(products)],
         )
         return {
             (warehouse, product): (pk, available) for pk, warehouse, product, available in cursor.fetchall()
@@ -69,8 +74,9 @@ def orders_allocate_new(*, order_ids: list[int], actor: Actor | None = None) -> 
     actor = actor or Actor.system("Stock")
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT id, stage, warehouse_id, is_deleted FROM orders_order WHERE id = ANY(%s) ORDER BY id FOR UPDATE",
-            [list(order_ids)],
+            "SELECT id, stage, warehouse_id, is_deleted FROM orders_order WHERE id = ANY(%s::bigint[]) "
+            "ORDER BY id FOR UPDATE",
+            [sql_array(order_ids)],
         )
         orders = {
             pk: warehouse_id
@@ -82,8 +88,9 @@ def orders_allocate_new(*, order_ids: list[int], actor: Actor | None = None) -> 
         cursor.execute(
             "SELECT l.id, l.order_id, l.product_id, l.warehouse_id, l.sku, l.quantity, l.quantity_cancelled, "
             "l.quantity_shipped, l.quantity_allocated FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id "
-            "WHERE l.order_id = ANY(%s) AND l.product_id IS NOT NULL ORDER BY o.created_at, l.order_id, l.position, l.id",
-            [list(orders)],
+            "WHERE l.order_id = ANY(%s::bigint[]) AND l.product_id IS NOT NULL "
+            "ORDER BY o.created_at, l.order_id, l.position, l.id",
+            [sql_array(orders)],
         )
         lines = cursor.fetchall()
     fallback = default_warehouse_id()
@@ -107,12 +114,16 @@ def orders_allocate_new(*, order_ids: list[int], actor: Actor | None = None) -> 
             need -= take
         if need > 0:
             backordered[order_id].append(f"{need} × {sku}")
-    with pgtrigger.ignore(TRIGGER):
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")  # sets the ignore for this transaction before the COPY
+    _write(rows, per_stock, allocated, backordered, actor)
+    _add("orders_orderline", "quantity_allocated", per_line)
+    return len(rows)
+
+
+def _write(rows: list[str], per_stock: dict[int, int], allocated, backordered, actor: Actor) -> None:
+    """The allocations, the stock rows' totals and one stock.allocation event per order."""
+    with set_based("allocation_totals"):
         copy_rows(Allocation._meta.db_table, ["line_id", "stock_item_id", "quantity", "created_at"], rows)
         _add("fulfilment_stockitem", "allocated", per_stock)
-        _add("orders_orderline", "quantity_allocated", per_line)
     tail = f"\t{NULL if actor.user_id is None else actor.user_id}\t{actor.kind}\t{copy_text(actor.label)}\n"
     events = [
         f"{order_id}\tstock.allocation\t"
@@ -123,4 +134,43 @@ def orders_allocate_new(*, order_ids: list[int], actor: Actor | None = None) -> 
     copy_rows(
         "orders_orderevent", ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label"], events
     )
-    return len(rows)
+
+
+def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -> Callable[[], None]:
+    """Reserve stock for orders being created in the current transaction, before their lines are
+    written: `orders` are (order, lines) pairs of orders.services.create_many's planned rows, whose
+    lines have their ids already. Locks the stock rows (by primary key), sets each line's
+    quantity_allocated, and returns the step that writes the allocations, the stock totals and the
+    events, to run once the lines are written. What orders_allocate_new does after the commit, with
+    the same order (oldest order first), the same rows and the same events."""
+    actor = actor or Actor.system("Stock")
+    fallback = default_warehouse_id()
+    wanted = []
+    for order, lines in sorted(orders, key=lambda pair: (pair[0].created_at, pair[0].pk)):
+        if order.stage not in HOLDS_STOCK:
+            continue
+        for line in sorted(lines, key=lambda line: line.position):
+            target = line.warehouse_id or order.warehouse_id or fallback
+            if line.product is not None:
+                wanted.append((order.pk, line, (target, line.product.pk)))
+    stock = _lock_stock({key for _order_id, _line, key in wanted if key[0] is not None})
+    available = {key: value[1] for key, value in stock.items()}
+    stamp = timezone.now().isoformat()
+    rows, per_stock = [], defaultdict(int)
+    allocated, backordered = defaultdict(list), defaultdict(list)
+    for order_id, line, key in wanted:
+        need = (
+            max(line.quantity - line.quantity_cancelled - line.quantity_shipped, 0) - line.quantity_allocated
+        )
+        take = min(need, available.get(key, 0))
+        if take > 0:
+            stock_id = stock[key][0]
+            rows.append(f"{line.pk}\t{stock_id}\t{take}\t{stamp}\n")
+            available[key] -= take
+            per_stock[stock_id] += take
+            line.quantity_allocated += take
+            allocated[order_id].append(f"{take} × {line.sku}")
+            need -= take
+        if need > 0:
+            backordered[order_id].append(f"{need} × {line.sku}")
+    return lambda: _write(rows, per_stock, allocated, backordered, actor)

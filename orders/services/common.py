@@ -54,3 +54,18 @@ def service_context(name: str, actor: Actor):
             # If the transaction failed it is being rolled back, and the setting goes with it.
             with suppress(DatabaseError):
                 _mark("")
+
+
+@contextmanager
+def set_based(name: str):
+    """The statements inside write the derived value `name` themselves, for many rows at once: the row
+    trigger that keeps it (declared with orders.models.unless_set_based(name)) stands aside until the
+    block ends. The writer owns the value's correctness meanwhile."""
+    setting = f"packline.{name}_set_based"
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, 'on', true)", [setting])
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError), connection.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, '', true)", [setting])

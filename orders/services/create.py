@@ -60,7 +60,9 @@ class OrderInput:
 
 
 def money(value: Decimal) -> Decimal:
-    return Decimal(value).quantize(CENT, rounding=ROUND_HALF_UP)
+    if type(value) is not Decimal:  # Decimal(a_decimal) copies it: ~250,000 calls per 100,000 imported lines
+        value = Decimal(value)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def validate(data: OrderInput) -> dict[str, list[str]]:

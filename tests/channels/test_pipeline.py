@@ -1,6 +1,6 @@
 """The import as a worker runs it, outside any transaction: the next chunk is read and planned while a
-writer thread with its own connection commits the previous one, and stock is allocated after each
-commit. The same all-or-nothing-per-chunk promise holds."""
+writer thread with its own connection commits the previous one, stock allocation included in each
+chunk's transaction. The same all-or-nothing-per-chunk promise holds."""
 
 import pytest
 from django.db import connection
@@ -8,8 +8,8 @@ from django.db.models import Count
 
 from channels.models import ImportOutcome, OrderImport
 from channels.services import import_run, import_set_mapping, import_start, import_upload
-from fulfilment.models import StockItem
-from orders.models import Order, OrderEvent, Warehouse
+from fulfilment.models import Allocation, StockItem
+from orders.models import Order, OrderEvent, OrderLine, Warehouse
 from tests.channels.conftest import shopify_file, shopify_order
 from tests.factories import ProductFactory
 
@@ -79,3 +79,35 @@ def test_a_failure_in_the_writer_stops_the_import_after_the_last_whole_chunk(rea
     assert order_import.state == OrderImport.State.DONE
     assert Order.objects.count() == 18 == order_import.created_count
     assert StockItem.objects.get().allocated == 36
+
+
+def test_no_imported_order_is_committed_without_its_allocation(ready, monkeypatch):
+    order_import = ready(18)
+    from fulfilment.services import allocation_many
+
+    real, calls = allocation_many._write, []
+
+    def fails_on_the_second_chunks_allocations(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("deadlock detected")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(allocation_many, "_write", fails_on_the_second_chunks_allocations)
+    with pytest.raises(RuntimeError, match="deadlock detected"):
+        import_run(import_id=order_import.pk)
+    order_import.refresh_from_db()
+    assert order_import.state == OrderImport.State.FAILED
+    assert Order.objects.count() == 4 == order_import.created_count
+    assert not OrderLine.objects.filter(quantity_allocated=0).exists()
+    assert Allocation.objects.count() == 4 and StockItem.objects.get().allocated == 8
+    monkeypatch.setattr(allocation_many, "_write", real)
+    OrderImport.objects.filter(pk=order_import.pk).update(state=OrderImport.State.RUNNING)
+    order_import = import_run(import_id=order_import.pk)
+    assert order_import.state == OrderImport.State.DONE and Order.objects.count() == 18
+    assert (
+        StockItem.objects.get().allocated
+        == 36
+        == sum(OrderLine.objects.values_list("quantity_allocated", flat=True))
+    )
+    assert OrderEvent.objects.filter(type="stock.allocation").count() == 18
