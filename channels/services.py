@@ -50,6 +50,7 @@ from channels.csv_import import (
 from channels.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
 from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
+from orders.copy import copy_escape, copy_lines
 from orders.models import ActorKind, Channel, HoldReason
 from orders.services.create import LineInput, OrderInput
 from orders.services.create_many import (
@@ -62,8 +63,6 @@ from orders.services.create_many import (
     NewCustomer,
     OrderBatchCreator,
     Planned,
-    copy_rows,
-    copy_text,
 )
 
 logger = logging.getLogger(__name__)
@@ -741,10 +740,10 @@ def _write_chunk(
             order_id = p.order.pk if p is not None and p.order is not None else p.existing_id if p else None
             counts[result] += 1
             rows.append(
-                f"{order_import.pk}\t{decision.parsed.first_row}\t{copy_text(decision.parsed.reference[:100])}\t"
-                f"{result}\t{order_id or NULL}\t{copy_text(message)}\n"
+                f"{order_import.pk}\t{decision.parsed.first_row}\t{copy_escape(decision.parsed.reference[:100])}\t"
+                f"{result}\t{order_id or NULL}\t{copy_escape(message)}\n"
             )
-        copy_rows(ImportOutcome._meta.db_table, OUTCOME_COLUMNS, rows)
+        copy_lines(ImportOutcome._meta.db_table, OUTCOME_COLUMNS, rows)
         OrderImport.objects.filter(pk=order_import.pk).update(
             created_count=F("created_count") + counts[CREATED],
             held_count=F("held_count") + counts[HELD],

@@ -16,6 +16,13 @@ from django.db import connection
 BLOCK = 5000  # rows per write to the server
 
 
+def copy_escape(text: str) -> str:
+    """A string in COPY's text format: backslash, tab, newline and carriage return escaped."""
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
+        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    return text
+
+
 def copy_text(value) -> str:
     """One value in COPY's text format: NULL is \\N; dicts and lists become JSON."""
     if value is None:
@@ -26,10 +33,22 @@ def copy_text(value) -> str:
         value = json.dumps(value)
     elif isinstance(value, datetime | date):
         value = value.isoformat()
-    text = str(value)
-    if "\\" in text or "\t" in text or "\n" in text or "\r" in text:
-        text = text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return text
+    return copy_escape(str(value))
+
+
+def copy_lines(table: str, columns: Sequence[str], lines: list[str]) -> int:
+    """COPY lines already in COPY's text format (each ending in a newline) into `table`, in blocks.
+    Returns the number of rows written."""
+    if not lines:
+        return 0
+    column_list = ", ".join(f'"{column}"' for column in columns)
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
+    ):
+        for start in range(0, len(lines), BLOCK):
+            copy.write("".join(lines[start : start + BLOCK]))
+    return len(lines)
 
 
 def copy_rows(table: str, columns: Sequence[str], groups: Iterable[tuple[Iterable, Sequence]]) -> int:
@@ -39,18 +58,8 @@ def copy_rows(table: str, columns: Sequence[str], groups: Iterable[tuple[Iterabl
     A mass change writes a thousand events that name a thousand orders and share everything else; the
     shared part is formatted once per group and each row is one string join.
     """
-    count = 0
-    column_list = ", ".join(f'"{column}"' for column in columns)
-    with (
-        connection.cursor() as cursor,
-        cursor.cursor.copy(f"COPY {table} ({column_list}) FROM STDIN") as copy,
-    ):
-        for firsts, shared in groups:
-            tail = "".join(f"\t{copy_text(value)}" for value in shared) + "\n"
-            lines = [
-                f"{first}{tail}" if type(first) is int else f"{copy_text(first)}{tail}" for first in firsts
-            ]
-            for start in range(0, len(lines), BLOCK):
-                copy.write("".join(lines[start : start + BLOCK]))
-            count += len(lines)
-    return count
+    lines = []
+    for firsts, shared in groups:
+        tail = "".join(f"\t{copy_text(value)}" for value in shared) + "\n"
+        lines += [f"{first}{tail}" if type(first) is int else f"{copy_text(first)}{tail}" for first in firsts]
+    return copy_lines(table, columns, lines)

@@ -8,12 +8,23 @@ An array is one parameter; PostgreSQL plans `= ANY` exactly as it plans IN (an i
 from django.db.models import Field, ForeignObject, Lookup
 
 
+def sql_array(values) -> str:
+    """An array literal for one query parameter (`%s::bigint[]`, `%s::text[]`). psycopg's client-side
+    binding quotes a Python list element by element in Python (about 14 ms for a batch's 2,000
+    references); one string is quoted at once."""
+    return (
+        "{"
+        + ",".join('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
+        + "}"
+    )
+
+
 class AnyOf(Lookup):
     lookup_name = "any"
     prepare_rhs = False  # the list as one value, not each value through the field
 
     def get_db_prep_lookup(self, value, connection):
-        return "%s", [list(value)]
+        return "%s", [sql_array(value)]
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)

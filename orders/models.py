@@ -378,6 +378,12 @@ class OrderLine(models.Model):
         return self.quantity - self.quantity_cancelled - self.quantity_shipped
 
     @property
+    def is_changeable(self) -> bool:
+        """A line can be cancelled, replaced or moved until it is picked (SPEC 2.3), unless it is
+        cancelled already. The order's stage is checked by the line services."""
+        return not (self.quantity_picked or self.quantity_shipped) and self.quantity_cancelled < self.quantity
+
+    @property
     def stock_state(self) -> str:
         """SPEC 2.3 colours: done (struck through), allocated (green) or backordered (red)."""
         if self.quantity_open <= 0:

@@ -20,7 +20,7 @@ def orders_visible_to(user, *, deleted: bool | None = False) -> QuerySet[Order]:
     return Order.objects.visible_to(user, deleted=deleted)
 
 
-def order_for(user, number: int, *, for_update: bool = False) -> Order:
+def order_for(user, number: int) -> Order:
     """The order with this number if the user may see it (deleted ones for restorers); 404 otherwise.
     Numbers are unique: get() needs no ORDER BY. held_from is read only for held orders."""
     try:
@@ -208,12 +208,16 @@ def list_columns(orders: QuerySet[Order]) -> QuerySet[Order]:
 # People --------------------------------------------------------------------------------------------
 
 
+CSR_GROUPS = ("csr", "manager")  # who may be assigned as an order's CSR
+AGENT_GROUP = "agent"
+
+
 def assignable_csrs() -> QuerySet:
-    return get_user_model().objects.filter(is_active=True, groups__name__in=["csr", "manager"]).distinct()
+    return get_user_model().objects.filter(is_active=True, groups__name__in=CSR_GROUPS).distinct()
 
 
 def assignable_agents() -> QuerySet:
-    return get_user_model().objects.filter(is_active=True, groups__name="agent").distinct()
+    return get_user_model().objects.filter(is_active=True, groups__name=AGENT_GROUP).distinct()
 
 
 @dataclass
@@ -229,12 +233,12 @@ def assignable_people() -> Assignable:
     seen: set[tuple[str, int]] = set()
     users = (
         get_user_model()
-        .objects.filter(is_active=True, groups__name__in=["csr", "manager", "agent"])
+        .objects.filter(is_active=True, groups__name__in=[*CSR_GROUPS, AGENT_GROUP])
         .annotate(group=F("groups__name"))
         .order_by("first_name", "last_name", "username")
     )
     for user in users:
-        picker = "agents" if user.group == "agent" else "csrs"
+        picker = "agents" if user.group == AGENT_GROUP else "csrs"
         if (picker, user.pk) not in seen:
             seen.add((picker, user.pk))
             getattr(people, picker).append(user)

@@ -149,11 +149,7 @@ def order_detail(request: HttpRequest, number: int) -> HttpResponse:
             "line_options": format_html_join(
                 "",
                 '<option value="{}">{} × {}</option>',
-                (
-                    (line.pk, line.sku, line.quantity)
-                    for line in lines
-                    if line.stock_state != "cancelled" and not line.quantity_picked
-                ),
+                ((line.pk, line.sku, line.quantity) for line in lines if line.is_changeable),
             ),
             "holds": order.active_holds,
             "timeline_html": render_timeline(timeline, "timeline"),

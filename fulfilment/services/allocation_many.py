@@ -29,8 +29,10 @@ from django.utils import timezone
 from fulfilment.models import Allocation
 from fulfilment.services.allocation import HOLDS_STOCK, default_warehouse_id
 from orders.actors import Actor
+from orders.copy import copy_escape, copy_lines
+from orders.lookups import sql_array
 from orders.services.common import set_based
-from orders.services.create_many import NULL, copy_json, copy_rows, copy_text, sql_array
+from orders.services.create_many import NULL, copy_json
 
 
 def _lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
@@ -122,16 +124,16 @@ def orders_allocate_new(*, order_ids: list[int], actor: Actor | None = None) -> 
 def _write(rows: list[str], per_stock: dict[int, int], allocated, backordered, actor: Actor) -> None:
     """The allocations, the stock rows' totals and one stock.allocation event per order."""
     with set_based("allocation_totals"):
-        copy_rows(Allocation._meta.db_table, ["line_id", "stock_item_id", "quantity", "created_at"], rows)
+        copy_lines(Allocation._meta.db_table, ["line_id", "stock_item_id", "quantity", "created_at"], rows)
         _add("fulfilment_stockitem", "allocated", per_stock)
-    tail = f"\t{NULL if actor.user_id is None else actor.user_id}\t{actor.kind}\t{copy_text(actor.label)}\n"
+    tail = f"\t{NULL if actor.user_id is None else actor.user_id}\t{actor.kind}\t{copy_escape(actor.label)}\n"
     events = [
         f"{order_id}\tstock.allocation\t"
         + copy_json({"allocated": allocated[order_id], "released": [], "backordered": backordered[order_id]})
         + tail
         for order_id in sorted(set(allocated) | set(backordered))
     ]
-    copy_rows(
+    copy_lines(
         "orders_orderevent", ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label"], events
     )
 

@@ -25,7 +25,9 @@ from django.utils import timezone
 
 from orders.actors import Actor, as_actor
 from orders.checks import Finding, run_checks
+from orders.copy import copy_escape, copy_lines
 from orders.events import EventType
+from orders.lookups import sql_array
 from orders.models import (
     Channel,
     Customer,
@@ -178,36 +180,18 @@ class Planned:
         return self.result in (CREATED, HELD)
 
 
-def copy_text(value: str) -> str:
-    """A value in COPY's text format."""
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value:
-        value = value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    return value
-
-
 # One encoder for every row: json.dumps with options builds a new JSONEncoder per call, which cost as
 # much as the encoding itself for the import's small objects (about 190,000 per 100,000 lines).
 _JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 def copy_json(value) -> str:
-    return copy_text(_JSON.encode(value))
+    return copy_escape(_JSON.encode(value))
 
 
 def copy_array(values: list[str]) -> str:
     items = ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
-    return copy_text("{" + items + "}")
-
-
-def sql_array(values) -> str:
-    """An array literal for one query parameter (`%s::bigint[]`, `%s::text[]`). psycopg's client-side
-    binding quotes a Python list element by element in Python (about 14 ms for a batch's 2,000
-    references); one string is quoted at once."""
-    return (
-        "{"
-        + ",".join('"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
-        + "}"
-    )
+    return copy_escape("{" + items + "}")
 
 
 def copy_id(value) -> str:
@@ -231,7 +215,7 @@ def _constant(model: type[Model], known: set[str]) -> tuple[list[str], str]:
         elif isinstance(default, datetime):
             text = default.isoformat()
         else:
-            text = copy_text(str(default))
+            text = copy_escape(str(default))
         columns.append(model_field.column)
         values.append(text)
     return columns, "".join(f"\t{value}" for value in values)
@@ -257,17 +241,6 @@ def reserve_many(counts: dict[type[Model], int]) -> dict[type[Model], list[int]]
     for (model, _count), ids in zip(wanted, arrays, strict=True):
         reserved[model] = ids
     return reserved
-
-
-def copy_rows(table: str, columns: list[str], rows: list[str]) -> None:
-    if not rows:
-        return
-    with (
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy,
-    ):
-        for start in range(0, len(rows), 5000):
-            copy.write("".join(rows[start : start + 5000]))
 
 
 ORDER_COLUMNS = [
@@ -568,14 +541,14 @@ class OrderBatchCreator:
         for customer, customer_id in zip(new, ids[Customer], strict=True):
             customer.pk = customer_id
             batch.customers.append(
-                f"{customer_id}\t{copy_text(customer.name)}\t{copy_text(customer.email)}\t{copy_text(customer.phone)}\t"
-                f"{copy_text(customer.company)}\t{'t' if customer.requires_po_number else 'f'}\t"
+                f"{customer_id}\t{copy_escape(customer.name)}\t{copy_escape(customer.email)}\t{copy_escape(customer.phone)}\t"
+                f"{copy_escape(customer.company)}\t{'t' if customer.requires_po_number else 'f'}\t"
                 f"{copy_json(customer.address or {})}\t{stamp}{self.customer_extra}\n"
             )
         payment_ids = dict(zip((id(p) for p in paid), ids[Payment], strict=True))
         actor = self.actor
         user_id = copy_id(actor.user_id)
-        tail = f"\t{user_id}\t{actor.kind}\t{copy_text(actor.label)}{self.event_extra}\n"
+        tail = f"\t{user_id}\t{actor.kind}\t{copy_escape(actor.label)}{self.event_extra}\n"
         line_ids = iter(ids[OrderLine])
         for p, order_id in zip(creating, ids[Order], strict=True):
             order = p.order
@@ -597,7 +570,7 @@ class OrderBatchCreator:
             holds = ""
             if p.findings:
                 holds = "".join(
-                    f"{order_id}\t{finding.reason}\t{copy_text(finding.detail[:300])}\t{stamp}\t{user_id}\t"
+                    f"{order_id}\t{finding.reason}\t{copy_escape(finding.detail[:300])}\t{stamp}\t{user_id}\t"
                     f"{NULL}\t{NULL}{self.hold_extra}\n"
                     for finding in p.findings
                 )
@@ -613,7 +586,7 @@ class OrderBatchCreator:
         if not batch.creating:
             return batch.planned
         with service_context("order_create_many", self.actor):
-            copy_rows(
+            copy_lines(
                 Customer._meta.db_table, CUSTOMER_COLUMNS + self.customer_extra_columns, batch.customers
             )
             inserted = self._insert_orders(batch.orders)
@@ -628,13 +601,13 @@ class OrderBatchCreator:
                         "already imported (by another import at the same time)",
                         None,
                     )
-            copy_rows(
+            copy_lines(
                 OrderHold._meta.db_table,
                 HOLD_COLUMNS + self.hold_extra_columns,
                 [batch.holds[i] for i in kept],
             )
-            copy_rows(Payment._meta.db_table, self.payment_columns, [batch.payments[i] for i in kept])
-            copy_rows(
+            copy_lines(Payment._meta.db_table, self.payment_columns, [batch.payments[i] for i in kept])
+            copy_lines(
                 OrderEvent._meta.db_table,
                 EVENT_COLUMNS + self.event_extra_columns,
                 [batch.events[i] for i in kept],
@@ -646,7 +619,7 @@ class OrderBatchCreator:
                     [(batch.creating[i].order, batch.creating[i].lines) for i in kept]
                 )
             # A line's row was formatted in two parts around quantity_allocated, known only now.
-            copy_rows(
+            copy_lines(
                 OrderLine._meta.db_table,
                 LINE_COLUMNS + self.line_extra_columns,
                 [
@@ -673,18 +646,18 @@ class OrderBatchCreator:
             shipping if order.billing_address == order.shipping_address else copy_json(order.billing_address)
         )
         return (
-            f"{order.pk}\t{order.channel.pk}\t{copy_id(order.channel_order_id and copy_text(order.channel_order_id))}\t"
-            f"{copy_text(order.channel_order_number)}\t{copy_text(order.source)}\t{order.customer.pk}\t"
-            f"{copy_text(order.customer_name)}\t{copy_text(order.customer_email)}\t{copy_text(order.customer_phone)}\t"
+            f"{order.pk}\t{order.channel.pk}\t{copy_id(order.channel_order_id and copy_escape(order.channel_order_id))}\t"
+            f"{copy_escape(order.channel_order_number)}\t{copy_escape(order.source)}\t{order.customer.pk}\t"
+            f"{copy_escape(order.customer_name)}\t{copy_escape(order.customer_email)}\t{copy_escape(order.customer_phone)}\t"
             f"{shipping}\t{billing}\t{order.status.pk}\t"
             f"{order.stage}\t{copy_id(order.held_from.pk if order.held_from else None)}\t"
-            f"{copy_text(order.shipping_method)}\t{order.payment_method}\t{copy_text(order.currency)}\t"
+            f"{copy_escape(order.shipping_method)}\t{order.payment_method}\t{copy_escape(order.currency)}\t"
             f"{order.subtotal}\t{order.discount_total}\t{order.tax_total}\t{order.delivery_fee}\t"
-            f"{order.total}\t{order.amount_paid}\t{copy_text(order.po_number)}\t"
-            f"{copy_text(order.customer_reference)}\t{copy_text(order.gift_message)}\t{copy_text(order.notes)}\t"
+            f"{order.total}\t{order.amount_paid}\t{copy_escape(order.po_number)}\t"
+            f"{copy_escape(order.customer_reference)}\t{copy_escape(order.gift_message)}\t{copy_escape(order.notes)}\t"
             f"{copy_array(order.tags)}\t{copy_id(order.assigned_csr_id)}\t{copy_id(order.assigned_agent_id)}\t"
             f"{copy_id(order.warehouse_id)}\t{order.priority}\t{{}}\t1\t{order.created_at.isoformat()}\t"
-            f"{stamp}\tf\t{NULL}\t{NULL}\t{self.order_extra}\t{copy_text(search_document(order, p.lines))}\n"
+            f"{stamp}\tf\t{NULL}\t{NULL}\t{self.order_extra}\t{copy_escape(search_document(order, p.lines))}\n"
         )
 
     def _line_row(self, order_id: int, line: PlannedLine) -> tuple[PlannedLine, str, str]:
@@ -692,7 +665,7 @@ class OrderBatchCreator:
         return (
             line,
             f"{line.pk}\t{order_id}\t{line.position}\t{copy_id(line.product.pk if line.product else None)}\t"
-            f"{copy_text(line.sku)}\t{copy_text(line.name)}\t{line.quantity}\t{line.unit_price}\t"
+            f"{copy_escape(line.sku)}\t{copy_escape(line.name)}\t{line.quantity}\t{line.unit_price}\t"
             f"{line.discount}\t{line.tax_rate}\t{line.tax_amount}\t{line.line_total}\t"
             f"{copy_id(line.warehouse_id)}\t",
             f"\t{line.quantity_picked}\t{line.quantity_packed}\t"
@@ -706,7 +679,7 @@ class OrderBatchCreator:
         reference = order.channel_order_number[:100]
         row = (
             f"{payment_id}\t{order.pk}\t{order.payment_method}\treceived\t{order.amount_paid}\t"
-            f"{copy_text(order.currency)}\t{copy_text(reference)}\tpaid when the order was created\t"
+            f"{copy_escape(order.currency)}\t{copy_escape(reference)}\tpaid when the order was created\t"
             f"{copy_id(self.actor.user_id)}\t{stamp}\t{NULL}\t{NULL}{self.payment_extra}\n"
         )
         params = {
@@ -735,7 +708,7 @@ class OrderBatchCreator:
                 f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
                 f"SELECT {listed}, ''::text AS doc FROM orders_order WITH NO DATA"
             )
-            copy_rows(staging, [*columns, "doc"], rows)
+            copy_lines(staging, [*columns, "doc"], rows)
             with set_based("order_stage"):
                 cursor.execute(
                     f"INSERT INTO orders_order ({listed}, search_vector) "

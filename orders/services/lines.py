@@ -19,9 +19,9 @@ def _changeable(order_line_id: int, actor) -> tuple[Order, OrderLine]:
         raise OrderError("You may not change order lines.")
     if order.is_deleted or order.stage in workflow.LINES_LOCKED:
         raise OrderError(f"{order} is {order.status.label}: its lines are locked.")
-    if line.quantity_picked or line.quantity_shipped:
-        raise OrderError(f"{line.sku} on {order} is already picked; it can no longer change.")
-    if line.quantity_cancelled >= line.quantity:
+    if not line.is_changeable:
+        if line.quantity_picked or line.quantity_shipped:
+            raise OrderError(f"{line.sku} on {order} is already picked; it can no longer change.")
         raise OrderError(f"{line.sku} on {order} is already cancelled.")
     return order, line
 

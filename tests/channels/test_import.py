@@ -291,7 +291,7 @@ def test_a_database_failure_in_a_chunk_writes_nothing_of_that_chunk(
     order_import = validate(upload(shopify_file(*orders)))
     from orders.services import create_many
 
-    real, calls = create_many.copy_rows, []
+    real, calls = create_many.copy_lines, []
 
     def fails_on_the_second_events_copy(table, columns, rows):
         if table == OrderEvent._meta.db_table:
@@ -300,7 +300,7 @@ def test_a_database_failure_in_a_chunk_writes_nothing_of_that_chunk(
                 raise RuntimeError("disk full")
         return real(table, columns, rows)
 
-    monkeypatch.setattr(create_many, "copy_rows", fails_on_the_second_events_copy)
+    monkeypatch.setattr(create_many, "copy_lines", fails_on_the_second_events_copy)
     with pytest.raises(RuntimeError):
         run_import(order_import)
     assert sorted(Order.objects.values_list("channel_order_id", flat=True)) == ["#0", "#1"]

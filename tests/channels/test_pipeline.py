@@ -56,7 +56,7 @@ def test_a_failure_in_the_writer_stops_the_import_after_the_last_whole_chunk(rea
     order_import = ready(18)
     from orders.services import create_many
 
-    real, seen = create_many.copy_rows, []
+    real, seen = create_many.copy_lines, []
 
     def fails_on_the_third_chunks_lines(table, columns, rows):
         if table == "orders_orderline":
@@ -65,7 +65,7 @@ def test_a_failure_in_the_writer_stops_the_import_after_the_last_whole_chunk(rea
                 raise RuntimeError("connection reset")
         return real(table, columns, rows)
 
-    monkeypatch.setattr(create_many, "copy_rows", fails_on_the_third_chunks_lines)
+    monkeypatch.setattr(create_many, "copy_lines", fails_on_the_third_chunks_lines)
     with pytest.raises(RuntimeError, match="connection reset"):
         import_run(import_id=order_import.pk)
     order_import.refresh_from_db()
@@ -73,7 +73,7 @@ def test_a_failure_in_the_writer_stops_the_import_after_the_last_whole_chunk(rea
     assert Order.objects.count() == 8 == order_import.created_count
     assert not Order.objects.annotate(n=Count("lines")).filter(n=0).exists()
     assert ImportOutcome.objects.filter(order_import=order_import).count() == 8
-    monkeypatch.setattr(create_many, "copy_rows", real)
+    monkeypatch.setattr(create_many, "copy_lines", real)
     OrderImport.objects.filter(pk=order_import.pk).update(state=OrderImport.State.RUNNING)
     order_import = import_run(import_id=order_import.pk)  # the task, delivered again
     assert order_import.state == OrderImport.State.DONE

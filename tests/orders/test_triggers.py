@@ -1,5 +1,6 @@
 """The stage trigger in its lean form (orders/triggers.py): it keeps stage true however the status is
-written, and pgtrigger.ignore() still switches it off for one block, as the CSV import relies on."""
+written, and pgtrigger.ignore() still switches it off for one block, as for every pgtrigger trigger
+(Packline's own set-based writers use orders.services.common.set_based instead)."""
 
 import pgtrigger
 import pytest

@@ -64,6 +64,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from orders.copy import copy_escape, copy_lines
 from orders.models import (
     Channel,
     Customer,
@@ -330,13 +331,8 @@ STAGING = "packline_generated_order"
 NULL = "\\N"
 
 
-def copy_text(value: str) -> str:
-    """Escape a value for COPY's text format."""
-    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def json_text(value) -> str:
-    return copy_text(json.dumps(value, separators=(", ", ": ")))
+    return copy_escape(json.dumps(value, separators=(", ", ": ")))
 
 
 def money(cents: int) -> str:
@@ -454,7 +450,9 @@ def load_reference(skus: list[str]) -> Reference:
     ensure_channels()
     if not Warehouse.objects.filter(code="east").exists():
         Warehouse.objects.create(code="east", name="East fulfilment centre")
-    channels = [(c.pk, c.code, copy_text(c.name)) for c in Channel.objects.filter(active=True).order_by("pk")]
+    channels = [
+        (c.pk, c.code, copy_escape(c.name)) for c in Channel.objects.filter(active=True).order_by("pk")
+    ]
     _, channel_totals = cumulative((code, CHANNEL_WEIGHTS.get(code, 2)) for _pk, code, _name in channels)
     statuses: dict[str, list[tuple[int, str]]] = {}
     builtin = {}
@@ -470,7 +468,7 @@ def load_reference(skus: list[str]) -> Reference:
     )
     default = Warehouse.objects.filter(is_default=True).values_list("pk", flat=True).first()
     products = [
-        (p.pk, copy_text(p.sku), copy_text(p.name), int(p.price * 100), int(p.tax_rate * 100))
+        (p.pk, copy_escape(p.sku), copy_escape(p.name), int(p.price * 100), int(p.tax_rate * 100))
         for p in Product.objects.filter(sku__in=skus).order_by("sku")
     ]
     User = get_user_model()
@@ -478,7 +476,7 @@ def load_reference(skus: list[str]) -> Reference:
 
     def people(*groups: str) -> list[tuple[int, str]]:
         return [
-            (user.pk, copy_text(user.get_full_name() or user.get_username()))
+            (user.pk, copy_escape(user.get_full_name() or user.get_username()))
             for user in active.filter(groups__name__in=groups).distinct()
         ]
 
@@ -512,16 +510,6 @@ def reserve_ids(table: str, count: int, column: str = "id", sequence: str = "") 
         while rows := cursor.fetchmany(50_000):
             values.extend(row[0] for row in rows)
     return values
-
-
-def copy_rows(table: str, columns: list[str], rows: list[str]) -> None:
-    """COPY pre-formatted text rows (each ending in a newline) into `table`."""
-    if not rows:
-        return
-    sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(sql) as copy:
-        for start in range(0, len(rows), 5000):
-            copy.write("".join(rows[start : start + 5000]))
 
 
 def _postcode(rng: random.Random, pattern: str) -> str:
@@ -592,10 +580,10 @@ def create_customers(
         customers.append(customer)
         created = timestamp(now - rng.uniform(history_days + 1, history_days + 90) * DAY)
         rows.append(
-            f"{customer_id}\t{name}\t{email}\t{phone}\t{copy_text(company)}\t{'t' if requires_po else 'f'}\t"
+            f"{customer_id}\t{name}\t{email}\t{phone}\t{copy_escape(company)}\t{'t' if requires_po else 'f'}\t"
             f"{address_text}\t{created}\n"
         )
-    copy_rows("orders_customer", CUSTOMER_COLUMNS, rows)
+    copy_lines("orders_customer", CUSTOMER_COLUMNS, rows)
     return customers
 
 
@@ -879,7 +867,7 @@ class OrderFactory:
             for reason, detail in hold_findings:
                 by = NULL if reason != HoldReason.MANUAL or not csr else str(csr[0])
                 batch.holds.append(
-                    f"{order_id}\t{reason}\t{copy_text(detail)}\t{hold_time}\t{by}\t{NULL}\t{NULL}\n"
+                    f"{order_id}\t{reason}\t{copy_escape(detail)}\t{hold_time}\t{by}\t{NULL}\t{NULL}\n"
                 )
             reasons = [
                 f"{HoldReason(reason).label}: {detail}" if detail else HoldReason(reason).label
@@ -972,7 +960,7 @@ class OrderFactory:
             f"{money(amount_paid)}\t{po_number}\t{customer_reference}\t{gift}\t{notes}\t{{{','.join(tags)}}}\t"
             f"{csr[0] if csr else NULL}\t{agent[0] if agent else NULL}\t{warehouse}\t{priority}\t"
             f"{{{','.join(tracking)}}}\t{1 + len(moves)}\t{timestamp(created)}\t{timestamp(at)}\t"
-            f"{'t' if is_deleted else 'f'}\t{deleted_at}\t{deleted_by}\t{delete_reason}\t{copy_text(document)}\n"
+            f"{'t' if is_deleted else 'f'}\t{deleted_at}\t{deleted_by}\t{delete_reason}\t{copy_escape(document)}\n"
         )
         batch.stages[stage] = batch.stages.get(stage, 0) + 1
 
@@ -1103,7 +1091,7 @@ def _write(batch: Batch, timings: Timings) -> None:
     with connection.cursor() as cursor:
         with timings("copy orders to staging"):
             cursor.execute(f"TRUNCATE {STAGING}")
-            copy_rows(STAGING, [*ORDER_COLUMNS, "doc"], batch.orders)
+            copy_lines(STAGING, [*ORDER_COLUMNS, "doc"], batch.orders)
         columns = ", ".join(ORDER_COLUMNS)
         staged = ", ".join(f"g.{column}" for column in ORDER_COLUMNS)
         # stage: the same lookup as the order_stage_follows_status trigger, so it holds either way.
@@ -1114,11 +1102,11 @@ def _write(batch: Batch, timings: Timings) -> None:
                 f"FROM {STAGING} g JOIN orders_status s ON s.id = g.status_id ORDER BY g.id"
             )
     with timings("copy lines"):
-        copy_rows("orders_orderline", LINE_COLUMNS, batch.lines)
+        copy_lines("orders_orderline", LINE_COLUMNS, batch.lines)
     with timings("copy events"):
-        copy_rows("orders_orderevent", EVENT_COLUMNS, batch.events)
+        copy_lines("orders_orderevent", EVENT_COLUMNS, batch.events)
     with timings("copy holds"):
-        copy_rows("orders_orderhold", HOLD_COLUMNS, batch.holds)
+        copy_lines("orders_orderhold", HOLD_COLUMNS, batch.holds)
 
 
 def _check_stages(first_id: int, last_id: int) -> None:
