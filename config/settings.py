@@ -248,6 +248,9 @@ SHORT_PICK_POLICY = os.environ.get("SHORT_PICK_POLICY", "hold")
 
 # Mass actions: orders per transaction of a job (progress is reported per chunk).
 BULK_CHUNK_SIZE = int(os.environ.get("BULK_CHUNK_SIZE", "1000"))
+# Runners that work one large job at once, each on its own chunks: about the worker processes that
+# take the bulk queue (a job of fewer chunks gets fewer).
+BULK_JOB_RUNNERS = int(os.environ.get("BULK_JOB_RUNNERS", "2"))
 
 # CSV order imports (channels app): the largest file one import takes, files validated in the request
 # below this size (bigger ones on a worker, with progress), and orders per transaction of an import.

@@ -3,7 +3,9 @@
 A job materialises its selection into one result row per order, then works through the pending rows
 in chunks. Each chunk's changes and its result rows commit together, so a worker killed mid-job
 leaves the chunk as if it never ran, and the job resumes on the next worker without applying
-anything twice. Other apps (fulfilment) register their own actions here.
+anything twice. A large job is worked by several runners at once (BULK_JOB_RUNNERS), each claiming
+its own chunks, so it spreads over the worker processes and machines there are. Other apps
+(fulfilment) register their own actions here.
 """
 
 import logging
@@ -118,12 +120,13 @@ def chunk_size() -> int:
     return int(getattr(settings, "BULK_CHUNK_SIZE", 1000))
 
 
-def _materialise(job: BulkJob, actor: Actor) -> bool:
-    """Turn the selection into result rows, once. False when the job cannot run."""
+def _materialise(job: BulkJob) -> int:
+    """Turn the selection into result rows, once. Returns how many orders it found: 0 when an earlier
+    run materialised the job already."""
     with transaction.atomic():
         job = BulkJob.objects.select_for_update().get(pk=job.pk)
         if job.state != BulkJob.State.QUEUED:
-            return True
+            return 0
         orders = selection_queryset(job.created_by, job.selection)
         sql, params = orders.order_by().values("pk").query.sql_with_params()
         with connection.cursor() as cursor:
@@ -136,7 +139,15 @@ def _materialise(job: BulkJob, actor: Actor) -> bool:
         BulkJob.objects.filter(pk=job.pk).update(
             state=BulkJob.State.RUNNING, total=total, started_at=timezone.now(), heartbeat_at=timezone.now()
         )
-    return True
+    return total
+
+
+def _enqueue_helpers(job: BulkJob, total: int) -> None:
+    """Queue more runners of the same job, up to BULK_JOB_RUNNERS in all and one per chunk: idle worker
+    processes take them and claim chunks beside this one."""
+    runners = min(int(getattr(settings, "BULK_JOB_RUNNERS", 1)), -(-total // chunk_size()))
+    for _ in range(runners - 1):
+        enqueue(job.pk)
 
 
 def _record(job: BulkJob, ids: list[int], outcomes: Outcomes) -> None:
@@ -147,6 +158,9 @@ def _record(job: BulkJob, ids: list[int], outcomes: Outcomes) -> None:
         states.append(state)
         messages.append(message[:500])
     with connection.cursor() as cursor:
+        # The chunk's deferred foreign-key checks run now rather than at commit, so the job row below is
+        # locked only for the moment before commit: runners of the same job wait for each other there.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(
             "UPDATE orders_bulkjobresult AS result SET state = outcome.state, message = outcome.message "
             "FROM unnest(%s::bigint[], %s::text[], %s::text[]) AS outcome(order_id, state, message) "
@@ -180,18 +194,21 @@ def job_run(job_id: int) -> None:
         _finish(job, BulkJob.State.FAILED, "The action is unknown or its user may no longer run it.")
         return
     actor = Actor.job(user, job.pk)
-    _materialise(job, actor)
+    total = _materialise(job)
     if action.produce is not None:
         _produce(job, action, actor)
         return
-    after = 0  # the orders of a job are worked through in id order; no pending one is left behind
+    if total:
+        _enqueue_helpers(job, total)
+    after = 0  # each runner works through the orders in id order
     while True:
         with transaction.atomic():
-            # One chunk of a job at a time: a second worker on the same job (a redelivered task, the
-            # sweeper's) waits here for the chunk in flight, then finds only what is still pending.
-            BulkJob.objects.select_for_update(no_key=True).filter(pk=job.pk).values_list("pk").get()
+            # A chunk is the next pending result rows that no other runner holds: a second runner of the
+            # same job (a helper, a redelivered task, the sweeper's) skips the rows in flight, and a row
+            # committed meanwhile is read again and is no longer pending.
             ids = list(
-                BulkJobResult.objects.filter(job=job, state=BulkJobResult.State.PENDING, order_id__gt=after)
+                BulkJobResult.objects.select_for_update(skip_locked=True)
+                .filter(job=job, state=BulkJobResult.State.PENDING, order_id__gt=after)
                 .order_by("order_id")
                 .values_list("order_id", flat=True)[: chunk_size()]
             )
@@ -204,6 +221,7 @@ def job_run(job_id: int) -> None:
                 outcomes = {pk: (BulkJobResult.State.SKIPPED, str(refusal)) for pk in ids}
             _record(job, ids, outcomes)
         after = ids[-1]
+    # Checked after this runner's last commit: the runner that commits the last chunk sees none pending.
     if not BulkJobResult.objects.filter(job=job, state=BulkJobResult.State.PENDING).exists():
         _finish(job)
 

@@ -78,11 +78,12 @@ def isolated_broker() -> dict:
 
 
 def start_worker(env: dict) -> subprocess.Popen:
+    """A worker as the Procfile runs one: two pool processes, one per core."""
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
     log = open(BASE_DIR / "var" / "bench-worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
     return subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool", "solo", "--queues", "bulk,default", "--loglevel", "WARNING",
-         "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        [celery, "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2", "--queues", "bulk,default",
+         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
         cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
 
