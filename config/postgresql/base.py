@@ -1,0 +1,33 @@
+"""Django's PostgreSQL backend with server-side parameter binding, so that psycopg prepares the
+statements a connection repeats and PostgreSQL stops planning them on every request.
+
+Server-side binding sends one statement per query. django-pghistory and django-pgtrigger pass their
+context by putting `SELECT set_config(...); ` in front of each statement (the user behind a change,
+the triggers to ignore); the cursor below runs such a query as its two statements, in order, in the
+same transaction, each with its own parameters.
+"""
+
+from django.db.backends.postgresql import base
+
+CONTEXT_PREFIX = "SELECT set_config("
+
+
+class Cursor(base.ServerBindingCursor):
+    def execute(self, query, params=None, **kwargs):
+        if isinstance(query, str) and query.startswith(CONTEXT_PREFIX) and params is not None:
+            prefix, separator, statement = query.partition("; ")
+            if separator and statement.strip():
+                if isinstance(params, dict):  # named placeholders: each statement takes the names it uses
+                    super().execute(prefix, params)
+                    return self.execute(statement, params, **kwargs)
+                count = prefix.count("%s")
+                super().execute(prefix, params[:count])
+                return self.execute(statement, params[count:], **kwargs)
+        return super().execute(query, params, **kwargs)
+
+
+class DatabaseWrapper(base.DatabaseWrapper):
+    def get_connection_params(self):
+        params = super().get_connection_params()
+        params["cursor_factory"] = Cursor
+        return params
