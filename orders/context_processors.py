@@ -2,16 +2,13 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from orders.models import BulkJob
+from orders.middleware import recent_jobs as read_recent_jobs
 
 
 def recent_jobs(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    # Not the selection or parameters: a hand-picked selection holds every order id (10,000 ids decode
-    # in milliseconds, on every page).
-    recent = BulkJob.objects.filter(created_by=user).only(
-        "action", "state", "total", "done_count", "skipped_count", "failed_count"
-    )
-    return {"recent_jobs": SimpleLazyObject(lambda: list(recent[:6]))}
+    if hasattr(request, "recent_jobs"):  # read by JobNotificationMiddleware with the toasts
+        return {"recent_jobs": request.recent_jobs}
+    return {"recent_jobs": SimpleLazyObject(lambda: read_recent_jobs(user))}

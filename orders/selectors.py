@@ -20,25 +20,60 @@ def orders_visible_to(user, *, deleted: bool | None = False) -> QuerySet[Order]:
     return Order.objects.visible_to(user, deleted=deleted)
 
 
-def order_for(user, number: int) -> Order:
+ORDER_RELATED = ("channel", "status", "customer", "assigned_csr", "assigned_agent", "warehouse")
+
+
+def order_for(user, number: int, *, related: tuple[str, ...] = ORDER_RELATED) -> Order:
     """The order with this number if the user may see it (deleted ones for restorers); 404 otherwise.
     Numbers are unique: get() needs no ORDER BY. held_from is read only for held orders."""
     try:
-        return (
-            orders_visible_to(user, deleted=None)
-            .select_related("channel", "status", "customer", "assigned_csr", "assigned_agent", "warehouse")
-            .get(number=number)
-        )
+        return orders_visible_to(user, deleted=None).select_related(*related).get(number=number)
     except Order.DoesNotExist:
         raise Http404("No such order") from None
 
 
-def order_detail(user, number: int) -> Order:
-    """The order with its lines, active holds and deleter, in a fixed number of queries."""
-    order = order_for(user, number)
-    order.line_list = list(OrderLine.objects.filter(order=order).select_related("warehouse"))
-    order.active_holds = list(OrderHold.objects.filter(order=order, released_at__isnull=True))
-    return order
+@dataclass
+class OrderPage:
+    """What the order page shows besides the order itself."""
+
+    order: Order
+    lines: list[OrderLine]
+    holds: list[OrderHold]
+    timeline: list["TimelineEntry"]
+    statuses: dict[int, Status]
+    warehouses: list[Warehouse]  # the active ones, for moving lines
+
+
+def order_page(user, number: int) -> OrderPage:
+    """The order with its lines, active holds and timeline, in a fixed number of queries.
+
+    The small tables (statuses, warehouses) and the people the page names (its CSR and agent, the
+    timeline's actors) are read once each and shared by the order, its lines and the timeline, rather
+    than joined to each: the order alone took 2.6 ms to plan with its six joins (SPEC 7's budget).
+    """
+    order = order_for(user, number, related=("channel", "customer"))
+    statuses = Status.objects.in_bulk()
+    all_warehouses = list(Warehouse.objects.all())
+    by_pk = {warehouse.pk: warehouse for warehouse in all_warehouses}
+    order.status = statuses[order.status_id]
+    order.held_from = statuses.get(order.held_from_id)
+    order.warehouse = by_pk.get(order.warehouse_id)
+    lines = list(OrderLine.objects.filter(order=order))
+    for line in lines:
+        line.warehouse = by_pk.get(line.warehouse_id)
+    order.line_list = lines  # fulfilment's panel reads them from here
+    holds = list(OrderHold.objects.filter(order=order, released_at__isnull=True))
+    timeline, people = _timeline_and_people(order, statuses=statuses, warehouses=by_pk)
+    order.assigned_csr = people.get(order.assigned_csr_id)
+    order.assigned_agent = people.get(order.assigned_agent_id)
+    return OrderPage(
+        order=order,
+        lines=lines,
+        holds=holds,
+        timeline=timeline,
+        statuses=statuses,
+        warehouses=[warehouse for warehouse in all_warehouses if warehouse.active],
+    )
 
 
 # Search -------------------------------------------------------------------------------------------
@@ -294,6 +329,13 @@ def _actor_name(actor_id: int | None, kind: str, label: str, users: dict) -> str
 
 def order_timeline(order: Order, limit: int = 500) -> list[TimelineEntry]:
     """Service events and database-level changes no service explained, merged, newest first."""
+    return _timeline_and_people(order, limit=limit)[0]
+
+
+def _timeline_and_people(
+    order: Order, *, limit: int = 500, statuses: dict | None = None, warehouses: dict | None = None
+) -> tuple[list[TimelineEntry], dict]:
+    """The timeline, and the users it names with the order's CSR and agent, by id."""
     # Plain tuples, not model instances: a busy order has hundreds of events, and building an
     # OrderEvent for each cost more than the query (SPEC 7's detail budget).
     events = list(
@@ -320,16 +362,18 @@ def order_timeline(order: Order, limit: int = 500) -> list[TimelineEntry]:
         )
         for at, type, params, actor_id, actor_kind, actor_label in events
     ]
-    entries += _database_changes(order, snapshots, users)
+    entries += _database_changes(order, snapshots, users, statuses, warehouses)
     entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries
+    return entries, users
 
 
-def _database_changes(order: Order, snapshots: list, users: dict) -> list[TimelineEntry]:
+def _database_changes(
+    order: Order, snapshots: list, users: dict, statuses: dict | None, warehouses: dict | None
+) -> list[TimelineEntry]:
     if not snapshots:
         return []
-    statuses = {status.pk: status.label for status in Status.objects.all()}
-    warehouses = {warehouse.pk: warehouse.name for warehouse in Warehouse.objects.all()}
+    statuses = {pk: status.label for pk, status in (statuses or Status.objects.in_bulk()).items()}
+    warehouses = {pk: warehouse.name for pk, warehouse in (warehouses or Warehouse.objects.in_bulk()).items()}
 
     def show(name: str, value) -> str:
         if value in (None, ""):

@@ -1,5 +1,7 @@
 """Order pages: check the permission, call a selector or a service, render or redirect."""
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.db import transaction
@@ -15,7 +17,7 @@ from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
 from orders.forms import AssignForm, LineFormSet, OrderForm, StatusChangeForm
 from orders.jobs import actions_for
-from orders.models import Customer, Order, OrderLine, Product, Stage, Warehouse
+from orders.models import Customer, Order, OrderLine, Product, Stage, Status, Warehouse
 from orders.money_views import cancellation_refund_notice
 from orders.panels import ENTRY_ACTIONS, panels_for
 from orders.services import (
@@ -105,13 +107,13 @@ def _without(query, key: str) -> str:
 # Detail ---------------------------------------------------------------------------------------------
 
 
-def _actions(order: Order, user) -> dict:
+def _actions(order: Order, user, all_statuses: Iterable[Status]) -> dict:
     """Which actions the detail page offers this user now (the services check again on submit)."""
     if order.is_deleted:
         return {"restore": user.has_perm("orders.restore_order")}
     stage = order.stage
     statuses = []
-    for status in allowed_statuses(order):
+    for status in allowed_statuses(order, all_statuses):
         if status.stage != stage and status.stage in ENTRY_ACTIONS:
             continue  # entered through its own action (a shipment, a picklist), shown by its panel
         try:
@@ -136,10 +138,9 @@ def _actions(order: Order, user) -> dict:
 @require_GET
 @view_required
 def order_detail(request: HttpRequest, number: int) -> HttpResponse:
-    order = selectors.order_detail(request.user, number)
-    timeline = selectors.order_timeline(order)
-    lines = order.line_list
-    actions = _actions(order, request.user)
+    page = selectors.order_page(request.user, number)
+    order, lines, timeline = page.order, page.lines, page.timeline
+    actions = _actions(order, request.user, page.statuses.values())
     return render(
         request,
         "orders/detail.html",
@@ -151,14 +152,14 @@ def order_detail(request: HttpRequest, number: int) -> HttpResponse:
                 '<option value="{}">{} × {}</option>',
                 ((line.pk, line.sku, line.quantity) for line in lines if line.is_changeable),
             ),
-            "holds": order.active_holds,
+            "holds": page.holds,
             "timeline_html": render_timeline(timeline, "timeline"),
             "status_history_html": render_timeline(
                 [entry for entry in timeline if entry.is_status_change], "status-history"
             ),
             "actions": actions,
             "panels": panels_for(order, request.user),
-            "warehouses": Warehouse.objects.filter(active=True),
+            "warehouses": page.warehouses,
             "assignable": selectors.assignable_people() if actions.get("assign") else None,
         },
     )

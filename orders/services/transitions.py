@@ -1,5 +1,7 @@
 """The one service that changes an order's status, and the hold / release / cancel actions built on it."""
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -17,11 +19,19 @@ def builtin_status(stage: str) -> Status:
     return Status.objects.get(stage=stage, is_builtin=True)
 
 
-def allowed_statuses(order: Order) -> list[Status]:
-    """The statuses this order may move to now, by the table alone (permissions are checked on use)."""
+def allowed_statuses(order: Order, statuses: Iterable[Status] | None = None) -> list[Status]:
+    """The statuses this order may move to now, by the table alone (permissions are checked on use).
+    `statuses`: every status, when the caller has read them already."""
     held_from = order.held_from.stage if order.held_from_id else None
     stages = workflow.allowed_stages(Stage(order.stage), held_from)
-    return [status for status in Status.objects.filter(stage__in=stages) if status.pk != order.status_id]
+    if statuses is None:
+        candidates = list(Status.objects.filter(stage__in=stages))
+    else:
+        candidates = sorted(
+            (status for status in statuses if status.stage in stages),
+            key=lambda status: (status.position, status.label),
+        )
+    return [status for status in candidates if status.pk != order.status_id]
 
 
 def _refusal(order: Order, target: Status) -> str:

@@ -394,3 +394,29 @@ def test_creating_a_picklist_from_the_list_moves_the_orders_to_picking(
     assert job.done_count == 2
     assert Picklist.objects.get().lines.count() == 2
     assert all(Order.objects.get(pk=order.pk).stage == "picking" for order in orders)
+
+
+def test_the_jobs_menu_and_the_toasts_come_from_one_query_and_old_finished_jobs_still_toast(client, users):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    manager = users["manager"]
+    old = BulkJob.objects.create(
+        action="hold", params={}, selection={"ids": list(range(5000))}, created_by=manager, state="done"
+    )
+    newer = [
+        BulkJob.objects.create(
+            action="hold", params={}, selection={"ids": [1]}, created_by=manager, notified=True
+        )
+        for _ in range(7)
+    ]
+    client.force_login(manager)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("home")).content.decode()
+    job_reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "orders_bulkjob"')]
+    assert len(job_reads) == 1, job_reads
+    assert '"orders_bulkjob"."selection"' not in job_reads[0]
+    assert f"Job {old.pk}</a> finished" in page, "announced although seven jobs are newer"
+    assert f'href="/orders/jobs/{newer[-1].pk}/"' in page, "the newest job is in the menu"
+    assert f'href="/orders/jobs/{old.pk}/"' not in page.split('data-testid="jobs-menu"')[1].split("</ul>")[0]
+    assert BulkJob.objects.get(pk=old.pk).notified
