@@ -179,7 +179,8 @@ class Order(models.Model):
     channel_order_number = models.CharField(max_length=100, blank=True)
     source = models.CharField(max_length=20, default="manual")
 
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders")
+    # Indexed by order_customer_created, which starts with the customer.
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="orders", db_index=False)
     customer_name = models.CharField(max_length=200, blank=True)
     customer_email = models.CharField(max_length=254, blank=True)
     customer_phone = models.CharField(max_length=40, blank=True)
@@ -287,6 +288,8 @@ class Order(models.Model):
             models.Index(F("created_at").desc(), name="order_deleted_created", condition=Q(is_deleted=True)),
             models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created", condition=Q(assigned_agent__isnull=False)),
             models.Index("assigned_csr", name="order_csr", condition=Q(assigned_csr__isnull=False)),
+            # The duplicate check: a customer's orders within the window (checks.py, create_many.py).
+            models.Index("customer", F("created_at").desc(), name="order_customer_created"),
             models.Index("held_from", name="order_held_from", condition=Q(held_from__isnull=False)),
             models.Index("deleted_by", name="order_deleted_by", condition=Q(deleted_by__isnull=False)),
             GinIndex(fields=["search_vector"], name="order_search"),

@@ -229,9 +229,12 @@ def reserve_many(counts: dict[type[Model], int]) -> dict[type[Model], list[int]]
     reserved: dict[type[Model], list[int]] = {model: [] for model in counts}
     if not wanted:
         return reserved
+    # The sequence is looked up once per table (OFFSET 0 keeps the planner from copying the lookup into
+    # every row): looked up per row, it cost 5 µs of catalogue search per id.
     selects = ", ".join(
-        "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(pg_get_serial_sequence(%s, 'id')) AS n "
-        "FROM generate_series(1, %s)) AS ids)"
+        "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(s.seq) AS n "
+        "FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq OFFSET 0) AS s, "
+        "generate_series(1, %s)) AS ids)"
         for _model in wanted
     )
     params = [value for model, count in wanted for value in (model._meta.db_table, count)]
