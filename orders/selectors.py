@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
-from orders.models import Order, OrderEvent, OrderHold, OrderLine, Stage, Status, Warehouse
+from orders.models import BulkJob, Order, OrderEvent, OrderHold, OrderLine, Stage, Status, Warehouse
 
 COUNT_CAP = 1000
 
@@ -36,11 +36,10 @@ def order_for(user, number: int, *, related: tuple[str, ...] = ORDER_RELATED) ->
 class OrderPage:
     """What the order page shows besides the order itself."""
 
-    order: Order
-    lines: list[OrderLine]
+    order: Order  # with its lines as order.line_list, which fulfilment's panel reads too
     holds: list[OrderHold]
     timeline: list["TimelineEntry"]
-    statuses: dict[int, Status]
+    statuses: list[Status]  # every status, in their order
     warehouses: list[Warehouse]  # the active ones, for moving lines
 
 
@@ -52,27 +51,26 @@ def order_page(user, number: int) -> OrderPage:
     than joined to each: the order alone took 2.6 ms to plan with its six joins (SPEC 7's budget).
     """
     order = order_for(user, number, related=("channel", "customer"))
-    statuses = Status.objects.in_bulk()
-    all_warehouses = list(Warehouse.objects.all())
-    by_pk = {warehouse.pk: warehouse for warehouse in all_warehouses}
-    order.status = statuses[order.status_id]
-    order.held_from = statuses.get(order.held_from_id)
-    order.warehouse = by_pk.get(order.warehouse_id)
-    lines = list(OrderLine.objects.filter(order=order))
-    for line in lines:
-        line.warehouse = by_pk.get(line.warehouse_id)
-    order.line_list = lines  # fulfilment's panel reads them from here
+    statuses = list(Status.objects.all())
+    warehouses = list(Warehouse.objects.all())
+    status_by_pk = {status.pk: status for status in statuses}
+    warehouse_by_pk = {warehouse.pk: warehouse for warehouse in warehouses}
+    order.status = status_by_pk[order.status_id]
+    order.held_from = status_by_pk.get(order.held_from_id)
+    order.warehouse = warehouse_by_pk.get(order.warehouse_id)
+    order.line_list = list(OrderLine.objects.filter(order=order))
+    for line in order.line_list:
+        line.warehouse = warehouse_by_pk.get(line.warehouse_id)
     holds = list(OrderHold.objects.filter(order=order, released_at__isnull=True))
-    timeline, people = _timeline_and_people(order, statuses=statuses, warehouses=by_pk)
+    timeline, people = _timeline_and_people(order, statuses=status_by_pk, warehouses=warehouse_by_pk)
     order.assigned_csr = people.get(order.assigned_csr_id)
     order.assigned_agent = people.get(order.assigned_agent_id)
     return OrderPage(
         order=order,
-        lines=lines,
         holds=holds,
         timeline=timeline,
         statuses=statuses,
-        warehouses=[warehouse for warehouse in all_warehouses if warehouse.active],
+        warehouses=[warehouse for warehouse in warehouses if warehouse.active],
     )
 
 
@@ -419,3 +417,29 @@ def _database_changes(
             )
         )
     return entries
+
+
+# Jobs ------------------------------------------------------------------------------------------------
+
+RECENT_JOBS = 6  # in the top bar's menu
+MENU_FIELDS = ("action", "state", "total", "done_count", "skipped_count", "failed_count", "created_at")
+FINISHED_JOBS = (BulkJob.State.DONE, BulkJob.State.FAILED)
+
+
+def recent_jobs(user) -> list[BulkJob]:
+    """The user's most recent jobs, newest first, as the menu shows them (not their selection: a
+    hand-picked selection holds every order id, 10,000 ids to decode on every page)."""
+    return list(BulkJob.objects.filter(created_by=user).only(*MENU_FIELDS)[:RECENT_JOBS])
+
+
+def recent_and_unannounced(user) -> tuple[list[BulkJob], list[BulkJob]]:
+    """The menu's recent jobs and the finished jobs not yet announced, from one query: every job
+    newer than the menu's oldest is in the menu, so the newest rows of the union are the menu."""
+    jobs = BulkJob.objects.filter(created_by=user)
+    newest = jobs.order_by("-created_at", "-id").values("pk")[:RECENT_JOBS]
+    rows = list(
+        jobs.filter(Q(pk__in=newest) | Q(notified=False, state__in=FINISHED_JOBS)).only(
+            *MENU_FIELDS, "notified"
+        )
+    )
+    return rows[:RECENT_JOBS], [job for job in rows if job.state in FINISHED_JOBS and not job.notified][:5]

@@ -139,8 +139,8 @@ def _actions(order: Order, user, all_statuses: Iterable[Status]) -> dict:
 @view_required
 def order_detail(request: HttpRequest, number: int) -> HttpResponse:
     page = selectors.order_page(request.user, number)
-    order, lines, timeline = page.order, page.lines, page.timeline
-    actions = _actions(order, request.user, page.statuses.values())
+    order, lines, timeline = page.order, page.order.line_list, page.timeline
+    actions = _actions(order, request.user, page.statuses)
     return render(
         request,
         "orders/detail.html",

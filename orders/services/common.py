@@ -22,19 +22,14 @@ def locked_order(order_id: int) -> Order:
     return Order.objects.select_related("status", "held_from", "channel").get(pk=order_id)
 
 
-def locked_orders(order_ids) -> list[Order]:
-    """Many orders, locked in primary-key order so that concurrent mass actions never deadlock."""
-    ids = list(
-        Order.objects.select_for_update().filter(pk__in=order_ids).order_by("pk").values_list("pk", flat=True)
-    )
-    return list(
-        Order.objects.select_related("status", "held_from", "channel").filter(pk__in=ids).order_by("pk")
-    )
+def _set_local(setting: str, value: str) -> None:
+    """A setting for the rest of the transaction, as the triggers read it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
 
 
 def _mark(name: str) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('packline.service', %s, true)", [name])
+    _set_local("packline.service", name)
 
 
 @contextmanager
@@ -62,10 +57,9 @@ def set_based(name: str):
     trigger that keeps it (declared with orders.models.unless_set_based(name)) stands aside until the
     block ends. The writer owns the value's correctness meanwhile."""
     setting = f"packline.{name}_set_based"
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, 'on', true)", [setting])
+    _set_local(setting, "on")
     try:
         yield
     finally:
-        with suppress(DatabaseError), connection.cursor() as cursor:
-            cursor.execute("SELECT set_config(%s, '', true)", [setting])
+        with suppress(DatabaseError):
+            _set_local(setting, "")

@@ -21,17 +21,12 @@ def builtin_status(stage: str) -> Status:
 
 def allowed_statuses(order: Order, statuses: Iterable[Status] | None = None) -> list[Status]:
     """The statuses this order may move to now, by the table alone (permissions are checked on use).
-    `statuses`: every status, when the caller has read them already."""
+    `statuses`: every status in their order, when the caller has read them already."""
     held_from = order.held_from.stage if order.held_from_id else None
     stages = workflow.allowed_stages(Stage(order.stage), held_from)
     if statuses is None:
-        candidates = list(Status.objects.filter(stage__in=stages))
-    else:
-        candidates = sorted(
-            (status for status in statuses if status.stage in stages),
-            key=lambda status: (status.position, status.label),
-        )
-    return [status for status in candidates if status.pk != order.status_id]
+        statuses = Status.objects.filter(stage__in=stages)
+    return [status for status in statuses if status.stage in stages and status.pk != order.status_id]
 
 
 def _refusal(order: Order, target: Status) -> str:
