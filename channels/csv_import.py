@@ -17,6 +17,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from orders.models import Channel, PaymentMethod, Status, Warehouse
+from orders.services.create import LineInput
 from orders.workflow import Stage
 
 MAX_FIELD_CHARS = 100_000
@@ -461,14 +462,10 @@ class RowError:
 
 
 @dataclass
-class ParsedLine:
-    row: int
-    sku: str
-    name: str
-    quantity: int
-    unit_price: Decimal | None
-    discount: Decimal
-    tax_rate: Decimal | None
+class ParsedLine(LineInput):
+    """A line as order creation takes it, with the file row it came from."""
+
+    row: int = 0
 
 
 @dataclass
@@ -770,13 +767,12 @@ class OrderParser:
         ):  # the common, well-formed line
             order.lines.append(
                 ParsedLine(
-                    number,
-                    sku,
-                    name,
-                    count,
-                    Decimal(price) if price else None,
-                    Decimal(discount) if discount else ZERO,
-                    None,
+                    sku=sku,
+                    quantity=count,
+                    unit_price=Decimal(price) if price else None,
+                    discount=Decimal(discount) if discount else ZERO,
+                    name=name,
+                    row=number,
                 )
             )
             return True
@@ -837,7 +833,15 @@ class OrderParser:
                 )
         if len(errors) == before:
             order.lines.append(
-                ParsedLine(number, sku, name, quantity, price, discount or Decimal(0), tax_rate)
+                ParsedLine(
+                    sku=sku,
+                    quantity=quantity,
+                    unit_price=price,
+                    discount=discount or Decimal(0),
+                    name=name,
+                    tax_rate=tax_rate,
+                    row=number,
+                )
             )
         return True
 

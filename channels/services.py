@@ -52,7 +52,7 @@ from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
 from orders.copy import copy_escape, copy_lines
 from orders.models import ActorKind, Channel, HoldReason
-from orders.services.create import LineInput, OrderInput
+from orders.services.create import OrderInput
 from orders.services.create_many import (
     CREATED,
     HELD,
@@ -359,20 +359,9 @@ class ImportPass:
             company=values["company"],
             address=address,
         )
-        lines = [
-            LineInput(
-                sku=line.sku,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                discount=line.discount,
-                name=line.name,
-                tax_rate=line.tax_rate,
-            )
-            for line in parsed.lines
-        ]
         data = OrderInput(
             customer=customer,
-            lines=lines,
+            lines=parsed.lines,  # ParsedLine is a LineInput
             channel=values["channel"] or self.default_channel,
             channel_order_id=parsed.reference,
             channel_order_number=parsed.reference,
@@ -598,10 +587,10 @@ def import_run(*, import_id: int) -> OrderImport | None:
     """Import (or resume importing) a queued file. Safe to run twice, at once or after a crash: the
     import row is locked while it starts, and orders whose outcome is recorded are not read again.
 
-    Reading and planning the next chunk (Python's work) runs while the previous chunk is written (the
-    database's): a writer thread with its own connection takes the prepared chunks in order, one
-    transaction each, stock allocation included. Inside an outer transaction (tests) the chunks are
-    written in line instead."""
+    Reading and planning the next chunk (Python's work) runs while the previous chunks are written (the
+    database's): writer threads with connections of their own take the prepared chunks in order, one
+    transaction each, stock allocation included, and commit them in file order (ChunkWriter). Inside an
+    outer transaction (tests) the chunks are written in line instead."""
     with transaction.atomic():
         order_import = (
             OrderImport.objects.select_for_update().select_related("created_by").filter(pk=import_id).first()
@@ -627,7 +616,7 @@ def import_run(*, import_id: int) -> OrderImport | None:
     done = set(ImportOutcome.objects.filter(order_import=order_import).values_list("row_number", flat=True))
     pipelined = settings.IMPORT_PIPELINE and not connection.in_atomic_block
     run = ImportPass(order_import)
-    writer = ChunkWriter(order_import, run) if pipelined else None
+    writer = ChunkWriter(order_import, run, writers=settings.IMPORT_WRITERS) if pipelined else None
     try:
         groups = (group for group in run.groups() if group.first_row not in done)
         for chunk in _chunks(groups, chunk_orders()):
@@ -667,53 +656,108 @@ def import_run(*, import_id: int) -> OrderImport | None:
     return order_import
 
 
-class ChunkWriter:
-    """Writes prepared chunks in order on a thread of its own (and so its own database connection)."""
+class ChunkAbandoned(Exception):
+    """A chunk before this one failed, so this one, written at the same time, is rolled back unfinished."""
 
-    def __init__(self, order_import: OrderImport, run: "ImportPass"):
+
+class ChunkWriter:
+    """Writes prepared chunks on threads of their own, each with its own database connection.
+
+    With two writers (IMPORT_WRITERS), a chunk's own new rows (customers, orders, holds, payments, their
+    events) go in while the chunk before it reserves stock and commits, so PostgreSQL works on both cores.
+    From stock reservation to commit each chunk waits its turn: chunks commit in file order, stock goes
+    to the older order first, and no chunk commits after one before it failed. A customer created by one
+    chunk and used by the next is checked at the next one's commit (foreign keys are deferred), which
+    comes after the first one's."""
+
+    def __init__(self, order_import: OrderImport, run: "ImportPass", writers: int = 1):
         self.order_import, self.run = order_import, run
-        # One chunk waiting is enough: the writer (PostgreSQL) is the slower side, so a deeper queue only
+        # One chunk waiting is enough: the writers (PostgreSQL) are the slower side, so a deeper queue only
         # holds more prepared chunks in memory (each ~10 MB of Python objects for 2,000 orders).
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
-        self.thread = threading.Thread(
-            target=self._loop, name=f"import-{order_import.pk}-writer", daemon=True
-        )
-        # The reader is busy in Python while the writer mostly waits for PostgreSQL; a short switch
-        # interval hands the writer the interpreter soon after each of its answers arrives.
+        self.failed_at: int | None = None  # the first chunk that failed
+        self.turn = 0  # every chunk before this one has committed (or been given up)
+        self.finished: set[int] = set()
+        self.condition = threading.Condition()
+        self.sequence = 0
+        self.joined = False
+        self.threads = [
+            threading.Thread(target=self._loop, name=f"import-{order_import.pk}-writer-{n}", daemon=True)
+            for n in range(max(1, writers))
+        ]
+        # The reader is busy in Python while the writers mostly wait for PostgreSQL; a short switch
+        # interval hands a writer the interpreter soon after each of its answers arrives.
         self.switch_interval = sys.getswitchinterval()
         sys.setswitchinterval(0.0005)
-        self.thread.start()
+        for thread in self.threads:
+            thread.start()
 
     def _loop(self) -> None:
         try:
-            while (work := self.queue.get()) is not None:
-                if self.error is None:
-                    try:
-                        _write_chunk(self.order_import, self.run, *work)
-                    except Exception as error:
-                        logger.exception("import %s: writing a chunk failed", self.order_import.pk)
-                        self.error = error  # keep draining, so that the reader never blocks on a full queue
+            while (item := self.queue.get()) is not None:
+                number, work = item
+                try:
+                    self._check(number)
+                    _write_chunk(
+                        self.order_import, self.run, *work, wait_turn=lambda n=number: self._wait_turn(n)
+                    )
+                except ChunkAbandoned:
+                    pass
+                except Exception as error:
+                    logger.exception("import %s: writing a chunk failed", self.order_import.pk)
+                    with self.condition:  # keep draining, so that the reader never blocks on the queue
+                        if self.failed_at is None or number < self.failed_at:
+                            self.error, self.failed_at = error, number
+                finally:
+                    with self.condition:
+                        self.finished.add(number)
+                        while self.turn in self.finished:
+                            self.finished.discard(self.turn)
+                            self.turn += 1
+                        self.condition.notify_all()
         finally:
             connection.close()
+
+    def _check(self, number: int) -> None:
+        if self.failed_at is not None and self.failed_at < number:
+            raise ChunkAbandoned
+
+    def _wait_turn(self, number: int) -> None:
+        with self.condition:
+            self.condition.wait_for(
+                lambda: self.turn == number or (self.failed_at is not None and self.failed_at < number)
+            )
+            self._check(number)
 
     def put(self, work) -> None:
         if self.error is not None:
             raise self.error
-        self.queue.put(work)
+        self.queue.put((self.sequence, work))
+        self.sequence += 1
+
+    def _join(self) -> None:
+        if self.joined:  # finish() raised a writer's error, and the reader's handler stops us again
+            return
+        self.joined = True
+        for _thread in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
+        sys.setswitchinterval(self.switch_interval)
 
     def finish(self) -> None:
-        self.queue.put(None)
-        self.thread.join()
-        sys.setswitchinterval(self.switch_interval)
+        self._join()
         if self.error is not None:
             raise self.error
 
     def stop(self) -> None:
-        self.error = self.error or RuntimeError("stopped")
-        self.queue.put(None)
-        self.thread.join()
-        sys.setswitchinterval(self.switch_interval)
+        """Give up every chunk not committed yet (the reader failed)."""
+        with self.condition:
+            self.error = self.error or RuntimeError("stopped")
+            self.failed_at = -1
+            self.condition.notify_all()
+        self._join()
 
 
 def _fail(order_import: OrderImport, message: str) -> None:
@@ -723,11 +767,17 @@ def _fail(order_import: OrderImport, message: str) -> None:
 
 
 def _write_chunk(
-    order_import: OrderImport, run: "ImportPass", decisions: list[Decision], batch, last_row: int
+    order_import: OrderImport,
+    run: "ImportPass",
+    decisions: list[Decision],
+    batch,
+    last_row: int,
+    wait_turn=None,
 ) -> None:
-    """One chunk, one transaction: orders, lines, holds, payments, events, outcomes and counters."""
+    """One chunk, one transaction: orders, lines, holds, payments, events, outcomes and counters.
+    `wait_turn` (several writers) returns when the chunks before this one have committed."""
     with transaction.atomic():
-        run.creator.execute(batch)
+        run.creator.execute(batch, wait_turn=wait_turn)
         counts = {CREATED: 0, HELD: 0, SKIPPED: 0, REJECTED: 0}
         rows = []
         for decision in decisions:

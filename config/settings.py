@@ -267,3 +267,6 @@ IMPORT_INLINE_VALIDATION_BYTES = int(os.environ.get("IMPORT_INLINE_VALIDATION_BY
 IMPORT_CHUNK_ORDERS = int(os.environ.get("IMPORT_CHUNK_ORDERS", "2000"))
 # Read and plan the next chunk while the last one is written (a writer thread with its own connection).
 IMPORT_PIPELINE = env_bool("IMPORT_PIPELINE", True)
+# Writer threads (connections) of a pipelined import: with two, a chunk's orders go in while the chunk
+# before it commits.
+IMPORT_WRITERS = int(os.environ.get("IMPORT_WRITERS", "2"))

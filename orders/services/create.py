@@ -21,6 +21,9 @@ from orders.signals import order_stage_entered
 from orders.workflow import Stage, payment_required_before_fulfilment
 
 CENT = Decimal("0.01")
+ZERO = Decimal(0)
+# PaymentMethod.values builds the choices list anew on every call (~40,000 calls per 100,000 imported lines).
+PAYMENT_METHODS = frozenset(PaymentMethod.values)
 
 
 @dataclass
@@ -86,7 +89,7 @@ def validate(data: OrderInput) -> dict[str, list[str]]:
         errors.setdefault("delivery_fee", []).append("Delivery fee cannot be negative.")
     if data.amount_paid < 0:
         errors.setdefault("amount_paid", []).append("Amount paid cannot be negative.")
-    if data.payment_method not in PaymentMethod.values:
+    if data.payment_method not in PAYMENT_METHODS:
         errors.setdefault("payment_method", []).append(f"Unknown payment method {data.payment_method!r}.")
     if data.customer is None or data.customer.pk is None:
         errors.setdefault("customer", []).append("Choose or create a customer.")
@@ -111,20 +114,17 @@ def build_lines(data: OrderInput, products: dict[str, Product], line_class=Order
     class with OrderLine's fields: a model instance costs more to build than the whole line's checks."""
     lines = []
     for position, line in enumerate(data.lines):
-        product = products.get(line.sku.strip())
-        unit_price = (
-            line.unit_price if line.unit_price is not None else (product.price if product else Decimal(0))
-        )
-        tax_rate = (
-            line.tax_rate if line.tax_rate is not None else (product.tax_rate if product else Decimal(0))
-        )
+        sku = line.sku.strip()
+        product = products.get(sku)
+        unit_price = line.unit_price if line.unit_price is not None else (product.price if product else ZERO)
+        tax_rate = line.tax_rate if line.tax_rate is not None else (product.tax_rate if product else ZERO)
         net = money(unit_price * line.quantity - line.discount)
-        tax = money(net * tax_rate / 100)
+        tax = money(net * tax_rate / 100) if tax_rate else ZERO.quantize(CENT)
         lines.append(
             line_class(
                 position=position,
                 product=product,
-                sku=line.sku.strip(),
+                sku=sku,
                 name=line.name or (product.name if product else line.sku),
                 quantity=line.quantity,
                 unit_price=money(unit_price),
@@ -138,10 +138,13 @@ def build_lines(data: OrderInput, products: dict[str, Product], line_class=Order
 
 
 def apply_totals(order: Order, lines: list[OrderLine]) -> None:
-    active = [line for line in lines if line.quantity_cancelled < line.quantity]
-    order.subtotal = money(sum((line.unit_price * line.quantity for line in active), Decimal(0)))
-    order.discount_total = money(sum((line.discount for line in active), Decimal(0)))
-    order.tax_total = money(sum((line.tax_amount for line in active), Decimal(0)))
+    subtotal = discount = tax = ZERO
+    for line in lines:
+        if line.quantity_cancelled < line.quantity:
+            subtotal += line.unit_price * line.quantity
+            discount += line.discount
+            tax += line.tax_amount
+    order.subtotal, order.discount_total, order.tax_total = money(subtotal), money(discount), money(tax)
     order.total = order.subtotal - order.discount_total + order.tax_total + money(order.delivery_fee)
 
 

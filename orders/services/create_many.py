@@ -71,7 +71,8 @@ def announce_created(order_ids: list[int], *, stock_allocated: bool = False) -> 
 
 
 class NewCustomer:
-    """A customer to create with its first order (Customer's fields, no model instance)."""
+    """A customer to create with its first order, or one found by email (with its pk): the Customer
+    fields creation reads, without a model instance."""
 
     __slots__ = ("address", "company", "email", "name", "phone", "pk", "requires_po_number")
 
@@ -221,33 +222,47 @@ def _constant(model: type[Model], known: set[str]) -> tuple[list[str], str]:
     return columns, "".join(f"\t{value}" for value in values)
 
 
-def reserve_many(counts: dict[type[Model], int]) -> dict[type[Model], list[int]]:
-    """`count` ids from each table's identity sequence, ascending (nextval never repeats a value), in one
-    round trip with each table's ids as one array: a chunk's 5,000 line ids as 5,000 result rows, in
-    four queries, cost the waiting reader more than the nextval calls themselves."""
+ORDER_NUMBERS = "orders_order_number_seq"  # the sequence behind Order.number's database default
+
+
+def reserve_many(
+    counts: dict[type[Model], int], *, order_numbers: int = 0
+) -> tuple[dict[type[Model], list[int]], list[int]]:
+    """`count` ids from each table's identity sequence, ascending (nextval never repeats a value), and
+    `order_numbers` order numbers, in one round trip with each table's ids as one array: a chunk's 5,000
+    line ids as 5,000 result rows, in four queries, cost the waiting reader more than the nextval calls
+    themselves. Numbers are reserved with the ids so that orders written by several connections at once
+    are still numbered in the order they were planned."""
     wanted = [(model, count) for model, count in counts.items() if count]
     reserved: dict[type[Model], list[int]] = {model: [] for model in counts}
-    if not wanted:
-        return reserved
+    if not wanted and not order_numbers:
+        return reserved, []
     # The sequence is looked up once per table (OFFSET 0 keeps the planner from copying the lookup into
     # every row): looked up per row, it cost 5 µs of catalogue search per id.
-    selects = ", ".join(
+    selects = [
         "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(s.seq) AS n "
         "FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq OFFSET 0) AS s, "
         "generate_series(1, %s)) AS ids)"
         for _model in wanted
-    )
+    ]
     params = [value for model, count in wanted for value in (model._meta.db_table, count)]
+    if order_numbers:
+        selects.append(
+            "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(%s::regclass) AS n "
+            "FROM generate_series(1, %s)) AS numbers)"
+        )
+        params += [ORDER_NUMBERS, order_numbers]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {selects}", params)
-        arrays = cursor.fetchone()
+        cursor.execute(f"SELECT {', '.join(selects)}", params)
+        arrays = list(cursor.fetchone())
+    numbers = arrays.pop() if order_numbers else []
     for (model, _count), ids in zip(wanted, arrays, strict=True):
         reserved[model] = ids
-    return reserved
+    return reserved, numbers
 
 
 ORDER_COLUMNS = [
-    "id", "channel_id", "channel_order_id", "channel_order_number", "source", "customer_id", "customer_name",
+    "id", "number", "channel_id", "channel_order_id", "channel_order_number", "source", "customer_id", "customer_name",
     "customer_email", "customer_phone", "shipping_address", "billing_address", "status_id", "stage",
     "held_from_id", "shipping_method", "payment_method", "currency", "subtotal", "discount_total",
     "tax_total", "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message",
@@ -306,14 +321,12 @@ class OrderBatchCreator:
         self.manual_channel: Channel | None = None
         self.window = timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
         self.products: dict[str, Product | None] = {}
-        self.customers: dict[str, Customer] = {}  # lower-case email -> customer (saved or about to be)
+        self.customers: dict[str, NewCustomer] = {}  # lower-case email -> customer (saved or about to be)
         self.claimed: dict[tuple[int, str], int] = {}  # (channel, reference) -> key of its first order
         # Orders planned earlier in this run, by customer: (total, created_at, label) for the duplicate check.
         self.recent: dict[object, list[tuple[Decimal, datetime, str]]] = defaultdict(list)
         self._candidates: dict[int, list[tuple[Decimal, datetime, str]]] = {}
-        self.order_extra_columns, self.order_extra = _constant(
-            Order, {*ORDER_COLUMNS, "number", "search_vector"}
-        )
+        self.order_extra_columns, self.order_extra = _constant(Order, {*ORDER_COLUMNS, "search_vector"})
         self.line_extra_columns, self.line_extra = _constant(OrderLine, {*LINE_COLUMNS, "id"})
         self.hold_extra_columns, self.hold_extra = _constant(OrderHold, {*HOLD_COLUMNS, "id"})
         self.event_extra_columns, self.event_extra = _constant(
@@ -418,14 +431,21 @@ class OrderBatchCreator:
                     wanted.add(key)
         if wanted:
             # One array parameter, not an IN list of ~2,000 placeholders that psycopg splits and quotes in
-            # Python (about 7 ms a chunk).
-            found = Customer.objects.raw(
-                "SELECT c.*, e.email AS email_lower FROM orders_customer c "
-                "JOIN unnest(%s::text[]) AS e(email) ON lower(c.email) = e.email ORDER BY c.id DESC",
-                [sql_array(wanted)],
-            )
-            for customer in found:  # the oldest wins: it is written last
-                self.customers[customer.email_lower] = customer
+            # Python (about 7 ms a chunk). The fields creation reads, as a NewCustomer with its id: a
+            # model instance per row cost more than the query.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT c.id, c.name, c.email, c.phone, c.company, c.address, c.requires_po_number, "
+                    "e.email FROM orders_customer c "
+                    "JOIN unnest(%s::text[]) AS e(email) ON lower(c.email) = e.email ORDER BY c.id DESC",
+                    [sql_array(wanted)],
+                )
+                rows = cursor.fetchall()
+            for pk, name, email, phone, company, address, requires_po_number, key in rows:
+                address = json.loads(address) if isinstance(address, str) else address  # jsonb comes as text
+                customer = NewCustomer(name=name, email=email, phone=phone, company=company, address=address)
+                customer.pk, customer.requires_po_number = pk, requires_po_number
+                self.customers[key] = customer  # the oldest wins: it is written last
         for p in planned:
             customer = p.item.data.customer
             if customer.pk is None and customer.email:
@@ -533,13 +553,14 @@ class OrderBatchCreator:
             {id(p.order.customer): p.order.customer for p in creating if p.order.customer.pk is None}.values()
         )
         paid = [p for p in creating if p.order.amount_paid > 0]
-        ids = reserve_many(
+        ids, numbers = reserve_many(
             {
                 Customer: len(new),
                 Payment: len(paid),
                 Order: len(creating),
                 OrderLine: sum(len(p.lines) for p in creating),
-            }
+            },
+            order_numbers=len(creating),
         )
         for customer, customer_id in zip(new, ids[Customer], strict=True):
             customer.pk = customer_id
@@ -553,9 +574,9 @@ class OrderBatchCreator:
         user_id = copy_id(actor.user_id)
         tail = f"\t{user_id}\t{actor.kind}\t{copy_escape(actor.label)}{self.event_extra}\n"
         line_ids = iter(ids[OrderLine])
-        for p, order_id in zip(creating, ids[Order], strict=True):
+        for p, order_id, number in zip(creating, ids[Order], numbers, strict=True):
             order = p.order
-            order.pk = order_id
+            order.pk, order.number = order_id, number
             batch.orders.append(self._order_row(p, stamp))
             for line in p.lines:
                 line.pk = next(line_ids)
@@ -583,10 +604,17 @@ class OrderBatchCreator:
             batch.events.append("".join(events))
         return batch
 
-    def execute(self, batch: "PreparedBatch") -> list[Planned]:
+    def execute(self, batch: "PreparedBatch", *, wait_turn=None) -> list[Planned]:
         """Write a prepared batch; call inside a transaction. An order whose channel reference was taken
-        meanwhile (another import, a webhook) becomes SKIPPED, and nothing of it is written."""
+        meanwhile (another import, a webhook) becomes SKIPPED, and nothing of it is written.
+
+        `wait_turn`, when given, is called once the batch's own new rows are in (customers, orders,
+        holds, payments, their events) and before anything shared is touched (stock rows, then the
+        lines that depend on them): a caller writing several batches at once on several connections
+        makes each batch wait there until the one before it has committed."""
         if not batch.creating:
+            if wait_turn is not None:
+                wait_turn()
             return batch.planned
         with service_context("order_create_many", self.actor):
             copy_lines(
@@ -596,7 +624,6 @@ class OrderBatchCreator:
             kept = []
             for index, p in enumerate(batch.creating):
                 if p.order.pk in inserted:
-                    p.order.number = inserted[p.order.pk]
                     kept.append(index)
                 else:
                     p.result, p.message, p.order = (
@@ -615,6 +642,8 @@ class OrderBatchCreator:
                 EVENT_COLUMNS + self.event_extra_columns,
                 [batch.events[i] for i in kept],
             )
+            if wait_turn is not None:
+                wait_turn()
             # Stock is reserved last, so that its rows stay locked only for the end of the transaction.
             allocations_write = None
             if self.allocate is not None:
@@ -649,7 +678,7 @@ class OrderBatchCreator:
             shipping if order.billing_address == order.shipping_address else copy_json(order.billing_address)
         )
         return (
-            f"{order.pk}\t{order.channel.pk}\t{copy_id(order.channel_order_id and copy_escape(order.channel_order_id))}\t"
+            f"{order.pk}\t{order.number}\t{order.channel.pk}\t{copy_id(order.channel_order_id and copy_escape(order.channel_order_id))}\t"
             f"{copy_escape(order.channel_order_number)}\t{copy_escape(order.source)}\t{order.customer.pk}\t"
             f"{copy_escape(order.customer_name)}\t{copy_escape(order.customer_email)}\t{copy_escape(order.customer_phone)}\t"
             f"{shipping}\t{billing}\t{order.status.pk}\t"
@@ -695,9 +724,9 @@ class OrderBatchCreator:
         }
         return row, copy_json(params)
 
-    def _insert_orders(self, rows: list[str]) -> dict[int, int]:
+    def _insert_orders(self, rows: list[str]) -> set[int]:
         """COPY into a staging table, then one INSERT ... SELECT that computes the search vector and
-        leaves out orders whose channel reference exists by now. Returns {id: number} of those written.
+        leaves out orders whose channel reference exists by now. Returns the ids of those written.
 
         `stage` is taken from the status row in that same INSERT, the lookup the
         order_stage_follows_status trigger makes, so the trigger is set aside for it: once per order it
@@ -717,9 +746,9 @@ class OrderBatchCreator:
                     f"INSERT INTO orders_order ({listed}, search_vector) "
                     f"SELECT {selected}, to_tsvector('simple', o.doc) FROM {staging} o "
                     "JOIN orders_status s ON s.id = o.status_id ORDER BY o.id "
-                    "ON CONFLICT (channel_id, channel_order_id) DO NOTHING RETURNING id, number"
+                    "ON CONFLICT (channel_id, channel_order_id) DO NOTHING RETURNING id"
                 )
-                inserted = dict(cursor.fetchall())
+                inserted = {pk for (pk,) in cursor.fetchall()}
             cursor.execute(f"TRUNCATE {staging}")
         return inserted
 

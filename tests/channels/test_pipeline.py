@@ -1,10 +1,14 @@
-"""The import as a worker runs it, outside any transaction: the next chunk is read and planned while a
-writer thread with its own connection commits the previous one, stock allocation included in each
-chunk's transaction. The same all-or-nothing-per-chunk promise holds."""
+"""The import as a worker runs it, outside any transaction: the next chunk is read and planned while
+writer threads with connections of their own write the previous ones, two at a time, stock allocation
+included in each chunk's transaction. Chunks commit in file order, and the same all-or-nothing-per-chunk
+promise holds."""
+
+import threading
+import time
 
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Sum
 
 from channels.models import ImportOutcome, OrderImport
 from channels.services import import_run, import_set_mapping, import_start, import_upload
@@ -22,10 +26,10 @@ def ready(settings, csr):
     product = ProductFactory(sku="MUG-1")
     StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=product, on_hand=1000)
 
-    def make(count: int):
+    def make(count: int, email=lambda n: f"p{n}@example.com"):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        orders = [shopify_order(f"#{n}", f"p{n}@example.com", [("MUG-1", "2", "9.50")]) for n in range(count)]
+        orders = [shopify_order(f"#{n}", email(n), [("MUG-1", "2", "9.50")]) for n in range(count)]
         order_import = import_upload(
             user=csr, uploaded_file=SimpleUploadedFile("p.csv", shopify_file(*orders))
         )
@@ -111,3 +115,104 @@ def test_no_imported_order_is_committed_without_its_allocation(ready, monkeypatc
         == sum(OrderLine.objects.values_list("quantity_allocated", flat=True))
     )
     assert OrderEvent.objects.filter(type="stock.allocation").count() == 18
+
+
+@pytest.fixture
+def slow_first_chunk(monkeypatch):
+    """The first chunk's orders go in slowly, so that the second chunk, on the other writer, is ready to
+    reserve stock and commit first if nothing held it back."""
+    from orders.services.create_many import OrderBatchCreator
+
+    real, calls, lock = OrderBatchCreator._insert_orders, [], threading.Lock()
+
+    def insert(self, rows):
+        with lock:
+            calls.append(rows)
+            first = len(calls) == 1
+        if first:
+            time.sleep(0.5)
+        return real(self, rows)
+
+    monkeypatch.setattr(OrderBatchCreator, "_insert_orders", insert)
+    return calls
+
+
+def test_two_writers_commit_in_file_order_and_give_scarce_stock_to_the_older_orders(
+    ready, slow_first_chunk, settings
+):
+    assert settings.IMPORT_WRITERS == 2
+    StockItem.objects.update(on_hand=10)  # five orders of two
+    order_import = import_run(import_id=ready(12).pk)
+    assert order_import.state == OrderImport.State.DONE and order_import.created_count == 12
+    allocated = dict(
+        Order.objects.values_list("channel_order_id").annotate(n=Sum("lines__quantity_allocated"))
+    )
+    assert allocated == {f"#{n}": 2 if n < 5 else 0 for n in range(12)}
+    assert StockItem.objects.get().allocated == 10
+    assert list(Order.objects.order_by("number").values_list("channel_order_id", flat=True)) == [
+        f"#{n}" for n in range(12)
+    ]
+    by_row = ImportOutcome.objects.filter(order_import=order_import).order_by("row_number")
+    assert list(by_row.values_list("order_id", flat=True)) == sorted(
+        by_row.values_list("order_id", flat=True)
+    )
+
+
+def test_a_customer_created_by_one_chunk_and_back_in_the_next_is_one_customer(ready, slow_first_chunk):
+    order_import = import_run(
+        import_id=ready(8, email=lambda n: "back@example.com" if n in (3, 4) else f"p{n}@example.com").pk
+    )
+    assert order_import.state == OrderImport.State.DONE and order_import.created_count == 8
+    first, again = Order.objects.get(channel_order_id="#3"), Order.objects.get(channel_order_id="#4")
+    assert first.customer_id == again.customer_id
+    assert Order.objects.filter(customer__email="back@example.com").count() == 2
+
+
+def test_a_chunk_written_beside_a_failed_one_before_it_is_not_committed(ready, slow_first_chunk, monkeypatch):
+    from fulfilment.services import allocation_many
+
+    real = allocation_many.new_lines_allocate
+
+    def first_chunk_fails(orders, **kwargs):
+        orders = list(orders)
+        if any(order.channel_order_id == "#0" for order, _lines in orders):
+            raise RuntimeError("deadlock detected")
+        return real(orders, **kwargs)
+
+    from channels.services import ImportPass
+
+    monkeypatch.setattr(ImportPass, "__init__", _with_allocate(ImportPass.__init__, first_chunk_fails))
+    with pytest.raises(RuntimeError, match="deadlock detected"):
+        import_run(import_id=ready(12).pk)
+    assert not Order.objects.exists() and not ImportOutcome.objects.exists()
+    assert len(slow_first_chunk) >= 2  # the second chunk was being written meanwhile
+
+
+def test_a_chunk_that_fails_beside_an_earlier_one_leaves_the_earlier_one_committed(
+    ready, slow_first_chunk, monkeypatch
+):
+    from orders.services.create_many import OrderBatchCreator
+
+    slowed = OrderBatchCreator._insert_orders
+
+    def second_chunk_fails(self, rows):
+        if any("\t#4\t" in row for row in rows):
+            raise RuntimeError("connection reset")
+        return slowed(self, rows)
+
+    monkeypatch.setattr(OrderBatchCreator, "_insert_orders", second_chunk_fails)
+    order_import = ready(12)
+    with pytest.raises(RuntimeError, match="connection reset"):
+        import_run(import_id=order_import.pk)
+    order_import.refresh_from_db()
+    assert order_import.state == OrderImport.State.FAILED and order_import.created_count == 4
+    assert sorted(Order.objects.values_list("channel_order_id", flat=True)) == ["#0", "#1", "#2", "#3"]
+    assert StockItem.objects.get().allocated == 8
+
+
+def _with_allocate(init, allocate):
+    def patched(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        self.creator.allocate = allocate
+
+    return patched

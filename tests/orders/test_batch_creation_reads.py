@@ -12,13 +12,22 @@ pytestmark = pytest.mark.django_db
 
 
 def test_reserved_ids_are_ascending_distinct_and_never_handed_out_again():
-    reserved = reserve_many({Order: 3, OrderLine: 5, Customer: 0})
+    reserved, numbers = reserve_many({Order: 3, OrderLine: 5, Customer: 0})
     assert len(reserved[Order]) == 3 and len(reserved[OrderLine]) == 5 and reserved[Customer] == []
+    assert numbers == []
     for ids in reserved.values():
         assert ids == sorted(set(ids))
     later = make_order()
     assert later.pk > max(reserved[Order])
     assert min(line.pk for line in later.lines.all()) > max(reserved[OrderLine])
+
+
+def test_reserved_order_numbers_come_from_the_numbers_sequence_and_are_never_handed_out_again():
+    _ids, numbers = reserve_many({Order: 4}, order_numbers=4)
+    assert len(numbers) == 4 and numbers == sorted(set(numbers))
+    later = make_order()
+    later.refresh_from_db()
+    assert later.number > max(numbers)
 
 
 def test_a_customers_recent_orders_are_found_through_the_customer_and_date_index():
