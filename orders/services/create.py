@@ -65,7 +65,7 @@ class OrderInput:
 def money(value: Decimal) -> Decimal:
     if type(value) is not Decimal:  # Decimal(a_decimal) copies it: ~250,000 calls per 100,000 imported lines
         value = Decimal(value)
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, ROUND_HALF_UP)  # positional: a keyword argument doubles the call's cost
 
 
 def validate(data: OrderInput) -> dict[str, list[str]]:

@@ -216,3 +216,16 @@ def _with_allocate(init, allocate):
         self.creator.allocate = allocate
 
     return patched
+
+
+def test_pipelined_chunks_start_small_and_shrink_again_near_the_end_of_the_file():
+    """The writers start after a small first chunk, and little is left to write once reading ends."""
+    from channels.services import _tapered_chunks
+
+    read, sizes = [0], []
+    for chunk in _tapered_chunks(iter(range(10_000)), 2000, lambda: read[0] / 10_000):
+        sizes.append(len(chunk))
+        read[0] += len(chunk)
+    assert sum(sizes) == 10_000
+    assert sizes[:4] == [250, 500, 1000, 2000] and max(sizes) == 2000
+    assert sizes[-3:] == [281, 250, 32]
