@@ -317,16 +317,11 @@ def delete_orders(channel_codes: list[str]) -> int:
     import pgtrigger
     from django.db import connection, transaction
 
-    from orders.models import Channel
+    from orders.models import Channel, Order, OrderLine
 
     ids = list(Channel.objects.filter(code__in=channel_codes).values_list("pk", flat=True))
     if not ids:
         return 0
-    references = """
-        SELECT c.conrelid::regclass::text, a.attname FROM pg_constraint c
-        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1]
-        WHERE c.contype = 'f' AND c.confrelid = %s::regclass AND c.conrelid <> %s::regclass
-    """
     # Allocations go with their lines; their trigger would walk the same stock rows once per allocation,
     # so it is set aside and the stock rows' totals are recomputed from what is left.
     with (
@@ -346,9 +341,8 @@ def delete_orders(channel_codes: list[str]) -> int:
             "CREATE TEMP TABLE bench_stock ON COMMIT DROP AS SELECT DISTINCT stock_item_id AS id "
             "FROM fulfilment_allocation WHERE line_id IN (SELECT id FROM bench_gone_lines)"
         )
-        for table, gone in (("orders_orderline", "bench_gone_lines"), ("orders_order", "bench_gone")):
-            cursor.execute(references, [table, table])
-            for child, column in cursor.fetchall():
+        for model, gone in ((OrderLine, "bench_gone_lines"), (Order, "bench_gone")):
+            for child, column in _references(model):
                 if child != "orders_orderline":
                     cursor.execute(f'DELETE FROM {child} WHERE "{column}" IN (SELECT id FROM {gone})')
         cursor.execute(
@@ -361,6 +355,29 @@ def delete_orders(channel_codes: list[str]) -> int:
         deleted = cursor.rowcount
     vacuum()
     return deleted
+
+
+def _references(model) -> list[tuple[str, str]]:
+    """(table, column) of every row that points at `model`, from the models (the timeline's references
+    carry no database constraint to find them by)."""
+    found = []
+    relations = [
+        field
+        for field in model._meta.get_fields(include_hidden=True)
+        if field.is_relation and field.auto_created and not field.concrete
+    ]
+    for relation in relations:
+        if relation.related_model is model:
+            continue
+        if relation.many_to_many:
+            through = relation.through._meta
+            column = next(
+                f.column for f in through.get_fields() if getattr(f, "related_model", None) is model
+            )
+            found.append((through.db_table, column))
+        else:
+            found.append((relation.related_model._meta.db_table, relation.field.column))
+    return found
 
 
 def vacuum() -> None:

@@ -125,3 +125,38 @@ def test_batched_orders_are_found_by_the_list_search(django_capture_on_commit_ca
     for term in ("Quist", "pq@example.com", "PO-778", "SKU-Z", "7946"):
         assert search_orders(Order.objects.all(), term).exists(), term
     assert Order.objects.filter(search_vector=SearchQuery("quist", config="simple")).exists()
+
+
+def test_a_reference_taken_between_planning_and_writing_skips_that_order_and_writes_the_others(
+    django_capture_on_commit_callbacks,
+):
+    from orders.models import OrderEvent
+    from orders.services.create_many import SKIPPED, OrderBatchCreator
+
+    channel = Channel.objects.get(code="csv")
+    product = ProductFactory()
+    customer = CustomerFactory()
+
+    def data(reference: str) -> OrderInput:
+        return OrderInput(
+            customer=customer,
+            lines=[LineInput(sku=product.sku, quantity=1)],
+            channel=channel,
+            channel_order_id=reference,
+            channel_order_number=reference,
+        )
+
+    actor = Actor.system("tests")
+    creator = OrderBatchCreator(actor=actor)
+    planned = creator.plan([BatchOrder(key=n, data=data(f"R-{n}")) for n in range(3)])
+    batch = creator.prepare(planned)
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = order_create(data=data("R-1"), actor=actor, source="api")  # a webhook, meanwhile
+        creator.execute(batch)
+    assert [p.result for p in planned] == ["held", SKIPPED, "held"]  # held: no shipping address
+    assert planned[1].message == "already imported (by another import at the same time)"
+    assert set(Order.objects.values_list("channel_order_id", flat=True)) == {"R-0", "R-1", "R-2"}
+    assert Order.objects.get(channel_order_id="R-1") == taken
+    assert (
+        taken.lines.count() == 1 and OrderEvent.objects.filter(order=taken, type="order.created").count() == 1
+    )
