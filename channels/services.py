@@ -699,8 +699,8 @@ class ChunkWriter:
 
     def __init__(self, order_import: OrderImport, run: "ImportPass", writers: int = 1):
         self.order_import, self.run = order_import, run
-        # One chunk waiting is enough: the writers (PostgreSQL) are the slower side, so a deeper queue only
-        # holds more prepared chunks in memory (each ~10 MB of Python objects for 2,000 orders).
+        # One chunk waiting beside one in each writer is enough: a deeper queue only holds more prepared
+        # chunks in memory (each ~10 MB of Python objects for 2,000 orders).
         self.queue: queue.Queue = queue.Queue(maxsize=1)
         self.error: BaseException | None = None
         self.failed_at: int | None = None  # the first chunk that failed
