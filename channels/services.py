@@ -433,13 +433,12 @@ def _tapered_chunks(
     groups: Iterator[RowGroup], size: int, share_read: Callable[[], float]
 ) -> Iterator[list[RowGroup]]:
     """Chunks for the pipelined import: `size` orders, but smaller at both ends. The first chunks grow
-    from an eighth of `size` (at least 250 orders), so that the writers start soon; near the end of the file (share_read(),
-    the part of it read so far, estimates the orders left) they shrink again, so that little is left
-    to write once reading ends. Full-size chunks at both ends left one core idle for about a second of
-    a 100,000-line import."""
-    smallest = max(
-        size // 8, min(size, 250)
-    )  # below a few hundred orders, round trips cost more than they save
+    from an eighth of `size`, so that the writers start soon; near the end of the file (share_read()
+    is the part of it read so far, which estimates the orders left) they shrink again, so that little
+    is left to write once reading ends. Full-size chunks at both ends left one core idle for about a
+    second of a 100,000-line import."""
+    # Below a few hundred orders, a chunk's round trips cost more than its earlier start saves.
+    smallest = max(size // 8, min(size, 250))
     want, read = smallest, 0
     while chunk := list(islice(groups, want)):
         yield chunk

@@ -119,7 +119,7 @@ def build_lines(data: OrderInput, products: dict[str, Product], line_class=Order
         unit_price = line.unit_price if line.unit_price is not None else (product.price if product else ZERO)
         tax_rate = line.tax_rate if line.tax_rate is not None else (product.tax_rate if product else ZERO)
         net = money(unit_price * line.quantity - line.discount)
-        tax = money(net * tax_rate / 100) if tax_rate else ZERO.quantize(CENT)
+        tax = money(net * tax_rate / 100)
         lines.append(
             line_class(
                 position=position,

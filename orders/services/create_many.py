@@ -225,40 +225,32 @@ def _constant(model: type[Model], known: set[str]) -> tuple[list[str], str]:
 ORDER_NUMBERS = "orders_order_number_seq"  # the sequence behind Order.number's database default
 
 
-def reserve_many(
-    counts: dict[type[Model], int], *, order_numbers: int = 0
-) -> tuple[dict[type[Model], list[int]], list[int]]:
-    """`count` ids from each table's identity sequence, ascending (nextval never repeats a value), and
-    `order_numbers` order numbers, in one round trip with each table's ids as one array: a chunk's 5,000
-    line ids as 5,000 result rows, in four queries, cost the waiting reader more than the nextval calls
-    themselves. Numbers are reserved with the ids so that orders written by several connections at once
-    are still numbered in the order they were planned."""
-    wanted = [(model, count) for model, count in counts.items() if count]
-    reserved: dict[type[Model], list[int]] = {model: [] for model in counts}
-    if not wanted and not order_numbers:
-        return reserved, []
-    # The sequence is looked up once per table (OFFSET 0 keeps the planner from copying the lookup into
-    # every row): looked up per row, it cost 5 µs of catalogue search per id.
-    selects = [
-        "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(s.seq) AS n "
-        "FROM (SELECT pg_get_serial_sequence(%s, 'id')::regclass AS seq OFFSET 0) AS s, "
-        "generate_series(1, %s)) AS ids)"
-        for _model in wanted
-    ]
-    params = [value for model, count in wanted for value in (model._meta.db_table, count)]
-    if order_numbers:
+def reserve_many(counts: dict[type[Model] | str, int]) -> dict[type[Model] | str, list[int]]:
+    """`count` values from each sequence, ascending (nextval never repeats a value): a model's identity
+    sequence, or a sequence by name (ORDER_NUMBERS, so that orders written by several connections at
+    once are still numbered in the order they were planned). One round trip, each sequence's values as
+    one array: a chunk's 5,000 line ids as 5,000 result rows, in four queries, cost the waiting reader
+    more than the nextval calls themselves."""
+    wanted = [(key, count) for key, count in counts.items() if count]
+    reserved: dict[type[Model] | str, list[int]] = {key: [] for key in counts}
+    if not wanted:
+        return reserved
+    # Each sequence is looked up once (OFFSET 0 keeps the planner from copying the lookup into every
+    # row): looked up per row, it cost 5 µs of catalogue search per id.
+    selects, params = [], []
+    for key, count in wanted:
+        sequence = "%s::regclass" if isinstance(key, str) else "pg_get_serial_sequence(%s, 'id')::regclass"
         selects.append(
-            "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(%s::regclass) AS n "
-            "FROM generate_series(1, %s)) AS numbers)"
+            "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(s.seq) AS n "
+            f"FROM (SELECT {sequence} AS seq OFFSET 0) AS s, generate_series(1, %s)) AS ids)"
         )
-        params += [ORDER_NUMBERS, order_numbers]
+        params += [key if isinstance(key, str) else key._meta.db_table, count]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(selects)}", params)
-        arrays = list(cursor.fetchone())
-    numbers = arrays.pop() if order_numbers else []
-    for (model, _count), ids in zip(wanted, arrays, strict=True):
-        reserved[model] = ids
-    return reserved, numbers
+        arrays = cursor.fetchone()
+    for (key, _count), values in zip(wanted, arrays, strict=True):
+        reserved[key] = values
+    return reserved
 
 
 ORDER_COLUMNS = [
@@ -553,14 +545,14 @@ class OrderBatchCreator:
             {id(p.order.customer): p.order.customer for p in creating if p.order.customer.pk is None}.values()
         )
         paid = [p for p in creating if p.order.amount_paid > 0]
-        ids, numbers = reserve_many(
+        ids = reserve_many(
             {
                 Customer: len(new),
                 Payment: len(paid),
                 Order: len(creating),
+                ORDER_NUMBERS: len(creating),
                 OrderLine: sum(len(p.lines) for p in creating),
-            },
-            order_numbers=len(creating),
+            }
         )
         for customer, customer_id in zip(new, ids[Customer], strict=True):
             customer.pk = customer_id
@@ -574,7 +566,7 @@ class OrderBatchCreator:
         user_id = copy_id(actor.user_id)
         tail = f"\t{user_id}\t{actor.kind}\t{copy_escape(actor.label)}{self.event_extra}\n"
         line_ids = iter(ids[OrderLine])
-        for p, order_id, number in zip(creating, ids[Order], numbers, strict=True):
+        for p, order_id, number in zip(creating, ids[Order], ids[ORDER_NUMBERS], strict=True):
             order = p.order
             order.pk, order.number = order_id, number
             batch.orders.append(self._order_row(p, stamp))

@@ -5,14 +5,15 @@ import pytest
 from django.db import connection
 
 from orders.models import Customer, Order, OrderLine
-from orders.services.create_many import reserve_many
+from orders.services.create_many import ORDER_NUMBERS, reserve_many
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
 
 
 def test_reserved_ids_are_ascending_distinct_and_never_handed_out_again():
-    reserved, numbers = reserve_many({Order: 3, OrderLine: 5, Customer: 0})
+    reserved = reserve_many({Order: 3, OrderLine: 5, Customer: 0})
+    numbers = reserved.get(ORDER_NUMBERS, [])
     assert len(reserved[Order]) == 3 and len(reserved[OrderLine]) == 5 and reserved[Customer] == []
     assert numbers == []
     for ids in reserved.values():
@@ -23,7 +24,7 @@ def test_reserved_ids_are_ascending_distinct_and_never_handed_out_again():
 
 
 def test_reserved_order_numbers_come_from_the_numbers_sequence_and_are_never_handed_out_again():
-    _ids, numbers = reserve_many({Order: 4}, order_numbers=4)
+    numbers = reserve_many({Order: 4, ORDER_NUMBERS: 4})[ORDER_NUMBERS]
     assert len(numbers) == 4 and numbers == sorted(set(numbers))
     later = make_order()
     later.refresh_from_db()
