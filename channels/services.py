@@ -14,12 +14,14 @@ chunk, and importing the file again creates nothing twice: (channel, order refer
 """
 
 import csv
+import gc
 import logging
 import queue
 import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -219,6 +221,36 @@ def mapping_from_saved(order_import: OrderImport, saved: ImportMapping) -> tuple
         if header.strip().lower() in positions
     }
     return mapping, positions.get(saved.group_by.strip().lower())
+
+
+# Passes over a whole file -----------------------------------------------------------------------------
+
+_paused = {"passes": 0, "was_enabled": True}
+_paused_lock = threading.Lock()
+
+
+@contextmanager
+def collector_paused():
+    """Python's cyclic garbage collector off for a pass over a file (the validation pass, the import).
+
+    A pass keeps a few chunks of parsed and planned orders alive at a time (about a million small
+    objects for 100,000 lines), and the collector, triggered every few thousand allocations, walks
+    them again and again: it took about a third of the planning's CPU. The pass makes next to no
+    reference cycles (75 unreachable objects after a 100,000-line import), so reference counting frees
+    each chunk once it is written, and memory stays where it was. The collector is back as it was when
+    the last pass in the process ends, errors included."""
+    with _paused_lock:
+        if _paused["passes"] == 0:
+            _paused["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _paused["passes"] += 1
+    try:
+        yield
+    finally:
+        with _paused_lock:
+            _paused["passes"] -= 1
+            if _paused["passes"] == 0 and _paused["was_enabled"]:
+                gc.enable()
 
 
 # Validation pass ---------------------------------------------------------------------------------------
@@ -449,6 +481,7 @@ def _tapered_chunks(
             want = max(smallest, min(want, int(read * (1 - share) / share / 2)))
 
 
+@collector_paused()
 def import_validate(*, import_id: int, generation: int) -> None:
     """The validation pass: every row's errors and hold notes, and what the import would do, with
     nothing written but the row errors and counts. Stops when the mapping changes under it."""
@@ -603,6 +636,7 @@ def import_start(*, order_import: OrderImport, user) -> OrderImport:
 OUTCOME_COLUMNS = ["order_import_id", "row_number", "reference", "result", "order_id", "message"]
 
 
+@collector_paused()
 def import_run(*, import_id: int) -> OrderImport | None:
     """Import (or resume importing) a queued file. Safe to run twice, at once or after a crash: the
     import row is locked while it starts, and orders whose outcome is recorded are not read again.

@@ -229,3 +229,66 @@ def test_pipelined_chunks_start_small_and_shrink_again_near_the_end_of_the_file(
     assert sum(sizes) == 10_000
     assert sizes[:4] == [250, 500, 1000, 2000] and max(sizes) == 2000
     assert sizes[-3:] == [281, 250, 32]
+
+
+def test_the_import_runs_with_the_garbage_collector_paused_and_gives_it_back(ready, monkeypatch):
+    """Python's cyclic collector walked the chunks in flight again and again (a third of the planning's
+    CPU); a pass turns it off, the writer threads included, and turns it on again when it ends."""
+    import gc
+
+    from channels.services import ImportPass, _write_chunk
+
+    seen = []
+    real_decide = ImportPass.decide
+
+    def decide(self, groups):
+        seen.append(("reader", gc.isenabled()))
+        return real_decide(self, groups)
+
+    def write(*args, **kwargs):
+        seen.append(("writer", gc.isenabled()))
+        return _write_chunk(*args, **kwargs)
+
+    monkeypatch.setattr(ImportPass, "decide", decide)
+    monkeypatch.setattr("channels.services._write_chunk", write)
+    assert gc.isenabled()
+    order_import = import_run(import_id=ready(10).pk)
+    assert order_import.state == OrderImport.State.DONE and order_import.created_count == 10
+    assert {who for who, _enabled in seen} == {"reader", "writer"}
+    assert not any(enabled for _who, enabled in seen)
+    assert gc.isenabled()
+
+
+def test_a_failed_import_gives_the_garbage_collector_back(ready, monkeypatch):
+    import gc
+
+    from channels.services import ImportPass
+
+    def fails(self, groups):
+        raise RuntimeError("planning failed")
+
+    monkeypatch.setattr(ImportPass, "decide", fails)
+    with pytest.raises(RuntimeError, match="planning failed"):
+        import_run(import_id=ready(3).pk)
+    assert gc.isenabled()
+
+
+def test_the_collector_stays_paused_until_the_last_pass_in_the_process_ends():
+    """Two passes at once (a threaded worker): the first to end does not turn the collector on under
+    the other; a process that runs with the collector off keeps it off."""
+    import gc
+
+    from channels.services import collector_paused
+
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

@@ -186,3 +186,20 @@ def test_a_validation_for_an_older_mapping_does_nothing(upload, validate, produc
     )
     import_validate(import_id=order_import.pk, generation=order_import.generation - 1)
     assert ImportRowError.objects.filter(order_import=order_import).count() == 1
+
+
+def test_the_validation_pass_runs_with_the_garbage_collector_paused(upload, validate, products, monkeypatch):
+    import gc
+
+    from channels.services import ImportPass
+
+    seen, real = [], ImportPass.decide
+
+    def decide(self, groups):
+        seen.append(gc.isenabled())
+        return real(self, groups)
+
+    monkeypatch.setattr(ImportPass, "decide", decide)
+    order_import = validate(upload(shopify_file(shopify_order("#1", "a@example.com", [("MUG-1", "2", "1")]))))
+    assert order_import.state == OrderImport.State.READY and order_import.valid_orders == 1
+    assert seen == [False] and gc.isenabled()
