@@ -4,6 +4,7 @@ allocations_per_s: orders with 3 lines allocated per second by 4 concurrent work
 their own PostgreSQL connections) competing for the same 5 products, each order allocated through
 fulfilment.services.order_allocate (row locks in primary-key order, the database's CHECKs).
 slip_pdf_ms: median time to render one packing slip (WeasyPrint, Code 128) over 30 renders.
+The orders are in a channel of their own and removed again at the end (bench/cleanup.py).
 """
 
 import argparse
@@ -16,6 +17,8 @@ from django.db import connection, transaction
 
 from bench.harness import Report
 
+CHANNEL = "bench-fulfilment"  # the suite's orders, removed again at the end
+
 
 def options(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench fulfilment", add_help=False)
@@ -24,6 +27,7 @@ def options(argv: list[str]) -> argparse.Namespace:
 
 
 def run(report: Report, argv: list[str]) -> None:
+    from bench.cleanup import bench_channel, delete_orders
     from fulfilment.models import Allocation, StockItem
     from fulfilment.services import document_render, order_allocate
     from orders.models import Order, OrderLine, Product, Warehouse
@@ -32,11 +36,14 @@ def run(report: Report, argv: list[str]) -> None:
 
     opts = options(argv)
     call_command("migrate", interactive=False, verbosity=0)
+    delete_orders([CHANNEL])  # a run that was stopped half-way
     warehouse = Warehouse.objects.get(is_default=True)
     stamp = str(int(time.time()))
     products = [ProductFactory(sku=f"BENCH-{stamp}-{index}") for index in range(5)]
     template = make_order(lines=[LineInput(sku=products[index].sku, quantity=1) for index in range(3)])
     Allocation.objects.filter(line__order=template).delete()
+    Order.objects.filter(pk=template.pk).update(channel=bench_channel(CHANNEL))  # removed at the end
+    template.refresh_from_db()
     fields = {
         field.attname: getattr(template, field.attname)
         for field in Order._meta.concrete_fields
@@ -97,3 +104,4 @@ def run(report: Report, argv: list[str]) -> None:
         samples.append((time.perf_counter() - started) * 1000)
     report.add("slip_pdf_ms", statistics.median(samples), "ms", note="median of 30 renders, 3 lines")
     Product.objects.filter(pk__in=[p.pk for p in products]).update(active=False)
+    delete_orders([CHANNEL])

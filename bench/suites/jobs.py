@@ -30,15 +30,15 @@ def options(argv: list[str]) -> argparse.Namespace:
 
 def processing_orders(count: int, channel_code: str) -> list[int]:
     """`count` fresh processing orders in their own channel (cloned from one real order)."""
-    from orders.models import Channel, Order
+    from bench.cleanup import bench_channel
+    from orders.models import Order
     from orders.services import LineInput, builtin_status
     from tests.factories import ProductFactory, make_order
 
-    channel, _ = Channel.objects.get_or_create(
-        code=channel_code, defaults={"name": channel_code, "kind": "bench"}
-    )
+    channel = bench_channel(channel_code)
     product = ProductFactory(sku=f"{channel_code}-SKU")
     template = make_order(lines=[LineInput(sku=product.sku, quantity=1)])
+    Order.objects.filter(pk=template.pk).update(channel=channel)  # removed with the channel's orders
     fields = {
         field.attname: getattr(template, field.attname)
         for field in Order._meta.concrete_fields
@@ -92,6 +92,7 @@ def run(report: Report, argv: list[str]) -> None:
     from django.contrib.auth.models import Group
 
     from accounts.models import User
+    from bench.cleanup import delete_channels_orders
     from orders.jobs import job_submit
     from orders.models import BulkJob, Order, OrderEvent
     from orders.services import builtin_status
@@ -99,6 +100,8 @@ def run(report: Report, argv: list[str]) -> None:
     opts = options(argv)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("sync_roles", verbosity=0)
+    for prefix in ("bench-bulk-", "bench-naive-"):  # a run that was stopped half-way
+        delete_channels_orders(prefix)
     manager, _ = User.objects.get_or_create(username="bench-manager")
     manager.groups.set([Group.objects.get(name="manager")])
     count = opts.bulk_orders
@@ -145,3 +148,5 @@ def run(report: Report, argv: list[str]) -> None:
         "naive_bulk_status_10k_s", time.perf_counter() - started, "s",
         note="peer: admin-action style loop, save() and an event per order, in-process",
     )  # fmt: skip
+    for prefix in ("bench-bulk-", "bench-naive-"):
+        delete_channels_orders(prefix)
