@@ -21,7 +21,12 @@ The catalogue (generate_orders' 500 SKUs) gets stock in the default warehouse, s
 real work. The orders a run creates are deleted again afterwards (--keep keeps them), so that the
 benchmark database stays as the orders suite expects it.
 
-Options: --lines N (default 100,000), --keep.
+The import is run --repeat times (default 3), the channel emptied between runs, and
+`import_lines_per_s` is the median: one import is about 9 s, and on a shared 2-core machine a single
+one varied by ±10%. `import_peak_rss_mb` is the highest of the runs. The peer runs once (three
+minutes a run).
+
+Options: --lines N (default 100,000), --repeat N (default 3), --keep.
 """
 
 import argparse
@@ -29,6 +34,7 @@ import csv
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -53,6 +59,7 @@ SHOPIFY_HEADERS = [
 def options(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench imports", add_help=False)
     parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", action="store_true")
     known, _rest = parser.parse_known_args(argv)
     return known
@@ -342,23 +349,31 @@ def run(report, argv: list[str]) -> None:
 
         validation, validation_rss = _spawn("validate", path, user_id)
         print(f"  validation pass: {validation['seconds']:.1f} s, {validation_rss:.0f} MB peak", flush=True)
-        load = os.getloadavg()[0]
-        result, rss = _spawn("packline", path, user_id)
-        load = max(load, os.getloadavg()[0])
-        print(f"  packline: {result}", flush=True)
-        if result["state"] != "done" or result["created"] + result["held"] != orders:
-            raise SystemExit(f"the import did not create every order: {result}")
+        runs, load = [], 0.0
+        for number in range(opts.repeat):
+            if number:
+                delete_orders([IMPORT_CHANNEL])  # the same file again, into an emptied channel
+            load = max(load, os.getloadavg()[0])
+            result, rss = _spawn("packline", path, user_id)
+            print(f"  packline: {result}, {rss:.0f} MB peak", flush=True)
+            if result["state"] != "done" or result["created"] + result["held"] != orders:
+                raise SystemExit(f"the import did not create every order: {result}")
+            runs.append((result["seconds"], rss))
+        seconds = statistics.median(run_seconds for run_seconds, _rss in runs)
+        rss = max(run_rss for _seconds, run_rss in runs)
         peer, peer_rss = _spawn("iex", path, user_id)
         print(f"  django-import-export: {peer['seconds']:.1f} s, {peer_rss:.0f} MB peak, {peer}", flush=True)
 
+    each = ", ".join(f"{opts.lines / run_seconds:,.0f}" for run_seconds, _rss in runs)
     note = (
         f"{opts.lines:,} lines / {orders:,} orders, Shopify layout, {size_mb:.0f} MB; upload to last allocation; "
-        f"machine load average {load:.1f} on {os.cpu_count()} cores"
+        f"median of {len(runs)} ({each}); machine load average up to {load:.1f} on {os.cpu_count()} cores"
     )
-    report.add("import_lines_per_s", opts.lines / result["seconds"], "lines/s", budget=">= 10000", note=note)
+    report.add("import_lines_per_s", opts.lines / seconds, "lines/s", budget=">= 10000", note=note)
     report.add(
-        "import_peak_rss_mb", rss, "MB", budget="<= 300", note="the importing process, Django included"
-    )
+        "import_peak_rss_mb", rss, "MB", budget="<= 300",
+        note=f"the importing process, Django included; the highest of {len(runs)}",
+    )  # fmt: skip
     report.add(
         "import_validation_lines_per_s",
         opts.lines / validation["seconds"],
