@@ -8,9 +8,9 @@ from django.db import connection, transaction
 from orders.models import Channel, Order, OrderLine
 
 
-def bench_channel(code: str) -> Channel:
+def bench_channel(code: str, *, name: str = "", kind: str = "bench") -> Channel:
     """A channel only the benchmark writes to."""
-    return Channel.objects.get_or_create(code=code, defaults={"name": code, "kind": "bench"})[0]
+    return Channel.objects.get_or_create(code=code, defaults={"name": name or code, "kind": kind})[0]
 
 
 def delete_channels_orders(prefix: str) -> int:
@@ -86,10 +86,8 @@ def _references(model) -> list[tuple[str, str]]:
 
 
 def vacuum() -> None:
-    """Leave the tables an import writes to as a live database keeps them (autovacuum has run), so
+    """Leave the tables the suites write to as a live database keeps them (autovacuum has run), so
     that one measurement does not pay for the last one's dead rows."""
-    from django.db import connection
-
     tables = [
         "orders_order", "orders_orderline", "orders_orderevent", "orders_orderhold", "orders_customer",
         "fulfilment_allocation", "fulfilment_stockitem", "sales_channels_importoutcome",

@@ -311,15 +311,16 @@ def prepare() -> tuple[int, list[tuple[str, str, str]]]:
     from django.contrib.auth.models import Group
     from django.core.management import call_command
 
+    from bench.cleanup import bench_channel
     from fulfilment.models import StockItem
     from orders.management.commands.generate_orders import ensure_catalogue
-    from orders.models import Channel, Product, Warehouse
+    from orders.models import Product, Warehouse
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("sync_roles", verbosity=0)
     skus = ensure_catalogue(500)
     for code, name in ((IMPORT_CHANNEL, "Benchmark import"), (PEER_CHANNEL, "Benchmark import-export peer")):
-        Channel.objects.get_or_create(code=code, defaults={"name": name, "kind": "csv"})
+        bench_channel(code, name=name, kind="csv")
     warehouse = Warehouse.objects.get(is_default=True)
     products = list(Product.objects.filter(sku__in=skus).order_by("sku"))
     StockItem.objects.bulk_create(

@@ -19,6 +19,9 @@ from django.db import transaction
 
 from bench.harness import Report
 
+# The channels of the packline and the peer orders (one per run, with its time), removed at the end.
+BULK_PREFIX, NAIVE_PREFIX = "bench-bulk-", "bench-naive-"
+
 BASE_DIR = Path(__file__).resolve().parents[2]
 
 
@@ -100,14 +103,14 @@ def run(report: Report, argv: list[str]) -> None:
     opts = options(argv)
     call_command("migrate", interactive=False, verbosity=0)
     call_command("sync_roles", verbosity=0)
-    for prefix in ("bench-bulk-", "bench-naive-"):  # a run that was stopped half-way
+    for prefix in (BULK_PREFIX, NAIVE_PREFIX):  # a run that was stopped half-way
         delete_channels_orders(prefix)
     manager, _ = User.objects.get_or_create(username="bench-manager")
     manager.groups.set([Group.objects.get(name="manager")])
     count = opts.bulk_orders
 
     stamp = str(int(time.time()))
-    ids = processing_orders(count, f"bench-bulk-{stamp}")
+    ids = processing_orders(count, f"{BULK_PREFIX}{stamp}")
     worker = start_worker(isolated_broker())
     try:
         time.sleep(3)  # let the worker connect before the clock starts
@@ -134,7 +137,7 @@ def run(report: Report, argv: list[str]) -> None:
         note=f"{job.done_count:,} of {count:,} held by a Celery worker, {events:,} timeline events",
     )  # fmt: skip
 
-    peer_ids = processing_orders(count, f"bench-naive-{stamp}")
+    peer_ids = processing_orders(count, f"{NAIVE_PREFIX}{stamp}")
     on_hold = builtin_status("on_hold")
     started = time.perf_counter()
     for order in Order.objects.filter(pk__in=peer_ids).select_related("status"):
@@ -148,5 +151,5 @@ def run(report: Report, argv: list[str]) -> None:
         "naive_bulk_status_10k_s", time.perf_counter() - started, "s",
         note="peer: admin-action style loop, save() and an event per order, in-process",
     )  # fmt: skip
-    for prefix in ("bench-bulk-", "bench-naive-"):
+    for prefix in (BULK_PREFIX, NAIVE_PREFIX):
         delete_channels_orders(prefix)
