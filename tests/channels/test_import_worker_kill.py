@@ -31,18 +31,19 @@ def media(settings):
     return settings.MEDIA_ROOT
 
 
-def other_sessions() -> int:
-    """Sessions on the test database other than this one (the worker's)."""
+def sessions() -> set[int]:
+    """The backends of the other sessions on the test database."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
-        return cursor.fetchone()[0]
+        return {pid for (pid,) in cursor.fetchall()}
 
 
 def test_a_worker_killed_mid_import_leaves_the_rest_to_the_next_worker(csr, celery_worker_factory):
     product = ProductFactory(sku="MUG-1")
     StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=product, on_hand=10**6)
+    before_worker = sessions()  # earlier tests may leave sessions of their own
     first = celery_worker_factory(IMPORT_CHUNK_ORDERS=20, IMPORT_WRITERS=2)
     orders = [
         shopify_order(f"#{n}", f"k{n % 300}@example.com", [("MUG-1", "1", "9.50")]) for n in range(ORDERS)
@@ -68,7 +69,8 @@ def test_a_worker_killed_mid_import_leaves_the_rest_to_the_next_worker(csr, cele
     first.kill()
     # A COMMIT the worker sent just before it died still completes in PostgreSQL (a whole chunk, as
     # promised): the progress to compare against is taken once the dead worker's sessions have ended.
-    wait_for(lambda: not other_sessions(), timeout=30, message="the killed worker's database sessions")
+    workers_sessions = sessions() - before_worker
+    wait_for(lambda: not sessions() & workers_sessions, timeout=30, message="the killed worker's sessions")
     killed_at = created()
     time.sleep(0.5)
     assert created() == killed_at, "the killed worker made no more progress"
