@@ -28,6 +28,7 @@ from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, Q
@@ -50,9 +51,9 @@ from channels.csv_import import (
     store_upload,
 )
 from channels.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
+from config.postgresql.copy import copy_escape, copy_lines
 from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
-from orders.copy import copy_escape, copy_lines
 from orders.models import ActorKind, Channel, HoldReason
 from orders.services.create import OrderInput
 from orders.services.create_many import (
@@ -68,6 +69,11 @@ from orders.services.create_many import (
 )
 
 logger = logging.getLogger(__name__)
+
+# The tasks (channels/tasks.py) are queued by name: they call this module, which never imports them.
+VALIDATE_TASK = "imports.validate"
+RUN_TASK = "imports.run"
+SWEEP_TASK = "imports.sweep"
 PERMISSION = "sales_channels.import_orders"
 EDITABLE = (OrderImport.State.MAPPING, OrderImport.State.VALIDATING, OrderImport.State.READY)
 DEFAULT_CONSTANTS = {"channel": "csv", "payment_method": "card"}
@@ -281,19 +287,15 @@ def import_validate_start(*, order_import: OrderImport) -> OrderImport:
 
 
 def enqueue_validation(import_id: int, generation: int) -> None:
-    from channels.tasks import import_validate_task
-
     try:
-        import_validate_task.delay(import_id=import_id, generation=generation)
+        current_app.send_task(VALIDATE_TASK, kwargs={"import_id": import_id, "generation": generation})
     except Exception:
         logger.exception("could not queue the validation of import %s", import_id)
 
 
 def enqueue_run(import_id: int) -> None:
-    from channels.tasks import import_run_task
-
     try:
-        import_run_task.delay(import_id=import_id)
+        current_app.send_task(RUN_TASK, kwargs={"import_id": import_id})
     except Exception:
         logger.exception("could not queue import %s", import_id)
 

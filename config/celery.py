@@ -11,13 +11,15 @@ app = Celery("packline")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_queues = [Queue(name) for name in ("default", "bulk", "imports", "channels", "documents")]
 app.conf.task_routes = {
-    "orders.tasks.bulk_job_run": {"queue": "bulk"},
+    "jobs.run": {"queue": "bulk"},
     "imports.*": {"queue": "imports"},
     "channels.tasks.*": {"queue": "channels"},
     "fulfilment.tasks.document_*": {"queue": "documents"},
 }
 app.conf.beat_schedule = {
-    "sweep-bulk-jobs": {"task": "orders.tasks.bulk_jobs_sweep", "schedule": 60.0},
+    "sweep-bulk-jobs": {"task": "jobs.sweep", "schedule": 60.0},
     "sweep-imports": {"task": "imports.sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
+# Areas of the orders app keep their tasks beside them (orders/jobs/tasks.py, orders/money/tasks.py).
+app.autodiscover_tasks(["orders.jobs", "orders.money"])

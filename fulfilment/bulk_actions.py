@@ -6,8 +6,9 @@ from weasyprint import HTML
 from fulfilment.services import picklist_create, shipment_create
 from fulfilment.services.documents import code128_svg
 from orders import events
-from orders.bulk_actions import SKIPPED, each
-from orders.jobs import BulkAction, Outcomes, job_output_path, register
+from orders.jobs.actions import SKIPPED, each
+from orders.jobs.registry import BulkAction, Outcomes, register
+from orders.jobs.runner import job_output_path
 
 
 class ShipParams(forms.Form):

@@ -22,7 +22,7 @@ from fulfilment.services.returns import (
     returnable_quantities,
 )
 from orders.errors import OrderError
-from orders.money_views import any_permission_required
+from orders.money.views import any_permission_required
 from orders.selectors import order_for, orders_visible_to
 
 view_required = permission_required("fulfilment.view_returnrequest", raise_exception=True)

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from orders.models import ActorKind
+from orders.models.events import ActorKind
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from orders import lookups, money_receivers  # noqa: F401 - registers field__any; connects receivers
-        from orders.bulk_actions import register_order_actions
-        from orders.money_views import money_panel
+        import config.postgresql.lookups  # noqa: F401 - registers field__any for every app
+        from orders import money_receivers  # noqa: F401 - connects receivers
+        from orders.jobs.actions import register_order_actions
+        from orders.money.views import money_panel
         from orders.panels import register_panel
 
         register_order_actions()

@@ -7,7 +7,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.utils import timezone
 
-from orders.models import HoldReason, HoldRule, Order, OrderLine, Stage
+from orders.models import HoldReason, HoldRule, Order, OrderLine
+from orders.workflow import Stage
 
 REQUIRED_ADDRESS_FIELDS = {
     "line1": "street address",

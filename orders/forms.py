@@ -8,7 +8,7 @@ from django.forms import formset_factory
 
 from orders.models import ADDRESS_KEYS, Customer, HoldRule, PaymentMethod, Status, Warehouse
 from orders.selectors import assignable_agents, assignable_csrs
-from orders.services import LineInput
+from orders.services.create import LineInput
 
 ADDRESS_FIELDS = ADDRESS_KEYS
 

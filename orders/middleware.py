@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from orders.models import BulkJob
+from orders.jobs.models import BulkJob
 from orders.selectors import recent_and_unannounced
 
 

@@ -12,8 +12,8 @@ import logging
 from django.dispatch import receiver
 
 from orders.models import Order
-from orders.money_tasks import order_money_follow_up
-from orders.services.money import order_money_on_stage
+from orders.money.services import order_money_on_stage
+from orders.money.tasks import order_money_follow_up
 from orders.signals import order_stage_entered
 from orders.workflow import Stage
 

@@ -11,7 +11,9 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
-from orders.models import BulkJob, Order, OrderEvent, OrderHold, OrderLine, Stage, Status, Warehouse
+from orders.jobs.models import BulkJob
+from orders.models import Order, OrderEvent, OrderHold, OrderLine, Status, Warehouse
+from orders.workflow import Stage
 
 COUNT_CAP = 1000
 

@@ -7,8 +7,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 
 from orders.errors import OrderError
 from orders.forms import HoldRuleForm, StatusForm
-from orders.models import HoldRule, Stage, Status
+from orders.models import HoldRule, Status
 from orders.services.configuration import hold_rule_save, status_create, status_update
+from orders.workflow import Stage
 
 
 @permission_required("orders.view_status", raise_exception=True)

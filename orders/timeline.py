@@ -50,7 +50,7 @@ def _amount(p: dict) -> str:
 
 
 def _money(type: str, p: dict) -> str | None:
-    """Payments, expenses, refunds: the money records' wording (orders/services/money.py)."""
+    """Payments, expenses, refunds: the money records' wording (orders/money/services.py)."""
     reason = _e(p.get("reason", ""))
     match type:
         case "payment.recorded":

@@ -16,35 +16,33 @@ from orders.actors import Actor
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
 from orders.forms import AssignForm, LineFormSet, OrderForm, StatusChangeForm
-from orders.jobs import actions_for
-from orders.models import Customer, Order, OrderLine, Product, Stage, Status, Warehouse
-from orders.money_views import cancellation_refund_notice
+from orders.jobs.registry import actions_for
+from orders.models import Customer, Order, OrderLine, Product, Status, Warehouse
+from orders.money.views import cancellation_refund_notice
 from orders.panels import ENTRY_ACTIONS, panels_for
-from orders.services import (
-    LineInput,
-    OrderInput,
+from orders.services.create import LineInput, OrderInput, apply_totals, build_lines, order_create
+from orders.services.customers import customer_create
+from orders.services.edit import (
+    editable_fields,
+    order_assign,
+    order_note_add,
+    order_restore,
+    order_soft_delete,
+    order_update,
+)
+from orders.services.lines import order_line_cancel, order_line_move, order_line_replace
+from orders.services.transitions import (
     allowed_statuses,
     builtin_status,
     check_transition,
-    customer_create,
-    editable_fields,
-    order_assign,
     order_cancel,
-    order_create,
     order_hold,
-    order_line_cancel,
-    order_line_move,
-    order_line_replace,
-    order_note_add,
     order_release,
-    order_restore,
-    order_soft_delete,
     order_transition,
-    order_update,
 )
-from orders.services.create import apply_totals, build_lines
 from orders.tables import header_columns, render_lines, render_rows
 from orders.timeline import render_timeline
+from orders.workflow import Stage
 
 view_required = permission_required("orders.view_order", raise_exception=True)
 

@@ -16,8 +16,11 @@ def objects(roles_synced, make_user):
     from fulfilment.models import Picklist, StockItem
     from fulfilment.services import order_allocate
     from orders.actors import Actor
-    from orders.models import BulkJob, HoldRule, Stage, Warehouse
-    from orders.services import builtin_status, order_soft_delete
+    from orders.jobs.models import BulkJob
+    from orders.models import HoldRule, Warehouse
+    from orders.services.edit import order_soft_delete
+    from orders.services.transitions import builtin_status
+    from orders.workflow import Stage
 
     deleted = make_order()
     order = make_order()
@@ -27,7 +30,7 @@ def objects(roles_synced, make_user):
     # Money and returns (issue 7).
     from fulfilment.services import shipment_create
     from fulfilment.services.returns import return_create
-    from orders.services import expense_record, payment_record, refund_record, remittance_mark
+    from orders.money.services import expense_record, payment_record, refund_record, remittance_mark
 
     system = Actor.system("tests")
     agent = make_user("agent")

@@ -31,7 +31,7 @@ def run(report: Report, argv: list[str]) -> None:
     from fulfilment.models import Allocation, StockItem
     from fulfilment.services import document_render, order_allocate
     from orders.models import Order, OrderLine, Product, Warehouse
-    from orders.services import LineInput
+    from orders.services.create import LineInput
     from tests.factories import ProductFactory, make_order
 
     opts = options(argv)

@@ -35,7 +35,8 @@ def processing_orders(count: int, channel_code: str) -> list[int]:
     """`count` fresh processing orders in their own channel (cloned from one real order)."""
     from bench.cleanup import bench_channel
     from orders.models import Order
-    from orders.services import LineInput, builtin_status
+    from orders.services.create import LineInput
+    from orders.services.transitions import builtin_status
     from tests.factories import ProductFactory, make_order
 
     channel = bench_channel(channel_code)
@@ -96,9 +97,10 @@ def run(report: Report, argv: list[str]) -> None:
 
     from accounts.models import User
     from bench.cleanup import delete_channels_orders
-    from orders.jobs import job_submit
-    from orders.models import BulkJob, Order, OrderEvent
-    from orders.services import builtin_status
+    from orders.jobs.models import BulkJob
+    from orders.jobs.runner import job_submit
+    from orders.models import Order, OrderEvent
+    from orders.services.transitions import builtin_status
 
     opts = options(argv)
     call_command("migrate", interactive=False, verbosity=0)

@@ -87,7 +87,8 @@ def detail_order(manager):
     from orders import selectors
     from orders.management.commands.generate_orders import catalogue_item
     from orders.models import Customer, Order, OrderLine
-    from orders.services import LineInput, OrderInput, order_assign, order_create, order_note_add
+    from orders.services.create import LineInput, OrderInput, order_create
+    from orders.services.edit import order_assign, order_note_add
 
     order = Order.objects.filter(customer_reference=DETAIL_REFERENCE).order_by("pk").first()
     if order is None:
@@ -174,8 +175,9 @@ def timed(report: Report, key: str, client: Client, url: str, *, budget: str, op
 
 
 def run(report: Report, argv: list[str]) -> None:
-    from orders.models import Channel, Order, Stage
+    from orders.models import Channel, Order
     from orders.selectors import COUNT_CAP, capped_count, search_orders
+    from orders.workflow import Stage
 
     opts = options(argv)
     big = connection.settings_dict["NAME"]

@@ -9,8 +9,8 @@ from fulfilment.services.picking import _product_for
 from orders import events
 from orders.actors import as_actor
 from orders.models import Order, OrderLine
-from orders.services import builtin_status, order_transition
 from orders.services.common import locked_order
+from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
 
 

@@ -12,7 +12,7 @@ from orders import events
 from orders.actors import Actor, as_actor
 from orders.errors import TransitionRefused
 from orders.models import HoldReason, Order, OrderLine, Product, Warehouse
-from orders.services import builtin_status, order_hold, order_transition
+from orders.services.transitions import builtin_status, order_hold, order_transition
 from orders.workflow import Stage
 
 

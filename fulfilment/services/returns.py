@@ -16,9 +16,9 @@ from fulfilment.services.picking import _product_for
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.models import Order, OrderLine, Warehouse
-from orders.services import builtin_status, order_return_refund, order_transition
+from orders.money.services import line_share, order_return_refund
 from orders.services.common import locked_order, service_context
-from orders.services.money import line_share
+from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
 
 RETURNABLE_FROM = frozenset({Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED})

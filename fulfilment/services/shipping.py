@@ -9,8 +9,9 @@ from fulfilment.services.allocation import lock_stock
 from orders import events, workflow
 from orders.actors import as_actor
 from orders.models import OrderLine
-from orders.services import builtin_status, order_tracking_add, order_transition
 from orders.services.common import locked_order
+from orders.services.edit import order_tracking_add
+from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
 
 SHIPPABLE_FROM = frozenset({Stage.PROCESSING, Stage.PACKED})

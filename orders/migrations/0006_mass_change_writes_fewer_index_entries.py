@@ -5,7 +5,7 @@
   goes: each constraint stays as it is (an AlterField would drop and re-validate it, a scan of every
   order and every event).
 - Job results: no index on `state`, room left in the pages, so marking a result done is a HOT update.
-- The stage trigger is installed without pgtrigger's per-row subtransaction (orders/triggers.py).
+- The stage trigger is installed without pgtrigger's per-row subtransaction (config/postgresql/triggers.py).
 """
 
 import django.db.models.deletion
@@ -14,7 +14,7 @@ import pgtrigger.migrations
 from django.conf import settings
 from django.db import migrations, models
 
-import orders.triggers
+import config.postgresql.triggers
 
 
 def drop_foreign_key_index(model_name, name, field, index, table, column):
@@ -170,7 +170,7 @@ class Migration(migrations.Migration):
             model_name="order",
             trigger=pgtrigger.compiler.Trigger(
                 name="order_stage_follows_status",
-                sql=orders.triggers.LeanUpsertTriggerSql(
+                sql=config.postgresql.triggers.LeanUpsertTriggerSql(
                     func="NEW.stage := (SELECT stage FROM orders_status WHERE id = NEW.status_id); RETURN NEW;",
                     hash="68737f0c43e14bd0306dbd666a8fc712211b53af",
                     operation='INSERT OR UPDATE OF "status_id"',

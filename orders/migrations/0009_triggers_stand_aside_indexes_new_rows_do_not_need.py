@@ -13,7 +13,7 @@ import pgtrigger.migrations
 from django.conf import settings
 from django.db import migrations, models
 
-import orders.triggers
+import config.postgresql.triggers
 
 
 class Migration(migrations.Migration):
@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
             model_name="order",
             trigger=pgtrigger.compiler.Trigger(
                 name="order_stage_follows_status",
-                sql=orders.triggers.LeanUpsertTriggerSql(
+                sql=config.postgresql.triggers.LeanUpsertTriggerSql(
                     condition="WHEN (COALESCE(current_setting('packline.order_stage_set_based', true), '') <> 'on')",
                     func="NEW.stage := (SELECT stage FROM orders_status WHERE id = NEW.status_id); RETURN NEW;",
                     hash="aa4d0a082e13d97a71fce392f7535b5c796394c0",

@@ -7,9 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.postgresql.copy import copy_rows
 from orders.actors import Actor
 from orders.checks import Finding
-from orders.copy import copy_rows
 from orders.errors import OrderError, TransitionRefused
 from orders.events import EventType
 from orders.models import HoldReason, Order, OrderEvent, OrderHold, Status
@@ -32,7 +32,7 @@ CHECKED_FIELDS = (
 
 
 def _events(order_ids: list[int], actor: Actor, type: str, params: dict) -> tuple[list[int], tuple]:
-    """The same timeline event for many orders, as a group of COPY rows (orders/copy.py); the
+    """The same timeline event for many orders, as a group of COPY rows (config/postgresql/copy.py); the
     database stamps created_at."""
     return order_ids, (type, params, actor.user_id, actor.kind, actor.label)
 

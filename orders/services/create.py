@@ -14,8 +14,8 @@ from orders.actors import Actor, as_actor
 from orders.checks import run_checks
 from orders.errors import DuplicateOrder, OrderInvalid
 from orders.models import Channel, Customer, Order, OrderHold, OrderLine, PaymentMethod, Product, Warehouse
+from orders.money.services import payment_record_at_creation
 from orders.services.common import service_context
-from orders.services.money import payment_record_at_creation
 from orders.services.transitions import builtin_status
 from orders.signals import order_stage_entered
 from orders.workflow import Stage, payment_required_before_fulfilment

@@ -23,11 +23,11 @@ from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from config.postgresql.copy import copy_escape, copy_lines
+from config.postgresql.lookups import sql_array
 from orders.actors import Actor, as_actor
 from orders.checks import Finding, run_checks
-from orders.copy import copy_escape, copy_lines
 from orders.events import EventType
-from orders.lookups import sql_array
 from orders.models import (
     Channel,
     Customer,
@@ -37,12 +37,13 @@ from orders.models import (
     OrderEvent,
     OrderHold,
     OrderLine,
-    Payment,
     PaymentMethod,
     Product,
     Status,
     Warehouse,
 )
+from orders.money.models import Payment
+from orders.money.services import MoneyEvent
 from orders.services.common import service_context, set_based
 from orders.services.create import (
     OrderInput,
@@ -54,7 +55,6 @@ from orders.services.create import (
     validate,
     validate_prices,
 )
-from orders.services.money import MoneyEvent
 from orders.signals import orders_created
 from orders.workflow import HOLDABLE, Stage
 

@@ -11,7 +11,8 @@ import pytest
 from playwright.sync_api import expect
 
 from channels.models import OrderImport
-from orders.models import Order, Stage
+from orders.models import Order
+from orders.workflow import Stage
 from tests.channels.conftest import SHOPIFY_HEADERS, shopify_file, shopify_order
 from tests.factories import ProductFactory
 

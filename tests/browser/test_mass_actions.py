@@ -10,8 +10,11 @@ import pytest
 from playwright.sync_api import expect
 
 from orders.events import EventType
-from orders.models import BulkJob, Order, OrderEvent, Stage
-from orders.services import builtin_status, order_soft_delete, order_transition
+from orders.jobs.models import BulkJob
+from orders.models import Order, OrderEvent
+from orders.services.edit import order_soft_delete
+from orders.services.transitions import builtin_status, order_transition
+from orders.workflow import Stage
 from tests.factories import make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

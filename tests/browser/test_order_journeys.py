@@ -7,8 +7,10 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from orders.models import Order, Stage
-from orders.services import LineInput, builtin_status, order_transition
+from orders.models import Order
+from orders.services.create import LineInput
+from orders.services.transitions import builtin_status, order_transition
+from orders.workflow import Stage
 from tests.factories import CustomerFactory, ProductFactory, make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from fulfilment.models import BinLocation, PackingRecord, Shipment, StockItem
 from orders.models import Order, OrderEvent, Warehouse
-from orders.services import LineInput
+from orders.services.create import LineInput
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order
 

@@ -8,7 +8,7 @@ from django.contrib.postgres.search import SearchQuery
 from orders.actors import Actor
 from orders.models import Channel, HoldRule, Order
 from orders.selectors import search_orders
-from orders.services import LineInput, OrderInput, order_create
+from orders.services.create import LineInput, OrderInput, order_create
 from orders.services.create_many import BatchOrder, order_create_many
 from tests.factories import CustomerFactory, ProductFactory
 

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from channels.models import ImportRowError
 from fulfilment.models import Allocation, StockItem, StockMovement
-from orders.models import Order, Stage, Status, Warehouse
+from orders.models import Order, Status, Warehouse
+from orders.workflow import Stage
 from tests.channels.conftest import shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db

@@ -16,8 +16,9 @@ from channels.services import import_run
 from fulfilment.models import Allocation, StockItem
 from orders.actors import Actor
 from orders.events import EventType
-from orders.models import Customer, HoldRule, Order, OrderEvent, OrderHold, OrderLine, Stage, Warehouse
-from orders.services import order_soft_delete
+from orders.models import Customer, HoldRule, Order, OrderEvent, OrderHold, OrderLine, Warehouse
+from orders.services.edit import order_soft_delete
+from orders.workflow import Stage
 from tests.channels.conftest import csv_bytes, shopify_file, shopify_order
 from tests.factories import CustomerFactory
 

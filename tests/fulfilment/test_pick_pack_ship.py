@@ -38,7 +38,7 @@ from fulfilment.services import (
 )
 from orders.models import Order, OrderEvent, OrderHold, Product, Warehouse
 from orders.selectors import search_orders
-from orders.services import LineInput
+from orders.services.create import LineInput
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order
 

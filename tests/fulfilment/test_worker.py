@@ -6,7 +6,7 @@ import pytest
 from fulfilment.models import Allocation, StockItem
 from fulfilment.tasks import allocate_order
 from orders.models import Warehouse
-from orders.services import LineInput
+from orders.services.create import LineInput
 from tests.conftest import wait_for
 from tests.factories import ProductFactory, make_order
 

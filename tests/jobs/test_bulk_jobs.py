@@ -9,10 +9,11 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from orders.jobs import job_run, job_submit, jobs_sweep
-from orders.models import BulkJob, BulkJobResult, Order, OrderEvent, OrderHold
+from orders.jobs.models import BulkJob, BulkJobResult
+from orders.jobs.runner import job_run, job_submit, jobs_sweep
+from orders.models import Order, OrderEvent, OrderHold
 from orders.resources import neutralise
-from orders.services import builtin_status
+from orders.services.transitions import builtin_status
 from tests.factories import CustomerFactory, make_order
 
 pytestmark = pytest.mark.django_db
@@ -182,7 +183,7 @@ def test_the_sweeper_requeues_a_job_whose_enqueue_was_lost(users, processing_ord
     )
     BulkJob.objects.filter(pk=job.pk).update(created_at=job.created_at.replace(year=2000))
     queued = []
-    monkeypatch.setattr("orders.jobs.enqueue", queued.append)
+    monkeypatch.setattr("orders.jobs.runner.enqueue", queued.append)
     assert jobs_sweep() == [job.pk]
     assert queued == [job.pk]
 
@@ -329,7 +330,7 @@ def test_fulfilling_ships_paid_and_cash_orders_and_skips_unpaid_card_orders(
 
     product = ProductFactory()
     StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=product, on_hand=10)
-    from orders.services import LineInput
+    from orders.services.create import LineInput
 
     with django_capture_on_commit_callbacks(execute=True):
         cash = make_order(lines=[LineInput(sku=product.sku, quantity=1)])
@@ -376,7 +377,7 @@ def test_creating_a_picklist_from_the_list_moves_the_orders_to_picking(
 ):
     from fulfilment.models import Picklist, StockItem
     from orders.models import Warehouse
-    from orders.services import LineInput
+    from orders.services.create import LineInput
     from tests.factories import ProductFactory
 
     product = ProductFactory()

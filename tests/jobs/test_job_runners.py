@@ -8,9 +8,11 @@ import time
 import pytest
 from django.db import connection, transaction
 
-from orders import jobs
-from orders.jobs import ACTIONS, job_run, job_submit
-from orders.models import BulkJob, BulkJobResult, Order, OrderEvent, OrderHold
+from orders.jobs import runner as jobs
+from orders.jobs.models import BulkJob, BulkJobResult
+from orders.jobs.registry import ACTIONS
+from orders.jobs.runner import job_run, job_submit
+from orders.models import Order, OrderEvent, OrderHold
 from tests.jobs.test_worker_kill import many_processing_orders
 
 pytestmark = pytest.mark.django_db(transaction=True)

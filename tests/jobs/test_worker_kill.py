@@ -4,8 +4,9 @@ import time
 
 import pytest
 
-from orders.jobs import job_submit, jobs_sweep
-from orders.models import BulkJob, BulkJobResult, Order, OrderEvent, OrderHold
+from orders.jobs.models import BulkJob, BulkJobResult
+from orders.jobs.runner import job_submit, jobs_sweep
+from orders.models import Order, OrderEvent, OrderHold
 from tests.conftest import wait_for
 from tests.factories import make_order
 

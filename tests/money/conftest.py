@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.services import LineInput
+from orders.services.create import LineInput
 from tests.factories import ProductFactory, make_order
 
 

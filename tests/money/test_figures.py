@@ -5,15 +5,11 @@ from decimal import Decimal
 
 import pytest
 
-from orders.models import Expense, Order, OrderEvent, Payment, Refund
-from orders.money_selectors import PaymentStatus, order_breakdown, payment_status
-from orders.services import (
-    builtin_status,
-    expense_record,
-    order_transition,
-    payment_record,
-    refund_record,
-)
+from orders.models import Order, OrderEvent
+from orders.money.models import Expense, Payment, Refund
+from orders.money.selectors import PaymentStatus, order_breakdown, payment_status
+from orders.money.services import expense_record, payment_record, refund_record
+from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
 from tests.money.conftest import d
 

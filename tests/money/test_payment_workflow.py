@@ -10,21 +10,24 @@ from fulfilment.models import StockItem
 from fulfilment.services import shipment_create
 from orders.actors import Actor
 from orders.errors import MoneyRefused, TransitionRefused
-from orders.models import Order, OrderEvent, Payment, Refund, Warehouse
-from orders.money_selectors import PaymentStatus, order_breakdown
-from orders.services import (
-    builtin_status,
-    order_cancel,
+from orders.models import Order, OrderEvent, Warehouse
+from orders.money.models import Payment, Refund
+from orders.money.selectors import PaymentStatus, order_breakdown
+from orders.money.services import (
     order_cancellation_refund,
-    order_hold,
-    order_release,
-    order_transition,
     payment_failure_record,
     payment_record,
     payment_reverse,
     refund_record,
 )
 from orders.services.bulk import order_transition_many
+from orders.services.transitions import (
+    builtin_status,
+    order_cancel,
+    order_hold,
+    order_release,
+    order_transition,
+)
 from orders.workflow import Stage
 from tests.money.conftest import d
 

@@ -6,9 +6,10 @@ import pytest
 from django.urls import reverse
 
 from orders.errors import MoneyRefused
-from orders.models import Expense, Order, Payment
-from orders.money_views import money_panel
-from orders.services import expense_record, payment_record, refund_record
+from orders.models import Order
+from orders.money.models import Expense, Payment
+from orders.money.services import expense_record, payment_record, refund_record
+from orders.money.views import money_panel
 from tests.money.conftest import d
 
 pytestmark = pytest.mark.django_db

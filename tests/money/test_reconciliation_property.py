@@ -12,9 +12,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from orders.errors import MoneyRefused
-from orders.models import Expense, Order, Payment, Refund
-from orders.money_selectors import PaymentStatus, order_breakdown
-from orders.services import (
+from orders.models import Order
+from orders.money.models import Expense, Payment, Refund
+from orders.money.selectors import PaymentStatus, order_breakdown
+from orders.money.services import (
     expense_record,
     expense_reverse,
     payment_record,

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from orders.errors import MoneyRefused
-from orders.models import Payment, Remittance
-from orders.money_selectors import agent_owed, agent_remittance
-from orders.services import (
+from orders.money.models import Payment, Remittance
+from orders.money.selectors import agent_owed, agent_remittance
+from orders.money.services import (
     expense_record,
     payment_record,
     payment_reverse,

@@ -4,9 +4,10 @@ both are on the timeline; a record is reversed once, a reversal never, a paid-ou
 import pytest
 
 from orders.errors import MoneyRefused
-from orders.models import Expense, Order, OrderEvent, Payment, Refund
-from orders.money_selectors import PaymentStatus, order_breakdown, order_money_records
-from orders.services import (
+from orders.models import Order, OrderEvent
+from orders.money.models import Expense, Payment, Refund
+from orders.money.selectors import PaymentStatus, order_breakdown, order_money_records
+from orders.money.services import (
     expense_record,
     expense_reverse,
     payment_failure_record,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from orders.models import Order, OrderEvent
-from orders.services import builtin_status
+from orders.services.transitions import builtin_status
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.selectors import TimelineEntry
-from orders.services import LineInput, order_note_add
+from orders.services.create import LineInput
+from orders.services.edit import order_note_add
 from orders.timeline import describe, render_timeline
 from tests.factories import ProductFactory, make_order
 
@@ -147,7 +148,7 @@ def record_queries(client, order) -> list[str]:
 
 
 def test_money_and_fulfilment_records_are_read_only_when_the_order_has_them(client, users):
-    from orders.services import payment_record
+    from orders.money.services import payment_record
 
     order = make_order()
     client.force_login(users["manager"])
@@ -170,7 +171,7 @@ def test_a_note_keeps_its_paragraphs_and_line_breaks():
 
 
 def test_a_superadmin_opens_a_deleted_order_by_number_and_others_get_404(client, users):
-    from orders.services import order_soft_delete
+    from orders.services.edit import order_soft_delete
 
     order = make_order()
     order_soft_delete(order_id=order.pk, actor=users["manager"], reason="duplicate")

@@ -14,18 +14,16 @@ from orders.actors import Actor
 from orders.errors import OrderError, OrderInvalid, StaleEdit
 from orders.models import Order, OrderEvent, OrderLine
 from orders.selectors import keyset_page, order_timeline, orders_visible_to, search_orders, tab_counts
-from orders.services import (
-    LineInput,
-    builtin_status,
+from orders.services.create import LineInput
+from orders.services.edit import (
     editable_fields,
     order_assign,
-    order_cancel,
     order_note_add,
     order_restore,
     order_soft_delete,
-    order_transition,
     order_update,
 )
+from orders.services.transitions import builtin_status, order_cancel, order_transition
 from orders.signals import order_lines_changed
 from orders.workflow import Stage
 from tests.factories import CustomerFactory, ProductFactory, make_order

@@ -1,4 +1,4 @@
-"""The stage trigger in its lean form (orders/triggers.py): it keeps stage true however the status is
+"""The stage trigger in its lean form (config/postgresql/triggers.py): it keeps stage true however the status is
 written, and pgtrigger.ignore() still switches it off for one block, as for every pgtrigger trigger
 (Packline's own set-based writers use orders.services.common.set_based instead)."""
 
@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 
 from orders.models import Order
-from orders.services import builtin_status
+from orders.services.transitions import builtin_status
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db

@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from orders.actors import Actor
 from orders.errors import TransitionRefused
 from orders.models import HoldReason, Order, OrderEvent, OrderHold, Status
-from orders.services import builtin_status, order_cancel, order_hold, order_transition
+from orders.services.transitions import builtin_status, order_cancel, order_hold, order_transition
 from orders.signals import order_stage_entered
 from orders.workflow import TRANSITIONS, Stage
 from tests.factories import make_order

@@ -64,7 +64,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from orders.copy import copy_escape, copy_lines
+from config.postgresql.copy import copy_escape, copy_lines
 from orders.models import (
     Channel,
     Customer,

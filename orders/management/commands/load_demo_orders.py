@@ -17,16 +17,9 @@ from orders.actors import Actor
 from orders.errors import OrderError
 from orders.management.commands.generate_orders import catalogue_item, generate_orders
 from orders.models import Channel, Customer, Order, Product
-from orders.services import (
-    LineInput,
-    OrderInput,
-    builtin_status,
-    order_assign,
-    order_cancel,
-    order_create,
-    order_hold,
-    order_transition,
-)
+from orders.services.create import LineInput, OrderInput, order_create
+from orders.services.edit import order_assign
+from orders.services.transitions import builtin_status, order_cancel, order_hold, order_transition
 from orders.workflow import Stage
 
 DEMO_PRODUCTS = 40

@@ -7,12 +7,15 @@ from django import forms
 from django.db import transaction
 
 from orders.errors import OrderError
-from orders.jobs import BulkAction, Outcomes, job_output_path, register
-from orders.models import BulkJobResult, Status
+from orders.jobs.models import BulkJobResult
+from orders.jobs.registry import BulkAction, Outcomes, register
+from orders.jobs.runner import job_output_path
+from orders.models import Status
 from orders.resources import OrderResource, export_queryset
 from orders.selectors import assignable_agents, assignable_csrs
-from orders.services import builtin_status, order_release, order_restore, order_soft_delete
 from orders.services.bulk import order_assign_many, order_transition_many
+from orders.services.edit import order_restore, order_soft_delete
+from orders.services.transitions import builtin_status, order_release
 from orders.workflow import FINAL, HOLDABLE, TRANSITIONS, Stage
 
 logger = logging.getLogger(__name__)

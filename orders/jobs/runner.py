@@ -1,20 +1,18 @@
-"""Mass actions as background jobs (SPEC 4): the action registry, the selection, and the runner.
+"""Mass actions as background jobs (SPEC 4): the selection, submitting, and the runner.
 
 A job materialises its selection into one result row per order, then works through the pending rows
 in chunks. Each chunk's changes and its result rows commit together, so a worker killed mid-job
 leaves the chunk as if it never ran, and the job resumes on the next worker without applying
 anything twice. A large job is worked by several runners at once (BULK_JOB_RUNNERS), each claiming
-its own chunks, so it spreads over the worker processes and machines there are. Other apps
-(fulfilment) register their own actions here.
+its own chunks, so it spreads over the worker processes and machines there are. The actions
+themselves are declared in orders/jobs/registry.py.
 """
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from django import forms
+from celery import current_app
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
@@ -23,50 +21,16 @@ from django.utils import timezone
 
 from orders.actors import Actor
 from orders.errors import OrderError
-from orders.models import BulkJob, BulkJobResult, Order
+from orders.jobs.models import BulkJob, BulkJobResult
+from orders.jobs.registry import ACTIONS, BulkAction, Outcomes
+from orders.models import Order
 from orders.selectors import orders_for_tab, orders_visible_to
 
 logger = logging.getLogger(__name__)
 
-# {order_id: (state, message)} for the orders of one chunk; orders not named are done.
-Outcomes = dict[int, tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class BulkAction:
-    code: str
-    label: str
-    permission: str
-    # Tabs that offer the action; None: every tab but Deleted.
-    tabs: frozenset[str] | None = None
-    destructive: bool = False
-    form: type[forms.Form] | None = None
-    # Either per chunk (order ids, actor, params) -> outcomes, inside the chunk's transaction ...
-    apply: Callable[[list[int], Actor, dict], Outcomes] | None = None
-    # ... or once over the whole selection, producing a file (exports, merged PDFs).
-    produce: Callable[["BulkJob", QuerySet, Actor], tuple[str, Outcomes]] | None = None
-    extra: dict = field(default_factory=dict)
-
-    def offered_on(self, tab: str) -> bool:
-        if self.tabs is None:
-            return tab != "deleted"
-        return tab in self.tabs
-
-
-ACTIONS: dict[str, BulkAction] = {}
-
-
-def register(action: BulkAction) -> BulkAction:
-    ACTIONS[action.code] = action
-    return action
-
-
-def actions_for(user, tab: str) -> list[BulkAction]:
-    """The actions the list's menu shows on this tab to this user (seed 004)."""
-    return [
-        action for action in ACTIONS.values() if action.offered_on(tab) and user.has_perm(action.permission)
-    ]
-
+# The tasks (orders/jobs/tasks.py) are queued by name: they call this module, which never imports them.
+RUN_TASK = "jobs.run"
+SWEEP_TASK = "jobs.sweep"
 
 # Selection -------------------------------------------------------------------------------------------
 
@@ -105,10 +69,8 @@ def job_submit(*, user, action_code: str, selection: dict, params: dict) -> Bulk
 
 
 def enqueue(job_id: int) -> None:
-    from orders.tasks import bulk_job_run
-
     try:
-        bulk_job_run.delay(job_id=job_id)
+        current_app.send_task(RUN_TASK, kwargs={"job_id": job_id})
     except Exception:
         logger.exception("could not queue job %s; the sweeper will", job_id)
 

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django import forms
 from django.utils import timezone
 
-from orders.models import ExpenseCategory, PaymentMethod
-from orders.money_selectors import COLLECTED_ON_DELIVERY
+from orders.models import PaymentMethod
+from orders.money.models import ExpenseCategory
+from orders.money.selectors import COLLECTED_ON_DELIVERY
 from orders.selectors import assignable_agents
 
 AMOUNT = {"max_digits": 12, "decimal_places": 2, "min_value": Decimal("0.01")}

@@ -14,7 +14,8 @@ from django.db import connection, models
 from django.db.models import QuerySet, Sum
 from django.http import Http404
 
-from orders.models import Expense, Order, Payment, PaymentMethod, Refund, Remittance
+from orders.models import Order, PaymentMethod
+from orders.money.models import Expense, Payment, Refund, Remittance
 from orders.workflow import FINAL
 
 ZERO = Decimal("0.00")

@@ -13,10 +13,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orders import money_selectors
 from orders.errors import OrderError
-from orders.models import Expense, Order, Payment, Refund, Remittance
-from orders.money_forms import (
+from orders.models import Order
+from orders.money import selectors as money_selectors
+from orders.money.forms import (
     ExpenseForm,
     PaymentFailureForm,
     PaymentForm,
@@ -27,8 +27,8 @@ from orders.money_forms import (
     ReverseForm,
     agents_for_money_forms,
 )
-from orders.selectors import order_for
-from orders.services import (
+from orders.money.models import Expense, Payment, Refund, Remittance
+from orders.money.services import (
     expense_record,
     expense_reverse,
     payment_failure_record,
@@ -40,6 +40,7 @@ from orders.services import (
     remittance_mark,
     remittance_reverse,
 )
+from orders.selectors import order_for
 from orders.workflow import FINAL, Stage
 
 

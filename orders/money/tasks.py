@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from orders.services.money import order_money_on_stage
+from orders.money.services import order_money_on_stage
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=10, acks_late=True)

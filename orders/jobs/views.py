@@ -10,10 +10,11 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryD
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orders.bulk_actions import StatusParams, params_of
 from orders.errors import OrderError
-from orders.jobs import ACTIONS, job_submit, selection_queryset
-from orders.models import BulkJob, BulkJobResult
+from orders.jobs.actions import StatusParams, params_of
+from orders.jobs.models import BulkJob, BulkJobResult
+from orders.jobs.registry import ACTIONS
+from orders.jobs.runner import job_submit, selection_queryset
 
 LIST_KEYS = {"after", "before", "sort"}
 

@@ -27,18 +27,9 @@ from django.utils import timezone
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.errors import MoneyRefused, TransitionRefused
-from orders.models import (
-    Expense,
-    ExpenseCategory,
-    Order,
-    OrderEvent,
-    OrderLine,
-    Payment,
-    PaymentMethod,
-    Refund,
-    Remittance,
-)
-from orders.money_selectors import COLLECTED_ON_DELIVERY, agent_owed, money_figures
+from orders.models import Order, OrderEvent, OrderLine, PaymentMethod
+from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remittance
+from orders.money.selectors import COLLECTED_ON_DELIVERY, agent_owed, money_figures
 from orders.services.common import locked_order, service_context
 from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import FINAL, Stage

@@ -1,0 +1,1 @@
+"""Mass actions as background jobs (SPEC 4): the registry, the selection, submitting and running."""

@@ -1,0 +1,46 @@
+"""The orders app's models, by area. Django registers the models it imports here, so the areas'
+own models (money, jobs) are imported too; code imports each model from its area's module."""
+
+from orders.jobs.models import BulkJob, BulkJobResult
+from orders.models.events import ActorKind, OrderEvent
+from orders.models.holds import HoldReason, HoldRule, OrderHold
+from orders.models.order import OUTSIDE_SERVICES, TRACKED_FIELDS, Order, OrderLine, unless_set_based
+from orders.models.reference import (
+    ADDRESS_KEYS,
+    MONEY,
+    Channel,
+    Customer,
+    PaymentMethod,
+    Product,
+    Status,
+    Warehouse,
+)
+from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remittance
+
+__all__ = [
+    "ADDRESS_KEYS",
+    "MONEY",
+    "OUTSIDE_SERVICES",
+    "TRACKED_FIELDS",
+    "ActorKind",
+    "BulkJob",
+    "BulkJobResult",
+    "Channel",
+    "Customer",
+    "Expense",
+    "ExpenseCategory",
+    "HoldReason",
+    "HoldRule",
+    "Order",
+    "OrderEvent",
+    "OrderHold",
+    "OrderLine",
+    "Payment",
+    "PaymentMethod",
+    "Product",
+    "Refund",
+    "Remittance",
+    "Status",
+    "Warehouse",
+    "unless_set_based",
+]
