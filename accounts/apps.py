@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts and roles"
+
+    def ready(self) -> None:
+        from accounts import navigation, roles
+
+        roles.grant(roles.ACCOUNTS_GRANTS)
+        navigation.register(*navigation.ACCOUNTS_NAVIGATION)

@@ -1,4 +1,6 @@
-"""The side navigation: each entry names the permission that shows it (the view checks it again)."""
+"""The side navigation, assembled from the entries each app declares in its own navigation.py and
+registers in its AppConfig.ready(). Each entry names the permission that shows it (the view checks it
+again) and a position, so the menu reads the same whatever order the apps load in."""
 
 from dataclasses import dataclass
 
@@ -11,30 +13,32 @@ class NavItem:
     url_name: str
     icon: str
     permission: str
+    position: int
 
     @property
     def url(self) -> str:
         return reverse(self.url_name)
 
 
-NAVIGATION: list[NavItem] = [
-    NavItem("Dashboard", "home", "speedometer2", "accounts.view_dashboard"),
-    NavItem("Orders", "orders:list", "receipt", "orders.view_order"),
-    NavItem("New order", "orders:new", "plus-square", "orders.add_order"),
-    NavItem("Import orders", "imports:list", "upload", "sales_channels.import_orders"),
-    NavItem("Deliveries", "orders:deliveries", "truck", "orders.deliver_order"),
-    NavItem("Remittance", "orders:remittances", "cash-coin", "orders.view_remittance"),
-    NavItem("Picklists", "fulfilment:picklists", "list-check", "fulfilment.pick_order"),
-    NavItem("Packing station", "fulfilment:packing", "box-seam", "fulfilment.pack_order"),
-    NavItem("Stock", "fulfilment:stock", "boxes", "fulfilment.view_stockitem"),
-    NavItem("Returns", "fulfilment:returns", "arrow-return-left", "fulfilment.view_returnrequest"),
-    NavItem("Statuses", "orders:status_list", "palette", "orders.view_status"),
-    NavItem("Hold rules", "orders:hold_rule_list", "sign-stop", "orders.view_holdrule"),
-    NavItem("Users", "admin:accounts_user_changelist", "people", "accounts.manage_roles"),
-]
+NAVIGATION: list[NavItem] = []
+
+
+def register(*items: NavItem) -> None:
+    """Add an app's entries (once each), keeping the menu in position order."""
+    for item in items:
+        if item not in NAVIGATION:
+            NAVIGATION.append(item)
+    NAVIGATION.sort(key=lambda item: item.position)
 
 
 def items_for(user) -> list[NavItem]:
     if not user.is_authenticated:
         return []
     return [item for item in NAVIGATION if user.has_perm(item.permission)]
+
+
+# accounts' own entries
+ACCOUNTS_NAVIGATION = (
+    NavItem("Dashboard", "home", "speedometer2", "accounts.view_dashboard", 0),
+    NavItem("Users", "admin:accounts_user_changelist", "people", "accounts.manage_roles", 900),
+)

@@ -1,4 +1,6 @@
-"""The role matrix: which role holds which permission. sync_roles, the tests and docs read this."""
+"""The role matrix: which role holds which permission. Each app declares its own grants in its
+permissions.py and registers them in its AppConfig.ready(); accounts only assembles them.
+sync_roles, the tests and the docs read ROLE_PERMISSIONS once Django is set up."""
 
 ROLE_LABELS: dict[str, str] = {
     "superadmin": "Superadmin",
@@ -11,96 +13,31 @@ ROLE_LABELS: dict[str, str] = {
 
 # Permissions are "app_label.codename". Each role lists what it holds outright; roles do not
 # inherit from one another so that the table reads the same as SPEC section 1.
-SEE_ORDERS = {
-    "accounts.view_dashboard",
-    "orders.view_order",
-    "orders.view_all_orders",
-    "orders.view_customer",
-    "orders.view_product",
-}
-VIEWER = SEE_ORDERS | {
-    "fulfilment.view_stockitem",
-    "fulfilment.view_returnrequest",
-    "orders.export_order",
-}
-# Agents see only the orders assigned to them: no view_all_orders.
-AGENT = {
-    "accounts.view_dashboard",
-    "orders.view_order",
-    "orders.deliver_order",
-    "orders.note_order",
-    # Money on their own orders only: cash or POS they collected, expenses they paid; their remittance.
-    "orders.record_collection",
-    "orders.record_delivery_expense",
-    "orders.view_remittance",
-}
-WAREHOUSE = SEE_ORDERS | {
-    "fulfilment.view_stockitem",
-    "fulfilment.pick_order",
-    "fulfilment.pack_order",
-    "fulfilment.ship_order",
-    "fulfilment.print_documents",
-    "orders.fulfil_order",
-    "orders.return_order",
-    "orders.note_order",
-    "fulfilment.view_returnrequest",
-    "fulfilment.receive_return",
-}
-CSR = SEE_ORDERS | {
-    "fulfilment.view_stockitem",
-    "orders.add_order",
-    "orders.change_order",
-    "orders.edit_prices",
-    "orders.hold_order",
-    "orders.cancel_order",
-    "orders.assign_order",
-    "orders.note_order",
-    "orders.export_order",
-    "orders.add_customer",
-    "orders.change_customer",
-    "sales_channels.import_orders",
-    "orders.record_payment",
-    "orders.record_expense",
-    "orders.record_refund",
-    "fulfilment.view_returnrequest",
-    "fulfilment.create_return",
-}
-MANAGER = (
-    CSR
-    | WAREHOUSE
-    | {
+ACCOUNTS_GRANTS: dict[str, set[str]] = {
+    "superadmin": {
+        "accounts.view_dashboard",
         "accounts.view_user",
-        "orders.deliver_order",
-        "orders.delete_order",
-        "fulfilment.adjust_stock",
-        "orders.view_status",
-        "orders.add_status",
-        "orders.change_status",
-        "orders.view_holdrule",
-        "orders.add_holdrule",
-        "orders.change_holdrule",
-        "orders.delete_holdrule",
-        "orders.record_collection",
-        "orders.record_delivery_expense",
-        "orders.view_remittance",
-        "orders.mark_remitted",
-    }
-)
-SUPERADMIN = MANAGER | {
-    "accounts.add_user",
-    "accounts.change_user",
-    "accounts.manage_roles",
-    "orders.restore_order",
+        "accounts.add_user",
+        "accounts.change_user",
+        "accounts.manage_roles",
+    },
+    "manager": {"accounts.view_dashboard", "accounts.view_user"},
+    "csr": {"accounts.view_dashboard"},
+    "warehouse": {"accounts.view_dashboard"},
+    "agent": {"accounts.view_dashboard"},
+    "viewer": {"accounts.view_dashboard"},
 }
 
-ROLE_PERMISSIONS: dict[str, set[str]] = {
-    "superadmin": SUPERADMIN,
-    "manager": MANAGER,
-    "csr": CSR,
-    "warehouse": WAREHOUSE,
-    "agent": AGENT,
-    "viewer": VIEWER,
-}
+ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in ROLE_LABELS}
+
+
+def grant(role_grants: dict[str, set[str]]) -> None:
+    """Add an app's grants to the matrix (idempotent: sets)."""
+    unknown = set(role_grants) - set(ROLE_LABELS)
+    if unknown:
+        raise ValueError(f"Unknown roles {sorted(unknown)}; roles are {sorted(ROLE_LABELS)}.")
+    for role, permissions in role_grants.items():
+        ROLE_PERMISSIONS[role] |= set(permissions)
 
 
 def roles_with(permission: str) -> set[str]:

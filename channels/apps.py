@@ -2,6 +2,17 @@ from django.apps import AppConfig
 
 
 class ChannelsConfig(AppConfig):
+    # The folder, the URL namespace and what people read is "channels"; the label stays
+    # "sales_channels" because Django Channels (the websocket package) claims "channels", and the label
+    # names the tables and permissions ("sales_channels.import_orders").
     name = "channels"
     label = "sales_channels"
     verbose_name = "Sales channels"
+
+    def ready(self) -> None:
+        from accounts import navigation, roles
+        from channels import navigation as channels_navigation
+        from channels.permissions import ROLE_GRANTS
+
+        roles.grant(ROLE_GRANTS)
+        navigation.register(*channels_navigation.NAVIGATION)

@@ -1,17 +1,9 @@
-from django.urls import path
+"""The channels app's pages, one namespace ("channels") for every door into orders."""
 
-from channels import views
+from django.urls import include, path
 
-app_name = "imports"
+app_name = "channels"
 
 urlpatterns = [
-    path("", views.import_list, name="list"),
-    path("upload/", views.upload, name="upload"),
-    path("template.csv", views.template_csv, name="template"),
-    path("help/", views.help_page, name="help"),
-    path("<int:pk>/", views.detail, name="detail"),
-    path("<int:pk>/mapping/", views.mapping, name="mapping"),
-    path("<int:pk>/start/", views.start, name="start"),
-    path("<int:pk>/report.csv", views.report, name="report"),
-    path("<int:pk>/row-errors.csv", views.errors, name="errors"),
+    path("imports/", include("channels.csv.urls")),
 ]

@@ -13,7 +13,7 @@ app.conf.task_queues = [Queue(name) for name in ("default", "bulk", "imports", "
 app.conf.task_routes = {
     "jobs.run": {"queue": "bulk"},
     "imports.*": {"queue": "imports"},
-    "channels.tasks.*": {"queue": "channels"},
+    "channels.*": {"queue": "channels"},
     "fulfilment.tasks.document_*": {"queue": "documents"},
 }
 app.conf.beat_schedule = {
@@ -21,5 +21,5 @@ app.conf.beat_schedule = {
     "sweep-imports": {"task": "imports.sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
-# Areas of the orders app keep their tasks beside them (orders/jobs/tasks.py, orders/money/tasks.py).
-app.autodiscover_tasks(["orders.jobs", "orders.money"])
+# Areas of an app keep their tasks beside them (orders/jobs/tasks.py, orders/money/tasks.py, channels/csv/tasks.py).
+app.autodiscover_tasks(["orders.jobs", "orders.money", "channels.csv"])

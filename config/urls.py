@@ -11,7 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("orders/", include("orders.urls")),
     path("fulfilment/", include("fulfilment.urls")),
-    path("imports/", include("channels.urls")),
+    path("", include("channels.urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -6,13 +6,18 @@ class FulfilmentConfig(AppConfig):
     verbose_name = "Fulfilment"
 
     def ready(self) -> None:
+        from accounts import navigation, roles
+        from fulfilment import navigation as fulfilment_navigation
         from fulfilment import receivers  # noqa: F401 - connects the signal receivers
         from fulfilment.bulk_actions import register_fulfilment_actions
         from fulfilment.panels import order_panel
+        from fulfilment.permissions import ROLE_GRANTS
         from fulfilment.returns_views import returns_panel
         from orders.panels import register_entry_action, register_panel
         from orders.workflow import Stage
 
+        roles.grant(ROLE_GRANTS)
+        navigation.register(*fulfilment_navigation.NAVIGATION)
         register_panel(order_panel)
         register_panel(returns_panel)
         register_fulfilment_actions()

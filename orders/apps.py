@@ -7,10 +7,15 @@ class OrdersConfig(AppConfig):
 
     def ready(self) -> None:
         import config.postgresql.lookups  # noqa: F401 - registers field__any for every app
+        from accounts import navigation, roles
         from orders import money_receivers  # noqa: F401 - connects receivers
+        from orders import navigation as orders_navigation
         from orders.jobs.actions import register_order_actions
         from orders.money.views import money_panel
         from orders.panels import register_panel
+        from orders.permissions import ROLE_GRANTS
 
+        roles.grant(ROLE_GRANTS)
+        navigation.register(*orders_navigation.NAVIGATION)
         register_order_actions()
         register_panel(money_panel)

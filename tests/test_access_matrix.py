@@ -12,7 +12,7 @@ CASES = [(row, who) for row in MATRIX for who in (*ROLES, ANONYMOUS)]
 @pytest.fixture
 def objects(roles_synced, make_user):
     """Objects the URLs with arguments point at; later issues add theirs here."""
-    from channels.models import OrderImport
+    from channels.csv.models import OrderImport
     from fulfilment.models import Picklist, StockItem
     from fulfilment.services import order_allocate
     from orders.actors import Actor

@@ -8,7 +8,7 @@ in a fresh child process per contender, so that each one's peak memory (the chil
 mark, VmHWM) is its own and includes Django itself:
 
 - packline: the path the Celery task runs, called synchronously: store and sniff the upload, map it
-  automatically, and channels.services.import_run (parse, plan, COPY, timeline events, holds,
+  automatically, and channels.csv.services.import_run (parse, plan, COPY, timeline events, holds,
   payments and stock allocation, one transaction per chunk). `import_lines_per_s` is lines divided
   by the wall time from the upload to the last allocation. The validation pass a person runs before
   importing is measured on its own (`import_validation_lines_per_s`, no budget).
@@ -159,7 +159,7 @@ def _upload(path: Path, user_id: int):
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import UploadedFile
 
-    from channels.services import import_set_mapping, import_upload
+    from channels.csv.services import import_set_mapping, import_upload
 
     user = get_user_model().objects.get(pk=user_id)
     with path.open("rb") as handle:
@@ -174,8 +174,8 @@ def _upload(path: Path, user_id: int):
 
 
 def _packline(path: Path, user_id: int) -> dict:
-    from channels.models import OrderImport
-    from channels.services import import_run
+    from channels.csv.models import OrderImport
+    from channels.csv.services import import_run
 
     order_import, _user = _upload(path, user_id)
     # A person starts the import after the validation pass; the benchmark starts it straight away.
@@ -193,7 +193,7 @@ def _packline(path: Path, user_id: int) -> dict:
 
 
 def _validate(path: Path, user_id: int) -> dict:
-    from channels.services import import_validate
+    from channels.csv.services import import_validate
 
     order_import, _user = _upload(path, user_id)
     import_validate(import_id=order_import.pk, generation=order_import.generation)
@@ -336,7 +336,7 @@ def run(report, argv: list[str]) -> None:
     from django.conf import settings
 
     from bench.cleanup import delete_orders
-    from channels.models import OrderImport
+    from channels.csv.models import OrderImport
 
     opts = options(argv)
     user_id, catalogue = prepare()

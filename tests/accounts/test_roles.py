@@ -29,7 +29,7 @@ def test_sync_roles_is_idempotent_and_repairs_drift():
     viewer.permissions.add(Permission.objects.get(codename="manage_roles"))
     call_command("sync_roles", verbosity=0)
     call_command("sync_roles", verbosity=0)
-    assert group_permissions("viewer") == roles.VIEWER
+    assert group_permissions("viewer") == roles.ROLE_PERMISSIONS["viewer"]
     assert Group.objects.filter(name__in=roles.ROLE_LABELS).count() == 6
 
 
@@ -47,3 +47,33 @@ def test_user_role_comes_from_the_group(make_user):
     assert make_user("warehouse").role == "warehouse"
     assert make_user("agent").role_label == "Delivery agent"
     assert make_user(None).role is None
+
+
+def test_the_matrix_is_assembled_from_each_apps_own_grants():
+    from channels.permissions import ROLE_GRANTS as channels_grants
+    from fulfilment.permissions import ROLE_GRANTS as fulfilment_grants
+    from orders.permissions import ROLE_GRANTS as orders_grants
+
+    for grants in (roles.ACCOUNTS_GRANTS, orders_grants, fulfilment_grants, channels_grants):
+        for role, permissions in grants.items():
+            assert permissions <= roles.ROLE_PERMISSIONS[role], role
+    every_grant = [roles.ACCOUNTS_GRANTS, orders_grants, fulfilment_grants, channels_grants]
+    for role, permissions in roles.ROLE_PERMISSIONS.items():
+        assert permissions == set().union(*(grants.get(role, set()) for grants in every_grant)), role
+
+
+def test_a_grant_for_a_role_that_does_not_exist_is_refused():
+    with pytest.raises(ValueError, match="courier"):
+        roles.grant({"courier": {"orders.view_order"}})
+
+
+def test_every_app_declares_its_own_navigation_entries_in_position_order():
+    from accounts.navigation import NAVIGATION
+    from channels import navigation as channels_navigation
+    from fulfilment import navigation as fulfilment_navigation
+    from orders import navigation as orders_navigation
+
+    for app in (orders_navigation, fulfilment_navigation, channels_navigation):
+        assert set(app.NAVIGATION) <= set(NAVIGATION)
+    assert [item.position for item in NAVIGATION] == sorted(item.position for item in NAVIGATION)
+    assert {item.url_name.split(":")[0] for item in channels_navigation.NAVIGATION} == {"channels"}

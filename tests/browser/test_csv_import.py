@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from channels.models import OrderImport
+from channels.csv.models import OrderImport
 from orders.models import Order
 from orders.workflow import Stage
 from tests.channels.conftest import SHOPIFY_HEADERS, shopify_file, shopify_order

@@ -6,8 +6,8 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from channels import services
-from channels.models import OrderImport
+from channels.csv import services
+from channels.csv.models import OrderImport
 from tests.factories import ProductFactory
 
 SHOPIFY_HEADERS = [

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
-from channels.csv_import import ImportRefused
-from channels.models import OrderImport
-from channels.services import import_run, import_set_mapping, import_start, import_upload, import_validate
+from channels.csv.models import OrderImport
+from channels.csv.reading import ImportRefused
+from channels.csv.services import import_run, import_set_mapping, import_start, import_upload, import_validate
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

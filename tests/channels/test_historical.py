@@ -6,7 +6,7 @@ from datetime import datetime
 import pytest
 from django.utils import timezone
 
-from channels.models import ImportRowError
+from channels.csv.models import ImportRowError
 from fulfilment.models import Allocation, StockItem, StockMovement
 from orders.models import Order, Status, Warehouse
 from orders.workflow import Stage

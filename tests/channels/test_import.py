@@ -11,8 +11,8 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from channels.models import ImportOutcome, OrderImport
-from channels.services import import_run
+from channels.csv.models import ImportOutcome, OrderImport
+from channels.csv.services import import_run
 from fulfilment.models import Allocation, StockItem
 from orders.actors import Actor
 from orders.events import EventType
@@ -149,7 +149,7 @@ def test_the_report_lists_every_order_and_downloads_as_csv(
 ):
     order_import = run_import(validate(upload(three_orders())))
     client.force_login(csr)
-    response = client.get(reverse("imports:report", kwargs={"pk": order_import.pk}))
+    response = client.get(reverse("channels:import_report", kwargs={"pk": order_import.pk}))
     assert response.status_code == 200 and response["Content-Disposition"].endswith(
         f'import-{order_import.pk}-report.csv"'
     )
@@ -161,7 +161,7 @@ def test_the_report_lists_every_order_and_downloads_as_csv(
         ["4", "#1002", "Rejected", "", "row 4, Lineitem quantity: 'two' is not a whole number"],
         ["5", "#1003", "Created on hold", numbers["#1003"], "Missing address: postcode"],
     ]
-    page = client.get(reverse("imports:detail", kwargs={"pk": order_import.pk})).content.decode()
+    page = client.get(reverse("channels:import_detail", kwargs={"pk": order_import.pk})).content.decode()
     assert 'data-state="done"' in page and 'data-testid="import-report"' in page
     assert "1 created" in page and "1 created on hold" in page and "1 rejected" in page
 
@@ -231,7 +231,7 @@ def test_an_interrupted_import_resumes_after_its_last_committed_chunk(
     settings.IMPORT_CHUNK_ORDERS = 2
     orders = [shopify_order(f"#{n}", f"c{n}@example.com", [("MUG-1", "1", "9.50")]) for n in range(7)]
     order_import = validate(upload(shopify_file(*orders)))
-    from channels import services
+    from channels.csv import services
 
     real, calls = services._write_chunk, []
 
@@ -322,7 +322,7 @@ def test_the_queries_per_chunk_do_not_grow_with_its_orders(settings, upload, val
             for n in range(count)
         ]
         order_import = validate(upload(shopify_file(*orders)))
-        from channels.services import import_start
+        from channels.csv.services import import_start
 
         import_start(order_import=order_import, user=csr)
         with CaptureQueriesContext(connection) as captured:
@@ -346,7 +346,7 @@ def test_the_sweeper_queues_again_an_import_whose_worker_went_silent(upload, val
 
     from django.utils import timezone
 
-    from channels.services import import_start, imports_sweep
+    from channels.csv.services import import_start, imports_sweep
 
     order_import = import_start(order_import=validate(upload(three_orders())), user=csr)
     assert imports_sweep() == []  # just queued: not stale yet

@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.db.models import Count
 
-from channels.models import ImportOutcome, OrderImport
-from channels.services import import_set_mapping, import_start, import_upload, imports_sweep
+from channels.csv.models import ImportOutcome, OrderImport
+from channels.csv.services import import_set_mapping, import_start, import_upload, imports_sweep
 from fulfilment.models import Allocation, StockItem
 from orders.models import Order, OrderEvent, Warehouse
 from tests.channels.conftest import shopify_file, shopify_order

@@ -4,9 +4,9 @@ user, constants for missing columns, the group-by column, and mappings saved and
 import pytest
 from django.urls import reverse
 
-from channels.csv_import import auto_map
-from channels.models import ImportMapping, OrderImport
-from channels.services import MappingInvalid, import_set_mapping
+from channels.csv.models import ImportMapping, OrderImport
+from channels.csv.reading import auto_map
+from channels.csv.services import MappingInvalid, import_set_mapping
 from tests.channels.conftest import SHOPIFY_HEADERS, csv_bytes, shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db
@@ -58,14 +58,14 @@ def test_the_user_changes_a_mapping_sets_constants_and_the_group_by(
         "const_channel": "manual", "const_payment_method": "cash", "const_country": "GB", "historical": "",
     }  # fmt: skip
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse("imports:mapping", kwargs={"pk": order_import.pk}), data)
+        response = client.post(reverse("channels:import_mapping", kwargs={"pk": order_import.pk}), data)
     assert response.status_code == 302
     order_import.refresh_from_db()
     assert order_import.group_by == 0
     assert order_import.mapping == {"sku": 1, "quantity": 2, "shipping_method": 3, "postcode": 4}
     assert order_import.constants == {"channel": "manual", "payment_method": "cash", "country": "GB"}
     assert order_import.state == OrderImport.State.READY  # a small file is checked at once
-    from channels.services import import_preview
+    from channels.csv.services import import_preview
 
     order = import_preview(order_import=order_import)[0]
     assert order.reference == "R1" and "GB" in order.address
@@ -75,7 +75,8 @@ def test_a_mapping_without_sku_or_reference_is_refused_with_the_fields_named(cli
     order_import = upload(csv_bytes([["Order reference", "SKU", "Quantity"], ["A", "MUG-1", "1"]]))
     client.force_login(csr)
     response = client.post(
-        reverse("imports:mapping", kwargs={"pk": order_import.pk}), {"group_by": "", "map_quantity": "2"}
+        reverse("channels:import_mapping", kwargs={"pk": order_import.pk}),
+        {"group_by": "", "map_quantity": "2"},
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -114,10 +115,10 @@ def test_a_mapping_saved_by_name_is_reused_on_a_file_whose_columns_are_in_anothe
     assert saved.columns == {"sku": "Item code", "quantity": "How many"} and saved.group_by == "Ref"
     second = upload(csv_bytes([["How many", "Ref", "Item code"], ["3", "R2", "TEE-1"]]))
     client.force_login(csr)
-    detail = client.get(reverse("imports:detail", kwargs={"pk": second.pk})).content.decode()
+    detail = client.get(reverse("channels:import_detail", kwargs={"pk": second.pk})).content.decode()
     assert "Warehouse export" in detail
     response = client.post(
-        reverse("imports:mapping", kwargs={"pk": second.pk}), {"apply_saved": "1", "saved": saved.pk}
+        reverse("channels:import_mapping", kwargs={"pk": second.pk}), {"apply_saved": "1", "saved": saved.pk}
     )
     assert response.status_code == 302
     second.refresh_from_db()
@@ -129,7 +130,7 @@ def test_a_mapping_saved_by_name_is_reused_on_a_file_whose_columns_are_in_anothe
 def test_the_mapping_page_shows_every_field_with_the_files_columns(client, csr, upload):
     order_import = upload(shopify_file(shopify_order("#1", "a@example.com", [("MUG-1", "1", "1")])))
     client.force_login(csr)
-    page = client.get(reverse("imports:detail", kwargs={"pk": order_import.pk})).content.decode()
+    page = client.get(reverse("channels:import_detail", kwargs={"pk": order_import.pk})).content.decode()
     assert 'data-testid="mapping-table"' in page
     assert 'name="map_sku"' in page and "Lineitem sku" in page
     assert 'name="const_channel"' in page and 'name="group_by"' in page
@@ -139,7 +140,7 @@ def test_a_mapping_cannot_change_once_the_import_has_started(csr, upload, valida
     order_import = run_import(
         validate(upload(csv_bytes([["Order reference", "SKU", "Quantity"], ["A", "MUG-1", "1"]])))
     )
-    from channels.services import ImportActionRefused
+    from channels.csv.services import ImportActionRefused
 
     with pytest.raises(ImportActionRefused, match="mapping is fixed"):
         import_set_mapping(

@@ -6,8 +6,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.roles import roles_with
-from channels.models import OrderImport
-from channels.services import ImportActionRefused, import_run, import_start, import_upload
+from channels.csv.models import OrderImport
+from channels.csv.services import ImportActionRefused, import_run, import_start, import_upload
 from tests.channels.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
@@ -28,9 +28,11 @@ def test_roles_without_the_permission_are_refused_by_the_service(make_user, role
 @pytest.mark.parametrize("role", ["warehouse", "agent", "viewer"])
 def test_roles_without_the_permission_do_not_see_the_import_pages_or_the_menu(client, make_user, role):
     client.force_login(make_user(role))
-    assert client.get(reverse("imports:list")).status_code == 403
+    assert client.get(reverse("channels:import_list")).status_code == 403
     assert (
-        client.post(reverse("imports:upload"), {"file": SimpleUploadedFile("a.csv", CONTENT)}).status_code
+        client.post(
+            reverse("channels:import_upload"), {"file": SimpleUploadedFile("a.csv", CONTENT)}
+        ).status_code
         == 403
     )
     assert b"Import orders" not in client.get(reverse("home")).content
@@ -45,10 +47,10 @@ def test_a_csr_sees_the_menu_entry(client, csr):
 def test_another_csrs_import_answers_404_and_a_superadmin_sees_it(client, make_user, upload):
     order_import = upload(CONTENT)
     client.force_login(make_user("csr"))
-    assert client.get(reverse("imports:detail", kwargs={"pk": order_import.pk})).status_code == 404
-    assert client.post(reverse("imports:start", kwargs={"pk": order_import.pk})).status_code == 404
+    assert client.get(reverse("channels:import_detail", kwargs={"pk": order_import.pk})).status_code == 404
+    assert client.post(reverse("channels:import_start", kwargs={"pk": order_import.pk})).status_code == 404
     client.force_login(make_user("superadmin"))
-    assert client.get(reverse("imports:detail", kwargs={"pk": order_import.pk})).status_code == 200
+    assert client.get(reverse("channels:import_detail", kwargs={"pk": order_import.pk})).status_code == 200
 
 
 def test_an_import_whose_user_lost_the_permission_fails_on_the_worker(csr, upload, validate, products):

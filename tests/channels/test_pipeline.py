@@ -10,8 +10,8 @@ import pytest
 from django.db import connection
 from django.db.models import Count, Sum
 
-from channels.models import ImportOutcome, OrderImport
-from channels.services import import_run, import_set_mapping, import_start, import_upload
+from channels.csv.models import ImportOutcome, OrderImport
+from channels.csv.services import import_run, import_set_mapping, import_start, import_upload
 from fulfilment.models import Allocation, StockItem
 from orders.models import Order, OrderEvent, OrderLine, Warehouse
 from tests.channels.conftest import shopify_file, shopify_order
@@ -179,7 +179,7 @@ def test_a_chunk_written_beside_a_failed_one_before_it_is_not_committed(ready, s
             raise RuntimeError("deadlock detected")
         return real(orders, **kwargs)
 
-    from channels.services import ImportPass
+    from channels.csv.services import ImportPass
 
     monkeypatch.setattr(ImportPass, "__init__", _with_allocate(ImportPass.__init__, first_chunk_fails))
     with pytest.raises(RuntimeError, match="deadlock detected"):
@@ -220,7 +220,7 @@ def _with_allocate(init, allocate):
 
 def test_pipelined_chunks_start_small_and_shrink_again_near_the_end_of_the_file():
     """The writers start after a small first chunk, and little is left to write once reading ends."""
-    from channels.services import _tapered_chunks
+    from channels.csv.services import _tapered_chunks
 
     read, sizes = [0], []
     for chunk in _tapered_chunks(iter(range(10_000)), 2000, lambda: read[0] / 10_000):
@@ -236,7 +236,7 @@ def test_the_import_runs_with_the_garbage_collector_paused_and_gives_it_back(rea
     CPU); a pass turns it off, the writer threads included, and turns it on again when it ends."""
     import gc
 
-    from channels.services import ImportPass, _write_chunk
+    from channels.csv.services import ImportPass, _write_chunk
 
     seen = []
     real_decide = ImportPass.decide
@@ -250,7 +250,7 @@ def test_the_import_runs_with_the_garbage_collector_paused_and_gives_it_back(rea
         return _write_chunk(*args, **kwargs)
 
     monkeypatch.setattr(ImportPass, "decide", decide)
-    monkeypatch.setattr("channels.services._write_chunk", write)
+    monkeypatch.setattr("channels.csv.services._write_chunk", write)
     assert gc.isenabled()
     order_import = import_run(import_id=ready(10).pk)
     assert order_import.state == OrderImport.State.DONE and order_import.created_count == 10
@@ -262,7 +262,7 @@ def test_the_import_runs_with_the_garbage_collector_paused_and_gives_it_back(rea
 def test_a_failed_import_gives_the_garbage_collector_back(ready, monkeypatch):
     import gc
 
-    from channels.services import ImportPass
+    from channels.csv.services import ImportPass
 
     def fails(self, groups):
         raise RuntimeError("planning failed")
@@ -278,7 +278,7 @@ def test_the_collector_stays_paused_until_the_last_pass_in_the_process_ends():
     the other; a process that runs with the collector off keeps it off."""
     import gc
 
-    from channels.services import collector_paused
+    from channels.csv.services import collector_paused
 
     with collector_paused():
         with collector_paused():

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from channels.csv_import import FIELDS
+from channels.csv.reading import FIELDS
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 
 def template(client, csr) -> list[list[str]]:
     client.force_login(csr)
-    response = client.get(reverse("imports:template"))
+    response = client.get(reverse("channels:import_template"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
@@ -45,7 +45,7 @@ def test_the_template_imports_as_it_is(client, csr, products, upload, validate, 
     for sku in ("MUG-BLA-0002", "TEE-WHI-0000", "CAP-NAV-0003"):
         products[sku] = type(products["MUG-1"]).objects.create(sku=sku, name=sku, price="5.00")
     client.force_login(csr)
-    content = client.get(reverse("imports:template")).content
+    content = client.get(reverse("channels:import_template")).content
     order_import = validate(upload(content, "template.csv"))
     assert order_import.group_by == 0
     assert {"sku", "quantity", "line1", "payment_method"} <= set(order_import.mapping)
@@ -57,7 +57,7 @@ def test_the_template_imports_as_it_is(client, csr, products, upload, validate, 
 
 def test_the_help_page_lists_each_column_whether_it_is_required_and_its_format(client, csr):
     client.force_login(csr)
-    response = client.get(reverse("imports:help"))
+    response = client.get(reverse("channels:import_help"))
     assert response.status_code == 200
     page = response.content.decode()
     for field in FIELDS:
@@ -72,14 +72,16 @@ def test_the_help_page_lists_each_column_whether_it_is_required_and_its_format(c
 
 def test_the_upload_page_links_the_template_and_the_help(client, csr):
     client.force_login(csr)
-    page = client.get(reverse("imports:list")).content.decode()
-    assert reverse("imports:template") in page and reverse("imports:help") in page
+    page = client.get(reverse("channels:import_list")).content.decode()
+    assert reverse("channels:import_template") in page and reverse("channels:import_help") in page
 
 
 def test_an_upload_through_the_page_lands_on_the_mapping(client, csr, products):
     client.force_login(csr)
     content = b"Order reference,SKU,Quantity\r\nA-1,MUG-1,2\r\n"
-    response = client.post(reverse("imports:upload"), {"file": SimpleUploadedFile("mine.csv", content)})
+    response = client.post(
+        reverse("channels:import_upload"), {"file": SimpleUploadedFile("mine.csv", content)}
+    )
     assert response.status_code == 302
     detail = client.get(response["Location"])
     assert detail.status_code == 200

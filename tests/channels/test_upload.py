@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from channels.csv_import import ImportRefused
-from channels.models import OrderImport
+from channels.csv.models import OrderImport
+from channels.csv.reading import ImportRefused
 from tests.channels.conftest import csv_bytes, shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_the_encoding_is_detected_and_the_text_read_right(
     order_import = upload(prefix + csv_bytes(ROWS, encoding=encoding))
     assert order_import.encoding == expected
     assert order_import.headers[0] == "Order reference"  # no BOM left on the first header
-    from channels.services import import_preview
+    from channels.csv.services import import_preview
 
     preview = import_preview(order_import=validate(order_import))
     assert preview[0].customer.startswith("Zoë Ångström")
@@ -60,7 +60,7 @@ def test_a_semicolon_file_with_decimal_commas_reads_its_amounts(upload, validate
         ["A-1", "MUG-1", "2", "12,50", "4,99"],
     ]
     order_import = validate(upload(csv_bytes(rows, delimiter=";")))
-    from channels.services import import_preview
+    from channels.csv.services import import_preview
 
     assert import_preview(order_import=order_import)[0].total.startswith("34.99")
 
@@ -131,7 +131,7 @@ def test_ten_thousand_columns_are_refused(upload):
 def test_the_upload_page_shows_the_refusal_and_creates_nothing(client, csr):
     client.force_login(csr)
     response = client.post(
-        reverse("imports:upload"), {"file": SimpleUploadedFile("report.pdf", b"%PDF-1.4 binary")}
+        reverse("channels:import_upload"), {"file": SimpleUploadedFile("report.pdf", b"%PDF-1.4 binary")}
     )
     assert response.status_code == 400
     assert b'data-testid="upload-refusal"' in response.content

@@ -7,8 +7,8 @@ import io
 import pytest
 from django.urls import reverse
 
-from channels.models import ImportRowError, OrderImport
-from channels.services import import_preview, import_validate
+from channels.csv.models import ImportRowError, OrderImport
+from channels.csv.services import import_preview, import_validate
 from orders.models import Customer, Order
 from tests.channels.conftest import shopify_file, shopify_order
 
@@ -133,11 +133,11 @@ def test_the_page_lists_the_row_errors_and_offers_them_as_csv(client, csr, uploa
     )
     order_import = validate(upload(content))
     client.force_login(csr)
-    page = client.get(reverse("imports:detail", kwargs={"pk": order_import.pk})).content.decode()
+    page = client.get(reverse("channels:import_detail", kwargs={"pk": order_import.pk})).content.decode()
     assert "row 2, Lineitem quantity: &#x27;two&#x27; is not a whole number" in page
     assert "row 3: will be created on hold: missing shipping address (street address)" in page
     assert 'data-testid="start-import"' in page
-    report = client.get(reverse("imports:errors", kwargs={"pk": order_import.pk}))
+    report = client.get(reverse("channels:import_errors", kwargs={"pk": order_import.pk}))
     rows = list(csv.reader(io.StringIO(b"".join(report.streaming_content).decode())))
     assert rows == [
         ["row", "column", "reference", "result", "message"],
@@ -162,19 +162,19 @@ def test_a_big_file_is_validated_in_the_background_with_progress(
         "const_payment_method": "card",
     }
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(reverse("imports:mapping", kwargs={"pk": order_import.pk}), data)
+        client.post(reverse("channels:import_mapping", kwargs={"pk": order_import.pk}), data)
     order_import.refresh_from_db()
     assert order_import.state == OrderImport.State.VALIDATING
     assert queued == [("validate", order_import.pk, order_import.generation)]
     progress = client.get(
-        reverse("imports:detail", kwargs={"pk": order_import.pk}), headers={"HX-Request": "true"}
+        reverse("channels:import_detail", kwargs={"pk": order_import.pk}), headers={"HX-Request": "true"}
     )
     fragment = progress.content.decode()
     assert 'data-state="validating"' in fragment and 'hx-trigger="every 1s"' in fragment
     assert 'data-testid="validation-bar"' in fragment and "<html" not in fragment
     import_validate(import_id=order_import.pk, generation=order_import.generation)  # what the worker runs
     fragment = client.get(
-        reverse("imports:detail", kwargs={"pk": order_import.pk}), headers={"HX-Request": "true"}
+        reverse("channels:import_detail", kwargs={"pk": order_import.pk}), headers={"HX-Request": "true"}
     ).content.decode()
     assert 'data-state="ready"' in fragment and "hx-trigger" not in fragment
     assert 'data-testid="start-import"' in fragment
@@ -191,7 +191,7 @@ def test_a_validation_for_an_older_mapping_does_nothing(upload, validate, produc
 def test_the_validation_pass_runs_with_the_garbage_collector_paused(upload, validate, products, monkeypatch):
     import gc
 
-    from channels.services import ImportPass
+    from channels.csv.services import ImportPass
 
     seen, real = [], ImportPass.decide
 

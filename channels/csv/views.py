@@ -10,10 +10,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from channels.csv_import import FIELDS, ImportRefused, template_rows
-from channels.forms import MappingForm, SavedMappingForm, UploadForm
-from channels.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
-from channels.services import (
+from channels.csv.forms import MappingForm, SavedMappingForm, UploadForm
+from channels.csv.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
+from channels.csv.reading import FIELDS, ImportRefused, template_rows
+from channels.csv.services import (
     ImportActionRefused,
     MappingInvalid,
     error_lines,
@@ -71,7 +71,7 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
     except ImportActionRefused as refusal:
         messages.error(request, str(refusal))
-        return redirect("imports:list")
+        return redirect("channels:import_list")
     messages.success(request, f"{order_import}: {order_import.original_name} uploaded; check the mapping.")
     return redirect(order_import)
 

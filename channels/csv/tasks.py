@@ -2,7 +2,14 @@
 
 from celery import shared_task
 
-from channels.services import RUN_TASK, SWEEP_TASK, VALIDATE_TASK, import_run, import_validate, imports_sweep
+from channels.csv.services import (
+    RUN_TASK,
+    SWEEP_TASK,
+    VALIDATE_TASK,
+    import_run,
+    import_validate,
+    imports_sweep,
+)
 
 
 @shared_task(name=VALIDATE_TASK, acks_late=True, reject_on_worker_lost=True)

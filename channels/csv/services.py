@@ -34,7 +34,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from channels.csv_import import (
+from channels.csv.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
+from channels.csv.reading import (
     CONSTANT_FIELDS,
     FIELD_BY_KEY,
     FileBroken,
@@ -50,7 +51,6 @@ from channels.csv_import import (
     read_records,
     store_upload,
 )
-from channels.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
 from config.postgresql.copy import copy_escape, copy_lines
 from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
@@ -70,7 +70,7 @@ from orders.services.create_many import (
 
 logger = logging.getLogger(__name__)
 
-# The tasks (channels/tasks.py) are queued by name: they call this module, which never imports them.
+# The tasks (channels/csv/tasks.py) are queued by name: they call this module, which never imports them.
 VALIDATE_TASK = "imports.validate"
 RUN_TASK = "imports.run"
 SWEEP_TASK = "imports.sweep"

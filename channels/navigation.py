@@ -1,0 +1,7 @@
+"""The channels app's entries in the side navigation (accounts/navigation.py assembles every app's)."""
+
+from accounts.navigation import NavItem
+
+NAVIGATION = (
+    NavItem("Import orders", "channels:import_list", "upload", "sales_channels.import_orders", 200),
+)

@@ -1,0 +1,10 @@
+"""What each role may do with sales channels and imports (SPEC 1, 5). accounts/roles.py assembles
+every app's grants into the role matrix that sync_roles applies."""
+
+IMPORT = {"sales_channels.import_orders"}
+
+ROLE_GRANTS: dict[str, set[str]] = {
+    "superadmin": IMPORT,
+    "manager": IMPORT,
+    "csr": IMPORT,
+}
