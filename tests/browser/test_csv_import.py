@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from channels.csv.models import OrderImport
 from orders.models import Order
 from orders.workflow import Stage
-from tests.channels.conftest import SHOPIFY_HEADERS, shopify_file, shopify_order
+from tests.channels.csv.conftest import SHOPIFY_HEADERS, shopify_file, shopify_order
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

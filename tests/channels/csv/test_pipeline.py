@@ -14,7 +14,7 @@ from channels.csv.models import ImportOutcome, OrderImport
 from channels.csv.services import import_run, import_set_mapping, import_start, import_upload
 from fulfilment.models import Allocation, StockItem
 from orders.models import Order, OrderEvent, OrderLine, Warehouse
-from tests.channels.conftest import shopify_file, shopify_order
+from tests.channels.csv.conftest import shopify_file, shopify_order
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

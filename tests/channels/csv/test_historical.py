@@ -10,7 +10,7 @@ from channels.csv.models import ImportRowError
 from fulfilment.models import Allocation, StockItem, StockMovement
 from orders.models import Order, Status, Warehouse
 from orders.workflow import Stage
-from tests.channels.conftest import shopify_file, shopify_order
+from tests.channels.csv.conftest import shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from channels.csv.models import ImportOutcome, OrderImport
 from channels.csv.services import import_set_mapping, import_start, import_upload, imports_sweep
 from fulfilment.models import Allocation, StockItem
 from orders.models import Order, OrderEvent, Warehouse
-from tests.channels.conftest import shopify_file, shopify_order
+from tests.channels.csv.conftest import shopify_file, shopify_order
 from tests.conftest import wait_for
 from tests.factories import ProductFactory
 

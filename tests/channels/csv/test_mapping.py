@@ -7,7 +7,7 @@ from django.urls import reverse
 from channels.csv.models import ImportMapping, OrderImport
 from channels.csv.reading import auto_map
 from channels.csv.services import MappingInvalid, import_set_mapping
-from tests.channels.conftest import SHOPIFY_HEADERS, csv_bytes, shopify_file, shopify_order
+from tests.channels.csv.conftest import SHOPIFY_HEADERS, csv_bytes, shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from orders.models import Order
 from orders.money.models import Expense, Payment
 from orders.money.services import expense_record, payment_record, refund_record
 from orders.money.views import money_panel
-from tests.money.conftest import d
+from tests.orders.money.conftest import d
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.roles import roles_with
 from channels.csv.models import OrderImport
 from channels.csv.services import ImportActionRefused, import_run, import_start, import_upload
-from tests.channels.conftest import csv_bytes
+from tests.channels.csv.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db
 CONTENT = csv_bytes([["Order reference", "SKU", "Quantity"], ["A-1", "MUG-1", "1"]])

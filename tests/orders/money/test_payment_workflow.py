@@ -29,7 +29,7 @@ from orders.services.transitions import (
     order_transition,
 )
 from orders.workflow import Stage
-from tests.money.conftest import d
+from tests.orders.money.conftest import d
 
 pytestmark = pytest.mark.django_db
 

@@ -19,7 +19,7 @@ from orders.events import EventType
 from orders.models import Customer, HoldRule, Order, OrderEvent, OrderHold, OrderLine, Warehouse
 from orders.services.edit import order_soft_delete
 from orders.workflow import Stage
-from tests.channels.conftest import csv_bytes, shopify_file, shopify_order
+from tests.channels.csv.conftest import csv_bytes, shopify_file, shopify_order
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

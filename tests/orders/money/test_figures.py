@@ -11,7 +11,7 @@ from orders.money.selectors import PaymentStatus, order_breakdown, payment_statu
 from orders.money.services import expense_record, payment_record, refund_record
 from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
-from tests.money.conftest import d
+from tests.orders.money.conftest import d
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from channels.csv.models import ImportRowError, OrderImport
 from channels.csv.services import import_preview, import_validate
 from orders.models import Customer, Order
-from tests.channels.conftest import shopify_file, shopify_order
+from tests.channels.csv.conftest import shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db
 

@@ -17,7 +17,7 @@ from orders.money.services import (
     remittance_mark,
     remittance_reverse,
 )
-from tests.money.conftest import d
+from tests.orders.money.conftest import d
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS
 from orders.jobs.runner import job_run, job_submit
 from orders.models import Order, OrderEvent, OrderHold
-from tests.jobs.test_worker_kill import many_processing_orders
+from tests.orders.jobs.test_worker_kill import many_processing_orders
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

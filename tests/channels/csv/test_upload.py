@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from channels.csv.models import OrderImport
 from channels.csv.reading import ImportRefused
-from tests.channels.conftest import csv_bytes, shopify_file, shopify_order
+from tests.channels.csv.conftest import csv_bytes, shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db
 

@@ -18,7 +18,7 @@ from orders.money.services import (
     refund_reverse,
 )
 from orders.workflow import Stage
-from tests.money.conftest import d
+from tests.orders.money.conftest import d
 
 pytestmark = pytest.mark.django_db
 
