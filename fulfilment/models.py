@@ -5,7 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
-from orders.models import Order, OrderLine, Product, Warehouse, unless_set_based
+from config.postgresql.triggers import unless_set_based
+from orders.models import Order, OrderLine, Product, Warehouse
 
 
 class BinLocation(models.Model):

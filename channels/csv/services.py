@@ -14,14 +14,12 @@ chunk, and importing the file again creates nothing twice: (channel, order refer
 """
 
 import csv
-import gc
 import logging
 import queue
 import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -51,6 +49,7 @@ from channels.csv.reading import (
     read_records,
     store_upload,
 )
+from config.collector import collector_paused
 from config.postgresql.copy import copy_escape, copy_lines
 from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
@@ -230,34 +229,6 @@ def mapping_from_saved(order_import: OrderImport, saved: ImportMapping) -> tuple
 
 
 # Passes over a whole file -----------------------------------------------------------------------------
-
-_paused = {"passes": 0, "was_enabled": True}
-_paused_lock = threading.Lock()
-
-
-@contextmanager
-def collector_paused():
-    """Python's cyclic garbage collector off for a pass over a file (the validation pass, the import).
-
-    A pass keeps a few chunks of parsed and planned orders alive at a time (about a million small
-    objects for 100,000 lines), and the collector, triggered every few thousand allocations, walks
-    them again and again: it took about a third of the planning's CPU. The pass makes next to no
-    reference cycles (75 unreachable objects after a 100,000-line import), so reference counting frees
-    each chunk once it is written, and memory stays where it was. The collector is back as it was when
-    the last pass in the process ends, errors included."""
-    with _paused_lock:
-        if _paused["passes"] == 0:
-            _paused["was_enabled"] = gc.isenabled()
-            gc.disable()
-        _paused["passes"] += 1
-    try:
-        yield
-    finally:
-        with _paused_lock:
-            _paused["passes"] -= 1
-            if _paused["passes"] == 0 and _paused["was_enabled"]:
-                gc.enable()
-
 
 # Validation pass ---------------------------------------------------------------------------------------
 

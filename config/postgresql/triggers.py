@@ -1,5 +1,7 @@
-"""Row triggers that fire on every order of a mass change, compiled without a subtransaction per row.
+"""Trigger machinery: row triggers compiled without a subtransaction per row, and the switch that makes
+a trigger keeping a derived value stand aside while a set-based writer computes that value itself.
 
+Lean triggers:
 pgtrigger wraps each trigger function in a call to `_pgtrigger_should_ignore()`, which reads the
 `pgtrigger.ignore` setting inside a BEGIN ... EXCEPTION block: PostgreSQL opens a subtransaction for
 every such block, on every row. For a trigger that fires on every status change (the stage follows
@@ -8,7 +10,10 @@ form reads the same setting with `current_setting(..., missing_ok)` instead, so 
 still works, and the trigger is installed, migrated, listed and pruned by pgtrigger as before.
 """
 
+from contextlib import contextmanager, suppress
+
 import pgtrigger
+from django.db import DatabaseError, connection
 from pgtrigger import compiler
 
 
@@ -51,3 +56,31 @@ class LeanTrigger(pgtrigger.Trigger):
     def compile(self, model) -> compiler.Trigger:
         compiled = super().compile(model)
         return compiler.Trigger(name=compiled.name, sql=LeanUpsertTriggerSql(**compiled.sql.kwargs))
+
+
+def set_local(setting: str, value: str) -> None:
+    """A setting for the rest of the transaction, as the triggers read it."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
+
+
+def unless_set_based(name: str) -> pgtrigger.Condition:
+    """A row trigger that keeps a derived value (`name`) stands aside while a bulk writer computes that
+    value itself, set-based, in the same statements (set_based below). The test is the trigger's WHEN
+    clause, evaluated without calling the trigger's function: pgtrigger.ignore() is checked inside the
+    function, in a sub-transaction, and costs about 15 µs per row, more than the work it skips."""
+    return pgtrigger.Condition(f"COALESCE(current_setting('packline.{name}_set_based', true), '') <> 'on'")
+
+
+@contextmanager
+def set_based(name: str):
+    """The statements inside write the derived value `name` themselves, for many rows at once: the row
+    trigger that keeps it (declared with unless_set_based(name)) stands aside until the block ends. The
+    writer owns the value's correctness meanwhile."""
+    setting = f"packline.{name}_set_based"
+    set_local(setting, "on")
+    try:
+        yield
+    finally:
+        with suppress(DatabaseError):
+            set_local(setting, "")

@@ -28,10 +28,10 @@ from django.utils import timezone
 
 from config.postgresql.copy import copy_escape, copy_lines
 from config.postgresql.lookups import sql_array
+from config.postgresql.triggers import set_based
 from fulfilment.models import Allocation
 from fulfilment.services.allocation import HOLDS_STOCK, default_warehouse_id
 from orders.actors import Actor
-from orders.services.common import set_based
 from orders.services.create_many import NULL, copy_json
 
 

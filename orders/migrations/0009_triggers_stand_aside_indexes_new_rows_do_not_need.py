@@ -1,7 +1,7 @@
 """Set-based writers (the CSV import) and new rows (issue 6, SPEC 7: 10,000 lines/s).
 
 - The stage trigger stands aside by WHEN condition while a set-based writer computes the stage itself
-  (orders.models.unless_set_based); it stays the lean form of 0006.
+  (config.postgresql.triggers.unless_set_based); it stays the lean form of 0006.
 - Two foreign keys lose their plain index (only the index: an AlterField would drop and re-validate
   the constraint): a line's warehouse, set on few lines, gets a partial index; a payment's collector
   is indexed by payment_collected_by, which leads with it.

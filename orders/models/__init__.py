@@ -4,7 +4,7 @@ own models (money, jobs) are imported too; code imports each model from its area
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.models.events import ActorKind, OrderEvent
 from orders.models.holds import HoldReason, HoldRule, OrderHold
-from orders.models.order import OUTSIDE_SERVICES, TRACKED_FIELDS, Order, OrderLine, unless_set_based
+from orders.models.order import OUTSIDE_SERVICES, TRACKED_FIELDS, Order, OrderLine
 from orders.models.reference import (
     ADDRESS_KEYS,
     MONEY,
@@ -42,5 +42,4 @@ __all__ = [
     "Remittance",
     "Status",
     "Warehouse",
-    "unless_set_based",
 ]

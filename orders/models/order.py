@@ -13,7 +13,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from config.postgresql.triggers import LeanTrigger
+from config.postgresql.triggers import LeanTrigger, unless_set_based
 from orders.models.reference import MONEY, Channel, Customer, PaymentMethod, Product, Status, Warehouse
 from orders.querysets import OrderQuerySet
 from orders.workflow import Stage
@@ -35,15 +35,6 @@ OUTSIDE_SERVICES = pgtrigger.Condition(
     + " OR ".join(f'OLD."{column}" IS DISTINCT FROM NEW."{column}"' for column in _COLUMNS)
     + ") AND COALESCE(current_setting('packline.service', true), '') = '')"
 )
-
-
-def unless_set_based(name: str) -> pgtrigger.Condition:
-    """A row trigger that keeps a derived value (`name`) stands aside while a bulk writer computes that
-    value itself, set-based, in the same statements (orders.services.common.set_based). The test is the
-    trigger's WHEN clause, evaluated without calling the trigger's function: pgtrigger.ignore() is
-    checked inside the function, in a sub-transaction, and costs about 15 µs per row, more than the work
-    it skips."""
-    return pgtrigger.Condition(f"COALESCE(current_setting('packline.{name}_set_based', true), '') <> 'on'")
 
 
 @pghistory.track(

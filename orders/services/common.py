@@ -3,8 +3,9 @@
 import threading
 from contextlib import contextmanager, suppress
 
-from django.db import DatabaseError, connection
+from django.db import DatabaseError
 
+from config.postgresql.triggers import set_local
 from orders.actors import Actor
 from orders.models import Order
 
@@ -22,14 +23,8 @@ def locked_order(order_id: int) -> Order:
     return Order.objects.select_related("status", "held_from", "channel").get(pk=order_id)
 
 
-def _set_local(setting: str, value: str) -> None:
-    """A setting for the rest of the transaction, as the triggers read it."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config(%s, %s, true)", [setting, value])
-
-
 def _mark(name: str) -> None:
-    _set_local("packline.service", name)
+    set_local("packline.service", name)
 
 
 @contextmanager
@@ -49,17 +44,3 @@ def service_context(name: str, actor: Actor):
             # If the transaction failed it is being rolled back, and the setting goes with it.
             with suppress(DatabaseError):
                 _mark("")
-
-
-@contextmanager
-def set_based(name: str):
-    """The statements inside write the derived value `name` themselves, for many rows at once: the row
-    trigger that keeps it (declared with orders.models.unless_set_based(name)) stands aside until the
-    block ends. The writer owns the value's correctness meanwhile."""
-    setting = f"packline.{name}_set_based"
-    _set_local(setting, "on")
-    try:
-        yield
-    finally:
-        with suppress(DatabaseError):
-            _set_local(setting, "")

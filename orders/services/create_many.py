@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from config.postgresql.copy import copy_escape, copy_lines
 from config.postgresql.lookups import sql_array
+from config.postgresql.triggers import set_based
 from orders.actors import Actor, as_actor
 from orders.checks import Finding, run_checks
 from orders.events import EventType
@@ -44,7 +45,7 @@ from orders.models import (
 )
 from orders.money.models import Payment
 from orders.money.services import MoneyEvent
-from orders.services.common import service_context, set_based
+from orders.services.common import service_context
 from orders.services.create import (
     OrderInput,
     apply_totals,

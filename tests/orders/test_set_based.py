@@ -1,13 +1,13 @@
 """Row triggers that keep derived values (an order's stage, stock and line allocation totals) stand
-aside only inside a set-based writer's block (orders.services.common.set_based), and only for that
+aside only inside a set-based writer's block (config.postgresql.triggers.set_based), and only for that
 value; everywhere else they keep the value true."""
 
 import pytest
 from django.db import connection, transaction
 
+from config.postgresql.triggers import set_based
 from fulfilment.models import Allocation, StockItem
 from orders.models import Order, Status, Warehouse
-from orders.services.common import set_based
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order
 

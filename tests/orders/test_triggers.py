@@ -1,6 +1,6 @@
 """The stage trigger in its lean form (config/postgresql/triggers.py): it keeps stage true however the status is
 written, and pgtrigger.ignore() still switches it off for one block, as for every pgtrigger trigger
-(Packline's own set-based writers use orders.services.common.set_based instead)."""
+(Packline's own set-based writers use config.postgresql.triggers.set_based instead)."""
 
 import pgtrigger
 import pytest

@@ -278,7 +278,7 @@ def test_the_collector_stays_paused_until_the_last_pass_in_the_process_ends():
     the other; a process that runs with the collector off keeps it off."""
     import gc
 
-    from channels.csv.services import collector_paused
+    from config.collector import collector_paused
 
     with collector_paused():
         with collector_paused():
