@@ -1,0 +1,47 @@
+"""The delivery agent's page: their shipped orders, marked delivered or failed."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+
+from orders import selectors
+from orders.errors import OrderError
+from orders.services.transitions import (
+    builtin_status,
+    order_transition,
+)
+from orders.views.access import posted_order
+from orders.workflow import Stage
+
+
+@permission_required("orders.deliver_order", raise_exception=True)
+def deliveries(request: HttpRequest) -> HttpResponse:
+    """A delivery agent's run: their shipped orders, each marked delivered or failed in one tap."""
+    if request.method == "POST":
+        order = posted_order(request, int(request.POST.get("number") or 0))
+        outcome = request.POST.get("outcome")
+        stage = {"delivered": Stage.DELIVERED, "failed": Stage.DELIVERY_FAILED}.get(outcome)
+        if stage is None:
+            messages.error(request, "Choose delivered or failed.")
+        else:
+            try:
+                order = order_transition(
+                    order_id=order.pk,
+                    to=builtin_status(stage),
+                    actor=request.user,
+                    reason=request.POST.get("reason", ""),
+                )
+            except OrderError as error:
+                messages.error(request, str(error))
+            else:
+                messages.success(request, f"{order} marked {order.status.label}.")
+        return redirect("orders:deliveries")
+    orders = selectors.orders_visible_to(request.user).filter(stage=Stage.SHIPPED)
+    if request.user.has_perm("orders.view_all_orders"):
+        orders = orders.filter(assigned_agent=request.user) if request.GET.get("mine") else orders
+    return render(
+        request,
+        "orders/deliveries.html",
+        {"orders": orders.select_related("status").order_by("created_at")[:200]},
+    )

@@ -1,0 +1,64 @@
+"""The order list: status tabs, search, filters, sorting and keyset paging (SPEC 7's list budget)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET
+
+from orders import selectors
+from orders.filters import OrderFilter
+from orders.jobs.registry import actions_for
+from orders.tables import header_columns, render_rows
+from orders.views.access import view_required
+
+
+@require_GET
+@view_required
+def order_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    tabs = selectors.tabs_for(user)
+    tab = request.GET.get("tab", "all")
+    if tab not in dict(tabs):
+        tab = "all"
+    orders = selectors.orders_for_tab(user, tab)
+    filters = OrderFilter(request.GET or None, queryset=orders)
+    if filters.is_bound and filters.is_valid():
+        orders = filters.qs
+    sort = request.GET.get("sort", "-created")
+    page = selectors.keyset_page(
+        selectors.list_columns(orders),
+        sort=sort,
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
+    )
+    counts = selectors.tab_counts(user)
+    page.matching = selectors.capped_count(orders) if filters.active else counts.get(tab, 0)
+    query = request.GET.copy()
+    for key in ("after", "before"):
+        query.pop(key, None)
+    context = {
+        "tabs": [(key, label, counts.get(key, 0)) for key, label in tabs],
+        "tab": tab,
+        "filters": filters,
+        "page": page,
+        "columns": header_columns(page.sort),
+        "rows_html": render_rows(page.rows),
+        "filter_controls": filters.controls(),
+        "query": query.urlencode(),
+        "query_without_sort": _without(query, "sort"),
+        "query_without_tab": _without(query, "tab"),
+        "cap": selectors.COUNT_CAP,
+        "bulk_actions": actions_for(user, tab),
+    }
+    partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
+    response = render(request, "orders/_list_results.html" if partial else "orders/list.html", context)
+    # The same URL answers a fragment to htmx and a page to the browser: caches must tell them apart,
+    # or Back after a search shows the bare fragment.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _without(query, key: str) -> str:
+    query = query.copy()
+    query.pop(key, None)
+    return query.urlencode()
