@@ -6,7 +6,7 @@ class FulfilmentConfig(AppConfig):
     verbose_name = "Fulfilment"
 
     def ready(self) -> None:
-        from fulfilment import receivers  # noqa: F401 - connects the signal receivers
+        from fulfilment import events, receivers  # noqa: F401 - registers the event types; connects receivers
         from fulfilment.bulk_actions import register_fulfilment_actions
         from fulfilment.panels import order_panel
         from fulfilment.returns_views import returns_panel

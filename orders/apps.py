@@ -8,6 +8,7 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         from orders import lookups, money_receivers  # noqa: F401 - registers field__any; connects receivers
         from orders.bulk_actions import register_order_actions
+        from orders.money_events import MoneyEvent  # noqa: F401 - registers the money event types
         from orders.money_views import money_panel
         from orders.panels import register_panel
 

@@ -38,6 +38,7 @@ from orders.models import (
     Refund,
     Remittance,
 )
+from orders.money_events import MoneyEvent  # registered types; create_many imports it from here
 from orders.money_selectors import COLLECTED_ON_DELIVERY, agent_owed, money_figures
 from orders.services.common import locked_order, service_context
 from orders.services.transitions import builtin_status, order_transition
@@ -49,17 +50,6 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")
 PAYMENTS = Actor.system("Payments")
 REFUNDS = Actor.system("Refunds")
-
-
-class MoneyEvent:
-    PAYMENT_RECORDED = "payment.recorded"
-    PAYMENT_FAILED = "payment.failed"
-    PAYMENT_REVERSED = "payment.reversed"
-    EXPENSE_RECORDED = "expense.recorded"
-    EXPENSE_REVERSED = "expense.reversed"
-    REFUND_RECORDED = "refund.recorded"
-    REFUND_EXECUTED = "refund.executed"
-    REFUND_REVERSED = "refund.reversed"
 
 
 def to_amount(value, what: str = "amount") -> Decimal:

@@ -1,0 +1,48 @@
+"""Fulfilment's timeline events (issue 14): registered by fulfilment (orders does not know them), each
+worded on the order page and escaped; the batch allocation writes its events through the same row
+builder as every other writer, and they are the rows order_allocate writes."""
+
+import pytest
+
+from fulfilment.events import FulfilmentEvent
+from tests.event_wording import constants_of, shown_on_the_timeline, types_registered_by, with_markup
+
+pytestmark = pytest.mark.django_db
+
+# Each type fulfilment/events.py registers, with parameters as fulfilment's services write them.
+FULFILMENT_EVENTS = {
+    "stock.allocation": (
+        {"allocated": ["2 × MUG-1"], "released": ["1 × TEE-1"], "backordered": ["1 × CAP-1"]},
+        'Stock allocated 2 × MUG-1 released 1 × TEE-1 <span class="text-danger">backordered 1 × CAP-1</span>',
+    ),
+    "picklist.created": ({"picklist": 12}, "On picklist 12"),
+    "order.packed": ({"packages": 2, "weight_grams": 1800}, "Packed in 2 packages, 1800 g"),
+    "shipment.created": (
+        {"shipment": 5, "carrier": "DHL", "service": "Express", "tracking_number": "1Z999",
+         "lines": ["2 × MUG-1", "1 × TEE-1"]},
+        'Shipped 2 × MUG-1, 1 × TEE-1 with DHL Express · tracking <span class="font-monospace">1Z999</span>',
+    ),
+    "return.created": (
+        {"number": "RMA-1", "reason": "Wrong size", "lines": ["1 × TEE-1"]},
+        "Return RMA-1 created (Wrong size): 1 × TEE-1",
+    ),
+    "return.received": (
+        {"number": "RMA-1", "lines": ["1 × TEE-1"], "refund": "12.00"}, "Return RMA-1 received: 1 × TEE-1",
+    ),
+    "return.closed": ({"number": "RMA-1", "reason": "never sent"}, "Return RMA-1 closed: never sent"),
+    "document.printed": ({"document": "Packing slip", "job": 3}, "Printed the packing slip"),
+}  # fmt: skip
+
+
+def test_every_fulfilment_event_type_is_registered_and_worded_on_the_timeline():
+    assert types_registered_by("fulfilment.events") == set(FULFILMENT_EVENTS) == constants_of(FulfilmentEvent)
+    shown = shown_on_the_timeline({type: params for type, (params, _) in FULFILMENT_EVENTS.items()})
+    assert shown == {type: wording for type, (_, wording) in FULFILMENT_EVENTS.items()}
+
+
+def test_every_value_in_a_fulfilment_event_is_escaped_on_the_timeline():
+    shown = shown_on_the_timeline(
+        {type: with_markup(params) for type, (params, _) in FULFILMENT_EVENTS.items()}
+    )
+    for type, wording in shown.items():
+        assert "<b " not in wording, type
