@@ -1,18 +1,27 @@
-"""The timeline's event types and writers: one registry of types with their wording.
+"""The timeline's event types and writers: one registry of types with their wording, one row builder.
 
 Every app registers the event types its services write, each with a short label and a describe function
 (params -> a sentence of HTML, every value escaped with orders.wording), the way orders/panels.py takes
 the detail page's panels: at import of the app's own events module, which its AppConfig.ready()
 imports. orders never imports those apps; the timeline (orders/timeline.py) finds their wording here.
+
+`EventRows` makes a timeline row the one way, for the ORM (`record`, `record_many`) and for the
+set-based writers that COPY thousands of rows (orders/copy.py): the same columns, the same JSON, the
+same actor columns, and a type that must be registered.
 """
 
+import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 
 from django.core.exceptions import ImproperlyConfigured
+from django.db.models import NOT_PROVIDED
 
 from orders.actors import Actor
+from orders.copy import copy_escape, copy_lines, copy_text
 from orders.models import Order, OrderEvent
 from orders.wording import changes, e, paragraphs, suffix
 
@@ -80,29 +89,122 @@ def registered_events() -> list[RegisteredEvent]:
 describer: Callable[[str], Describe | None] = _describe_by_code.get
 
 
-def _event(order: Order, actor: Actor, type: str, **params) -> OrderEvent:
-    return OrderEvent(
-        order=order,
-        type=registered(type),
-        params=params,
-        actor=actor.user,
-        actor_kind=actor.kind,
-        actor_label=actor.label,
-    )
+# The row builder ---------------------------------------------------------------------------------
+
+EVENT_COLUMNS = ("order_id", "type", "params", "actor_id", "actor_kind", "actor_label")
+# One encoder for every row: json.dumps with options builds a new JSONEncoder per call, which cost as
+# much as the encoding itself for the small objects of an import.
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+
+
+@cache
+def _other_columns() -> tuple[tuple[str, ...], str]:
+    """OrderEvent's columns besides EVENT_COLUMNS (added by later migrations) that need a value in a
+    COPY, and that value as COPY text: what the ORM would write for them. id and created_at (and any
+    column with a database default) are left to the database, as the ORM leaves them."""
+    columns, values = [], []
+    for field in OrderEvent._meta.concrete_fields:
+        if field.column in EVENT_COLUMNS or field.primary_key or field.db_default is not NOT_PROVIDED:
+            continue
+        if not field.has_default() and not field.null:
+            raise ImproperlyConfigured(
+                f"OrderEvent.{field.name} has no default: orders.events.EventRows cannot write it."
+            )
+        columns.append(field.column)
+        values.append(copy_text(field.get_default()))
+    return tuple(columns), "".join(f"\t{value}" for value in values)
+
+
+class EventRows:
+    """Timeline rows written by one actor, in the ORM's form or in COPY's text form.
+
+    ORM: `instance(order, type, params)` is the OrderEvent to save or bulk_create.
+
+    COPY: `shared(type, params)` formats everything a group of rows has in common (type, params JSON,
+    actor) once; `join(order_id, shared)` is then one string join per order, and `lines(order_ids,
+    type, params)` does both for a group. `columns` are the columns those lines fill, for
+    orders.copy.copy_lines, and `write(lines)` COPYs them. The database stamps created_at, as it does
+    for the ORM's rows; with dated=True the rows carry their own time (`at`, last column), for
+    historical data.
+
+    Both forms refuse a type no app registered (UnregisteredEventType).
+    """
+
+    __slots__ = ("_actor_text", "actor", "columns", "dated")
+
+    def __init__(self, actor: Actor, *, dated: bool = False):
+        self.actor = actor
+        self.dated = dated
+        extra_columns, extra = _other_columns()
+        self.columns = (*EVENT_COLUMNS, *extra_columns, *(("created_at",) if dated else ()))
+        user_id = actor.user_id
+        self._actor_text = (
+            f"\t{'\\N' if user_id is None else int(user_id)}\t{copy_escape(str(actor.kind))}\t"
+            f"{copy_escape(actor.label)}{extra}{'\t' if dated else '\n'}"
+        )
+
+    # The ORM's form
+
+    def instance(self, order: Order, type: str, params: dict) -> OrderEvent:
+        actor = self.actor
+        return OrderEvent(
+            order=order,
+            type=registered(type),
+            params=params,
+            actor=actor.user,
+            actor_kind=actor.kind,
+            actor_label=actor.label,
+        )
+
+    def instances(self, orders: Iterable[Order], type: str, params: dict) -> list[OrderEvent]:
+        """The same event on many orders; each row gets its own copy of params."""
+        registered(type)
+        return [self.instance(order, type, dict(params)) for order in orders]
+
+    # COPY's form
+
+    def shared(self, type: str, params: dict) -> str:
+        """Everything of a row but its order id (and time, when dated), as COPY text."""
+        return f"\t{registered(type)}\t{copy_escape(_JSON.encode(params))}{self._actor_text}"
+
+    def join(self, order_id: int, shared: str, at: str | datetime | None = None) -> str:
+        """One COPY line: an order id and a shared part (and the row's time, when dated)."""
+        if not self.dated:
+            return f"{order_id}{shared}"
+        if at is None:
+            raise ValueError("Dated event rows need their time (at).")
+        return f"{order_id}{shared}{at if type(at) is str else at.isoformat()}\n"
+
+    def line(self, order_id: int, type: str, params: dict, *, at: str | datetime | None = None) -> str:
+        """One order's row as a COPY line (what join(order_id, shared(type, params), at) makes, with
+        fewer calls: an import makes one per event)."""
+        if type not in _registered:
+            registered(type)
+        if self.dated:
+            return self.join(order_id, self.shared(type, params), at)
+        return f"{order_id}\t{type}\t{copy_escape(_JSON.encode(params))}{self._actor_text}"
+
+    def lines(self, order_ids: Iterable[int], type: str, params: dict) -> list[str]:
+        """The same event on many orders as COPY lines: the shared part once, one join per order."""
+        if self.dated:
+            raise ValueError("Dated event rows each need their time: use join(order_id, shared, at).")
+        shared = self.shared(type, params)
+        return [f"{order_id}{shared}" for order_id in order_ids]
+
+    def write(self, lines: list[str]) -> int:
+        """COPY lines made by this builder (or another with the same `dated`) into the event table."""
+        return copy_lines(OrderEvent._meta.db_table, self.columns, lines)
 
 
 def record(order: Order, actor: Actor, type: str, **params) -> OrderEvent:
-    event = _event(order, actor, type, **params)
+    event = EventRows(actor).instance(order, type, params)
     event.save()
     return event
 
 
 def record_many(orders: Iterable[Order], actor: Actor, type: str, **params) -> list[OrderEvent]:
     """The same event on many orders in one INSERT (mass actions, imports)."""
-    registered(type)
-    return OrderEvent.objects.bulk_create(
-        [_event(order, actor, type, **params) for order in orders], batch_size=2000
-    )
+    return OrderEvent.objects.bulk_create(EventRows(actor).instances(orders, type, params), batch_size=2000)
 
 
 # The order's own events: wording, type, writer -------------------------------------------------

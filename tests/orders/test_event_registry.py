@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from orders import events
 from orders.actors import Actor
-from orders.events import EventType, UnregisteredEventType
+from orders.events import EventRows, EventType, UnregisteredEventType
 from orders.models import OrderEvent
 from orders.selectors import order_timeline
 from orders.timeline import render_timeline
@@ -93,7 +93,7 @@ def test_every_app_registers_its_event_types_when_django_starts():
 # Recording ---------------------------------------------------------------------------------------
 
 
-def test_recording_an_unregistered_type_raises_and_writes_nothing():
+def test_recording_an_unregistered_type_raises_in_both_forms_and_writes_nothing():
     order = make_order()
     actor = Actor.system("tests")
     before = OrderEvent.objects.count()
@@ -103,6 +103,11 @@ def test_recording_an_unregistered_type_raises_and_writes_nothing():
         events.record(order, actor, "shipment.sent", carrier="DHL")
     with pytest.raises(UnregisteredEventType):
         events.record_many([order], actor, "shipment.sent")
+    rows = EventRows(actor)
+    with pytest.raises(UnregisteredEventType):
+        rows.lines([order.pk], "shipment.sent", {})
+    with pytest.raises(UnregisteredEventType):
+        rows.line(order.pk, "shipment.sent", {})
     assert OrderEvent.objects.count() == before
 
 
