@@ -15,10 +15,11 @@ from orders.actors import Actor
 from orders.events import EventRows, EventType, UnregisteredEventType
 from orders.models import OrderEvent
 from orders.selectors import order_timeline
+from orders.services import LineInput, order_line_cancel
 from orders.timeline import render_timeline
 from orders.wording import e
 from tests.event_wording import constants_of, shown_on_the_timeline, types_registered_by, with_markup
-from tests.factories import make_order
+from tests.factories import ProductFactory, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +110,18 @@ def test_recording_an_unregistered_type_raises_in_both_forms_and_writes_nothing(
     with pytest.raises(UnregisteredEventType):
         rows.line(order.pk, "shipment.sent", {})
     assert OrderEvent.objects.count() == before
+
+
+def test_a_service_recording_an_unregistered_type_fails_and_changes_nothing(monkeypatch, users):
+    product = ProductFactory(sku="MUG-1")
+    order = make_order(lines=[LineInput(sku=product.sku, quantity=2)])
+    line = order.lines.get()
+    monkeypatch.setattr(EventType, "LINE_CANCELLED", "line.canceled")  # a typo in a service
+    with pytest.raises(UnregisteredEventType):
+        order_line_cancel(line_id=line.pk, actor=users["manager"], reason="out of stock")
+    line.refresh_from_db()
+    assert line.quantity_cancelled == 0
+    assert not order.events.filter(type__startswith="line.").exists()
 
 
 def test_an_unknown_type_in_old_data_still_shows_what_happened():
