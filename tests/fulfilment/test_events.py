@@ -3,9 +3,17 @@ worded on the order page and escaped; the batch allocation writes its events thr
 builder as every other writer, and they are the rows order_allocate writes."""
 
 import pytest
+from django.db import transaction
 
 from fulfilment.events import FulfilmentEvent
+from fulfilment.models import StockItem
+from fulfilment.services import order_allocate
+from fulfilment.services.allocation_many import orders_allocate_new
+from orders.actors import Actor
+from orders.models import OrderEvent, Warehouse
+from orders.services import LineInput
 from tests.event_wording import constants_of, shown_on_the_timeline, types_registered_by, with_markup
+from tests.factories import ProductFactory, make_order
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +54,40 @@ def test_every_value_in_a_fulfilment_event_is_escaped_on_the_timeline():
     )
     for type, wording in shown.items():
         assert "<b " not in wording, type
+
+
+def allocation_events(order) -> list[tuple]:
+    return list(
+        OrderEvent.objects.filter(order=order, type=FulfilmentEvent.STOCK_ALLOCATION).values_list(
+            "type", "params", "actor_id", "actor_kind", "actor_label"
+        )
+    )
+
+
+class Undo(Exception):
+    pass
+
+
+def test_the_batch_allocation_writes_the_event_order_allocate_writes():
+    mug = ProductFactory(sku="MUG-1")
+    ProductFactory(sku="TEE-1")
+    StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=mug, on_hand=1)
+    order = make_order(lines=[LineInput(sku="MUG-1", quantity=3), LineInput(sku="TEE-1", quantity=1)])
+    actor = Actor.system("Stock")
+    try:
+        with transaction.atomic():
+            assert orders_allocate_new(order_ids=[order.pk], actor=actor) == 1
+            by_batch = allocation_events(order)
+            raise Undo
+    except Undo:
+        pass
+    assert allocation_events(order) == []
+    order_allocate(order_id=order.pk, actor=actor)
+    by_service = allocation_events(order)
+    assert by_batch == by_service == [
+        (
+            "stock.allocation",
+            {"allocated": ["1 × MUG-1"], "released": [], "backordered": ["2 × MUG-1", "1 × TEE-1"]},
+            None, "system", "Stock",
+        )
+    ]  # fmt: skip
