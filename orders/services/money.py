@@ -38,7 +38,7 @@ from orders.models import (
     Refund,
     Remittance,
 )
-from orders.money_events import MoneyEvent  # registered types; create_many imports it from here
+from orders.money_events import MoneyEvent
 from orders.money_selectors import COLLECTED_ON_DELIVERY, agent_owed, money_figures
 from orders.services.common import locked_order, service_context
 from orders.services.transitions import builtin_status, order_transition
