@@ -7,8 +7,8 @@ class FulfilmentConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import navigation, roles
+        from fulfilment import events, receivers  # noqa: F401 - registers the event types; connects receivers
         from fulfilment import navigation as fulfilment_navigation
-        from fulfilment import receivers  # noqa: F401 - connects the signal receivers
         from fulfilment.bulk_actions import register_fulfilment_actions
         from fulfilment.panels import order_panel
         from fulfilment.permissions import ROLE_GRANTS

@@ -3,6 +3,7 @@
 from django import forms
 from weasyprint import HTML
 
+from fulfilment.events import FulfilmentEvent
 from fulfilment.services import picklist_create, shipment_create
 from fulfilment.services.documents import code128_svg
 from orders import events
@@ -65,7 +66,7 @@ def produce_slips(job, orders, actor):
         first = documents[0]
         merged = first.copy([page for document in documents for page in document.pages])
         merged.write_pdf(path)
-    events.record_many(printed, actor, "document.printed", document="Packing slip", job=job.pk)
+    events.record_many(printed, actor, FulfilmentEvent.DOCUMENT_PRINTED, document="Packing slip", job=job.pk)
     return relative, {}
 
 

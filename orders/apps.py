@@ -11,6 +11,7 @@ class OrdersConfig(AppConfig):
         from orders import money_receivers  # noqa: F401 - connects receivers
         from orders import navigation as orders_navigation
         from orders.jobs.actions import register_order_actions
+        from orders.money.events import MoneyEvent  # noqa: F401 - registers the money event types
         from orders.money.views import money_panel
         from orders.panels import register_panel
         from orders.permissions import ROLE_GRANTS

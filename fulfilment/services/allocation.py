@@ -9,6 +9,7 @@ from collections import defaultdict
 from django.db import transaction
 from django.db.models import F, Q
 
+from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Allocation, StockItem
 from orders import events
 from orders.actors import Actor
@@ -126,7 +127,7 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
             freed.add(allocation.stock_item_id)
     changes = {"allocated": allocated, "released": released, "backordered": backordered}
     if allocated or released or (backordered and holds_stock):
-        events.record(order, actor, "stock.allocation", **changes)
+        events.record(order, actor, FulfilmentEvent.STOCK_ALLOCATION, **changes)
     # Units given back go to the oldest backordered orders, as a receipt's would.
     for stock_item_id in sorted(freed):
         backorders_allocate(stock_item_id=stock_item_id, actor=actor)
@@ -168,7 +169,7 @@ def backorders_allocate(*, stock_item_id: int, actor: Actor | None = None) -> li
         events.record(
             line.order,
             actor,
-            "stock.allocation",
+            FulfilmentEvent.STOCK_ALLOCATION,
             allocated=[f"{take} × {line.sku}"],
             released=[],
             backordered=[],

@@ -26,13 +26,14 @@ from collections.abc import Callable, Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
-from config.postgresql.copy import copy_escape, copy_lines
+from config.postgresql.copy import copy_lines
 from config.postgresql.lookups import sql_array
 from config.postgresql.triggers import set_based
+from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Allocation
 from fulfilment.services.allocation import HOLDS_STOCK, default_warehouse_id
 from orders.actors import Actor
-from orders.services.create_many import NULL, copy_json
+from orders.events import EventRows
 
 
 def _lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, int]]:
@@ -126,15 +127,16 @@ def _write(rows: list[str], per_stock: dict[int, int], allocated, backordered, a
     with set_based("allocation_totals"):
         copy_lines(Allocation._meta.db_table, ["line_id", "stock_item_id", "quantity", "created_at"], rows)
         _add("fulfilment_stockitem", "allocated", per_stock)
-    tail = f"\t{NULL if actor.user_id is None else actor.user_id}\t{actor.kind}\t{copy_escape(actor.label)}\n"
-    events = [
-        f"{order_id}\tstock.allocation\t"
-        + copy_json({"allocated": allocated[order_id], "released": [], "backordered": backordered[order_id]})
-        + tail
-        for order_id in sorted(set(allocated) | set(backordered))
-    ]
-    copy_lines(
-        "orders_orderevent", ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label"], events
+    event_rows = EventRows(actor)
+    event_rows.write(
+        [
+            event_rows.line(
+                order_id,
+                FulfilmentEvent.STOCK_ALLOCATION,
+                {"allocated": allocated[order_id], "released": [], "backordered": backordered[order_id]},
+            )
+            for order_id in sorted(set(allocated) | set(backordered))
+        ]
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from weasyprint import HTML
 
 from fulfilment.errors import FulfilmentError
+from fulfilment.events import FulfilmentEvent
 from fulfilment.models import StockItem
 from orders import events
 from orders.actors import as_actor
@@ -61,5 +62,5 @@ def document_print(*, order: Order, kind: str, actor) -> bytes:
     if not actor.has_perm("fulfilment.print_documents"):
         raise FulfilmentError("You may not print documents.")
     pdf = document_render(order=order, kind=kind)
-    events.record(order, actor, "document.printed", document=DOCUMENTS[kind])
+    events.record(order, actor, FulfilmentEvent.DOCUMENT_PRINTED, document=DOCUMENTS[kind])
     return pdf

@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 
 from fulfilment.errors import FulfilmentError, WrongItem
+from fulfilment.events import FulfilmentEvent
 from fulfilment.models import PackingRecord
 from fulfilment.services.picking import _product_for
 from orders import events
@@ -59,5 +60,5 @@ def packing_complete(*, order_id: int, packages: int, weight_grams: int, actor) 
     PackingRecord.objects.create(
         order=order, packages=packages, weight_grams=weight_grams, packed_by=actor.user
     )
-    events.record(order, actor, "order.packed", packages=packages, weight_grams=weight_grams)
+    events.record(order, actor, FulfilmentEvent.PACKED, packages=packages, weight_grams=weight_grams)
     return order_transition(order_id=order.pk, to=builtin_status(Stage.PACKED), actor=actor, reason="packed")

@@ -6,6 +6,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from fulfilment.errors import FulfilmentError, WrongItem
+from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Allocation, Picklist, PicklistLine, StockItem, StockMovement
 from fulfilment.services.allocation import default_warehouse_id, lock_stock
 from orders import events
@@ -81,7 +82,7 @@ def picklist_create(*, order_ids: list[int], actor, picker=None, warehouse: Ware
             for line in lines
         ]
     )
-    events.record_many(picked_orders, actor, "picklist.created", picklist=picklist.pk)
+    events.record_many(picked_orders, actor, FulfilmentEvent.PICKLIST_CREATED, picklist=picklist.pk)
     return picklist, refusals
 
 

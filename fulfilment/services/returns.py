@@ -9,6 +9,7 @@ from django.utils import timezone
 from weasyprint import HTML
 
 from fulfilment.errors import FulfilmentError, WrongItem
+from fulfilment.events import FulfilmentEvent
 from fulfilment.models import ReturnLine, ReturnReason, ReturnRequest, StockItem, StockMovement
 from fulfilment.services.allocation import backorders_allocate, default_warehouse_id, lock_stock
 from fulfilment.services.documents import code128_svg
@@ -96,7 +97,7 @@ def return_create(
             ]
         )
         events.record(
-            order, actor, "return.created", number=request.number, reason=request.get_reason_display(),
+            order, actor, FulfilmentEvent.RETURN_CREATED, number=request.number, reason=request.get_reason_display(),
             lines=[f"{units} × {lines[pk].sku}" for pk, units in wanted.items()],
         )  # fmt: skip
     return request
@@ -224,7 +225,7 @@ def return_receive(
             request.state = ReturnRequest.State.RECEIVED
         request.save(update_fields=["received_at", "received_by", "state"])
         events.record(
-            order, actor, "return.received", number=request.number, lines=said,
+            order, actor, FulfilmentEvent.RETURN_RECEIVED, number=request.number, lines=said,
             refund=str(refund.amount) if refund else "",
         )  # fmt: skip
         everything_back = not order.lines.filter(quantity_returned__lt=F("quantity_shipped")).exists()
@@ -253,7 +254,9 @@ def return_close(*, return_id: int, actor, reason: str = "") -> ReturnRequest:
         request.state, request.closed_at = ReturnRequest.State.CLOSED, timezone.now()
         request.save(update_fields=["state", "closed_at"])
         ReturnLine.objects.filter(return_request=request).update(quantity_counted=0)
-        events.record(order, actor, "return.closed", number=request.number, reason=reason.strip()[:300])
+        events.record(
+            order, actor, FulfilmentEvent.RETURN_CLOSED, number=request.number, reason=reason.strip()[:300]
+        )
     return request
 
 
@@ -280,5 +283,7 @@ def return_slip_print(*, request: ReturnRequest, actor) -> bytes:
     if not (actor.has_perm("fulfilment.create_return") or actor.has_perm("fulfilment.receive_return")):
         raise FulfilmentError("You may not print return slips.")
     pdf = return_slip_render(request=request)
-    events.record(request.order, actor, "document.printed", document=f"Return slip {request.number}")
+    events.record(
+        request.order, actor, FulfilmentEvent.DOCUMENT_PRINTED, document=f"Return slip {request.number}"
+    )
     return pdf

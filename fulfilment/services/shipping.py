@@ -4,6 +4,7 @@ from django.db import transaction
 from django.db.models import F
 
 from fulfilment.errors import FulfilmentError
+from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Allocation, Shipment, ShipmentLine, StockItem, StockMovement
 from fulfilment.services.allocation import lock_stock
 from orders import events, workflow
@@ -91,7 +92,7 @@ def shipment_create(
     for pk, units in wanted.items():
         OrderLine.objects.filter(pk=pk).update(quantity_shipped=F("quantity_shipped") + units)
     events.record(
-        order, actor, "shipment.created", shipment=shipment.pk, carrier=shipment.carrier, service=shipment.service,
+        order, actor, FulfilmentEvent.SHIPMENT_CREATED, shipment=shipment.pk, carrier=shipment.carrier, service=shipment.service,
         tracking_number=shipment.tracking_number, lines=[f"{units} × {lines[pk].sku}" for pk, units in wanted.items()],
     )  # fmt: skip
     if shipment.tracking_number:

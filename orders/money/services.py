@@ -28,6 +28,7 @@ from orders import events
 from orders.actors import Actor, as_actor
 from orders.errors import MoneyRefused, TransitionRefused
 from orders.models import Order, OrderEvent, OrderLine, PaymentMethod
+from orders.money.events import MoneyEvent
 from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remittance
 from orders.money.selectors import COLLECTED_ON_DELIVERY, agent_owed, money_figures
 from orders.services.common import locked_order, service_context
@@ -40,17 +41,6 @@ CENT = Decimal("0.01")
 MAX_AMOUNT = Decimal("9999999999.99")
 PAYMENTS = Actor.system("Payments")
 REFUNDS = Actor.system("Refunds")
-
-
-class MoneyEvent:
-    PAYMENT_RECORDED = "payment.recorded"
-    PAYMENT_FAILED = "payment.failed"
-    PAYMENT_REVERSED = "payment.reversed"
-    EXPENSE_RECORDED = "expense.recorded"
-    EXPENSE_REVERSED = "expense.reversed"
-    REFUND_RECORDED = "refund.recorded"
-    REFUND_EXECUTED = "refund.executed"
-    REFUND_REVERSED = "refund.reversed"
 
 
 def to_amount(value, what: str = "amount") -> Decimal:

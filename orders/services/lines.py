@@ -42,7 +42,9 @@ def order_line_cancel(*, line_id: int, actor, reason: str = "") -> OrderLine:
         order, line = _changeable(line_id, actor)
         line.quantity_cancelled = line.quantity
         line.save(update_fields=["quantity_cancelled"])
-        events.record(order, actor, "line.cancelled", sku=line.sku, quantity=line.quantity, reason=reason)
+        events.record(
+            order, actor, events.EventType.LINE_CANCELLED, sku=line.sku, quantity=line.quantity, reason=reason
+        )
         _after_change(order)
         return line
 
@@ -69,7 +71,9 @@ def order_line_replace(*, line_id: int, sku: str, actor) -> OrderLine:
         replacement.position = line.position
         replacement.warehouse = line.warehouse
         replacement.save()
-        events.record(order, actor, "line.replaced", old=line.sku, new=product.sku, quantity=quantity)
+        events.record(
+            order, actor, events.EventType.LINE_REPLACED, old=line.sku, new=product.sku, quantity=quantity
+        )
         _after_change(order)
         return replacement
 
@@ -84,6 +88,8 @@ def order_line_move(*, line_id: int, warehouse: Warehouse, actor) -> OrderLine:
             return line
         line.warehouse = warehouse
         line.save(update_fields=["warehouse"])
-        events.record(order, actor, "line.moved", sku=line.sku, old=str(old or "—"), new=str(warehouse))
+        events.record(
+            order, actor, events.EventType.LINE_MOVED, sku=line.sku, old=str(old or "—"), new=str(warehouse)
+        )
         _after_change(order)
         return line
