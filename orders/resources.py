@@ -1,18 +1,39 @@
 """Export columns (django-import-export): what a CSR needs from an order, one row per order."""
 
+import re
+
+from django.utils.timezone import localtime
 from import_export import fields, resources
 
 from orders.models import Order
 
 # Spreadsheet programs run cells that start with these as formulas (CSV/formula injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Data that starts like a formula but is none, so it is written as it is: a phone number (+, then 7 to
+# 15 digits written the way people space them) and a signed amount with decimals. Neither can hold a
+# function name, a cell reference or a DDE command: no letters, no !, no |.
+PHONE = re.compile(r"\+\d[\d ().-]*\Z")
+AMOUNT = re.compile(r"[+-]\d+(?:,\d{3})*\.\d+\Z")
+# Dates as spreadsheets read them, in the installation's time zone, to the second.
+DATE_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+def _is_data(text: str) -> bool:
+    if AMOUNT.match(text):
+        return True
+    return bool(PHONE.match(text)) and 7 <= sum(ch.isdigit() for ch in text) <= 15
 
 
 def neutralise(value):
-    """Prefix a text cell that a spreadsheet would read as a formula, so it stays text."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    """Prefix a text cell that a spreadsheet would read as a formula, so it stays text. Phone numbers
+    and signed amounts are left alone: they are not formulas, and the apostrophe would show."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_data(value):
         return "'" + value
     return value
+
+
+def export_date(value) -> str:
+    return localtime(value).strftime(DATE_FORMAT) if value else ""
 
 
 class OrderResource(resources.ModelResource):
@@ -37,6 +58,7 @@ class OrderResource(resources.ModelResource):
     csr = fields.Field(attribute="assigned_csr", column_name="CSR")
     agent = fields.Field(attribute="assigned_agent", column_name="Delivery agent")
     tracking = fields.Field(column_name="Tracking")
+    notes = fields.Field(attribute="notes", column_name="Notes")
 
     class Meta:
         model = Order
@@ -44,8 +66,11 @@ class OrderResource(resources.ModelResource):
         fields = (
             "number", "channel", "channel_order_number", "created", "status", "customer", "email", "phone",
             "address", "lines", "subtotal", "discounts", "tax", "delivery_fee", "total", "paid", "currency",
-            "payment", "csr", "agent", "tracking",
+            "payment", "csr", "agent", "tracking", "notes",
         )  # fmt: skip
+
+    def dehydrate_created(self, order: Order) -> str:
+        return export_date(order.created_at)
 
     def dehydrate_address(self, order: Order) -> str:
         address = order.shipping_address or {}
