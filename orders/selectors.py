@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
+from orders.events import EventType
 from orders.jobs.models import BulkJob
 from orders.models import Order, OrderEvent, OrderHold, OrderLine, Status, Warehouse
 from orders.workflow import Stage
@@ -358,7 +359,7 @@ def _timeline_and_people(
             type=type,
             actor=_actor_name(actor_id, actor_kind, actor_label, users),
             params=params,
-            is_status_change=type == "status.changed",
+            is_status_change=type == EventType.STATUS_CHANGED,
         )
         for at, type, params, actor_id, actor_kind, actor_label in events
     ]

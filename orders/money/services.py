@@ -27,7 +27,7 @@ from django.utils import timezone
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.errors import MoneyRefused, TransitionRefused
-from orders.models import Order, OrderEvent, OrderLine, PaymentMethod
+from orders.models import Order, OrderLine, PaymentMethod
 from orders.money.events import MoneyEvent
 from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remittance
 from orders.money.selectors import COLLECTED_ON_DELIVERY, agent_owed, money_figures
@@ -544,44 +544,3 @@ def order_money_on_stage(*, order_id: int, stage: str):
     if stage == Stage.AWAITING_PAYMENT:
         return order_paid_move_on(order_id=order_id)
     return None
-
-
-def payments_record_at_creation_many(*, orders: list[Order], actor: Actor) -> list[Payment]:
-    """payment_record_at_creation for orders created in bulk (imports): one INSERT for the payments,
-    one for their timeline events. The caller holds the transaction the orders were created in."""
-    payments = [
-        Payment(
-            order=order,
-            method=order.payment_method,
-            amount=order.amount_paid,
-            currency=order.currency,
-            reference=order.channel_order_number[:100],
-            note="paid when the order was created",
-            recorded_by=actor.user,
-        )
-        for order in orders
-        if order.amount_paid > 0
-    ]
-    Payment.objects.bulk_create(payments, batch_size=2000)
-    OrderEvent.objects.bulk_create(
-        [
-            OrderEvent(
-                order=payment.order,
-                type=MoneyEvent.PAYMENT_RECORDED,
-                actor=actor.user,
-                actor_kind=actor.kind,
-                actor_label=actor.label,
-                params={
-                    "payment": payment.pk,
-                    "amount": str(payment.amount),
-                    "currency": payment.currency,
-                    "method": payment.get_method_display(),
-                    "reference": payment.reference,
-                    "collected_by": "",
-                },
-            )
-            for payment in payments
-        ],
-        batch_size=2000,
-    )
-    return payments
