@@ -187,6 +187,10 @@ class Order(models.Model):
             )
         ]
 
+    # What apply_totals (orders/services/create.py) derives from the lines and the delivery fee: a
+    # service that recomputes them saves these, and only the fields it changed besides.
+    TOTAL_FIELDS = ("subtotal", "discount_total", "tax_total", "total")
+
     def __str__(self) -> str:
         return self.display_number
 

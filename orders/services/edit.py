@@ -100,7 +100,10 @@ def order_update(
         apply_totals(order, current_lines)
         order.search_vector = search_vector(order, current_lines)
         order.version += 1
-        order.save()
+        # The fields this edit changed and what follows from them: a full save would write back every
+        # other column (status among them) as it was read.
+        edited = sorted(asked - {"lines"})
+        order.save(update_fields=[*edited, *Order.TOTAL_FIELDS, "search_vector", "version", "updated_at"])
         events.edited(order, actor, changes=recorded)
     if "lines" in asked:
         transaction.on_commit(lambda: order_lines_changed.send(sender=Order, order_id=order.pk))

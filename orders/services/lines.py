@@ -31,7 +31,7 @@ def _after_change(order: Order) -> None:
     apply_totals(order, lines)
     order.search_vector = search_vector(order, lines)
     order.version += 1
-    order.save()
+    order.save(update_fields=[*Order.TOTAL_FIELDS, "search_vector", "version", "updated_at"])
     transaction.on_commit(lambda: order_lines_changed.send(sender=Order, order_id=order.pk))
 
 
