@@ -1,6 +1,7 @@
 """Every write to orders goes through these functions (STYLE.md: services take keyword arguments)."""
 
-from orders.services.create import LineInput, OrderInput, order_create
+from orders.inputs import LineInput, OrderInput
+from orders.services.create import order_create
 from orders.services.customers import customer_create
 from orders.services.edit import (
     editable_fields,

@@ -27,6 +27,7 @@ from orders.actors import Actor, as_actor
 from orders.checks import Finding, run_checks
 from orders.copy import copy_escape, copy_lines
 from orders.events import EventType
+from orders.inputs import OrderInput, validate, validate_prices
 from orders.lookups import sql_array
 from orders.models import (
     Channel,
@@ -45,14 +46,11 @@ from orders.models import (
 )
 from orders.services.common import service_context, set_based
 from orders.services.create import (
-    OrderInput,
     apply_totals,
     build_lines,
     initial_stage,
     order_fields,
     search_document,
-    validate,
-    validate_prices,
 )
 from orders.services.money import MoneyEvent
 from orders.signals import orders_created
