@@ -1,5 +1,6 @@
 """Order creation: the one path every source takes (manual form, CSV, channels, API)."""
 
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -13,7 +14,7 @@ from orders.actors import Actor, as_actor
 from orders.checks import run_checks
 from orders.errors import DuplicateOrder, OrderInvalid
 from orders.inputs import OrderInput, validate, validate_prices
-from orders.models import Channel, Order, OrderHold, OrderLine, Product, Warehouse
+from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status, Warehouse
 from orders.services.common import service_context
 from orders.services.money import payment_record_at_creation
 from orders.services.transitions import builtin_status
@@ -132,6 +133,30 @@ def initial_stage(data: OrderInput, total: Decimal) -> Stage:
     return Stage.AWAITING_PAYMENT
 
 
+def initial_status(
+    data: OrderInput,
+    *,
+    total: Decimal,
+    findings: list,
+    builtin: Callable[[str], Status] = builtin_status,
+    kept: Status | None = None,
+) -> tuple[Status, Status | None]:
+    """The status a new order starts in and, when it starts on hold, the status it was held from
+    (where releasing the hold sends it): the order's initial stage, or on hold from there when the
+    checks found something (SPEC 2.2).
+
+    `builtin` looks up a stage's built-in status (batched creation passes the ones it read once).
+    `kept`: a historical import's own status, kept in place of the initial one; an order on hold in
+    the imported file goes back to its initial status when released, like any new order."""
+    start = builtin(initial_stage(data, total))
+    status = start if kept is None else kept
+    if status.stage == Stage.ON_HOLD:
+        return status, start
+    if findings:
+        return builtin(Stage.ON_HOLD), status
+    return status, None
+
+
 @transaction.atomic
 def order_create(*, data: OrderInput, actor, source: str = "manual", source_detail: str = "") -> Order:
     """Validate, create, run the hold checks, and send the order on or put it on hold (SPEC 2.2).
@@ -161,13 +186,9 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
         **order_fields(data, channel=channel, source=source, warehouse=warehouse), created_at=timezone.now()
     )
     apply_totals(order, lines)
-    stage = initial_stage(data, order.total)
     findings = [] if data.draft else run_checks(order, lines)
-    target = builtin_status(stage)
-    if findings:
-        order.held_from = target
-        target = builtin_status(Stage.ON_HOLD)
-    order.status, order.stage = target, target.stage
+    order.status, order.held_from = initial_status(data, total=order.total, findings=findings)
+    order.stage = order.status.stage
     order.search_vector = search_vector(order, lines)
     with service_context("order_create", actor):
         try:

@@ -1,8 +1,8 @@
 """Many orders at once (CSV imports, backfills): order_create's rules, batched for speed.
 
 Every order goes through the steps order_create takes, with the same functions: validate,
-validate_prices, build_lines, apply_totals, initial_stage and run_checks (built-in hold checks and the
-managers' hold rules). What order_create asks the database once per order is asked once per batch
+validate_prices, build_lines, apply_totals, run_checks (built-in hold checks and the managers' hold
+rules) and initial_status. What order_create asks the database once per order is asked once per batch
 here: products, customers by email, existing channel references (deleted orders included), hold
 rules and duplicate candidates. `plan()` writes nothing, so an import's validation pass and preview
 use it as they are; `write()` then stores a planned batch with PostgreSQL COPY inside the caller's
@@ -48,7 +48,7 @@ from orders.services.common import service_context, set_based
 from orders.services.create import (
     apply_totals,
     build_lines,
-    initial_stage,
+    initial_status,
     order_fields,
     search_document,
 )
@@ -500,28 +500,24 @@ class OrderBatchCreator:
             data.amount_paid = order.amount_paid = order.total
         kept = p.item.status
         if kept is not None:
-            target = kept
             checked = kept.stage in HOLDABLE or kept.stage == Stage.ON_HOLD
         else:
-            target = self.builtin[initial_stage(data, order.total)]
             checked = not data.draft
         findings = (
             run_checks(order, lines, rules=self.rules, find_duplicate=self._duplicate_finder(order))
             if checked
             else []
         )
-        if target.stage == Stage.ON_HOLD:
-            # Held in the file: it goes back to processing when released, like any new order would.
-            order.held_from = self.builtin[initial_stage(data, order.total)]
-            findings = findings or [Finding(HoldReason.MANUAL, "on hold in the imported file")]
-        elif findings:
-            order.held_from = target
-            target = self.builtin[Stage.ON_HOLD]
-        order.status, order.stage = target, target.stage
-        if target.stage in SHIPPED_STAGES:
+        if kept is not None and kept.stage == Stage.ON_HOLD and not findings:
+            findings = [Finding(HoldReason.MANUAL, "on hold in the imported file")]
+        order.status, order.held_from = initial_status(
+            data, total=order.total, findings=findings, builtin=self.builtin.__getitem__, kept=kept
+        )
+        order.stage = order.status.stage
+        if order.stage in SHIPPED_STAGES:
             for line in lines:
                 line.quantity_picked = line.quantity_packed = line.quantity_shipped = line.quantity
-                if target.stage == Stage.RETURNED:
+                if order.stage == Stage.RETURNED:
                     line.quantity_returned = line.quantity
         p.order, p.lines, p.findings = order, lines, findings
         p.result = HELD if findings else CREATED
