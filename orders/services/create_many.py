@@ -4,7 +4,7 @@ Every order goes through the steps order_create takes, with the same functions: 
 validate_prices, build_lines, apply_totals, run_checks (built-in hold checks and the managers' hold
 rules) and initial_status. What order_create asks the database once per order is asked once per batch
 here: products, customers by email, existing channel references (deleted orders included), hold
-rules and duplicate candidates. `plan()` writes nothing, so an import's validation pass and preview
+rules, and suspected duplicates (checks.DuplicateFinder). `plan()` writes nothing, so an import's validation pass and preview
 use it as they are; `write()` then stores a planned batch with PostgreSQL COPY inside the caller's
 transaction and, after commit, sends one `orders_created` signal for the batch (fulfilment allocates
 stock on it), in place of order_create's `order_stage_entered` per order. A caller may instead pass an
@@ -15,8 +15,7 @@ import json
 import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -24,7 +23,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from orders.actors import Actor, as_actor
-from orders.checks import Finding, run_checks
+from orders.checks import DuplicateFinder, Finding, run_checks
 from orders.copy import copy_escape, copy_lines
 from orders.events import EventType
 from orders.inputs import OrderInput, validate, validate_prices
@@ -309,13 +308,11 @@ class OrderBatchCreator:
         self.builtin = {status.stage: status for status in Status.objects.filter(is_builtin=True)}
         self.default_warehouse = Warehouse.objects.filter(is_default=True).first()
         self.manual_channel: Channel | None = None
-        self.window = timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
         self.products: dict[str, Product | None] = {}
         self.customers: dict[str, NewCustomer] = {}  # lower-case email -> customer (saved or about to be)
         self.claimed: dict[tuple[int, str], int] = {}  # (channel, reference) -> key of its first order
-        # Orders planned earlier in this run, by customer: (total, created_at, label) for the duplicate check.
-        self.recent: dict[object, list[tuple[Decimal, datetime, str]]] = defaultdict(list)
-        self._candidates: dict[int, list[tuple[Decimal, datetime, str]]] = {}
+        # The duplicate check's batch form; it remembers the orders planned in this run.
+        self.duplicates = DuplicateFinder()
         self.order_extra_columns, self.order_extra = _constant(Order, {*ORDER_COLUMNS, "search_vector"})
         self.line_extra_columns, self.line_extra = _constant(OrderLine, {*LINE_COLUMNS, "id"})
         self.hold_extra_columns, self.hold_extra = _constant(OrderHold, {*HOLD_COLUMNS, "id"})
@@ -345,9 +342,12 @@ class OrderBatchCreator:
         live = [p for p in live if p.result == CREATED]
         self._load_products({line.sku.strip() for p in live for line in p.item.data.lines})
         self._resolve_customers(live)
-        self._load_candidates(live, now)
-        for p in live:
-            self._plan_one(p, now)
+        built = [p for p in live if self._build(p, now)]
+        checked = [self._checked(p) for p in built]
+        # One query for the batch; each order also counts the ones planned before it as written.
+        duplicates = self.duplicates.find([p.order for p in built], checked=checked)
+        for p, check, duplicate in zip(built, checked, duplicates, strict=True):
+            self._decide(p, checked=check, duplicate=duplicate)
         return planned
 
     def _channel(self, data: OrderInput) -> Channel:
@@ -442,44 +442,9 @@ class OrderBatchCreator:
                 key = customer.email.strip().lower()
                 p.item.data.customer = self.customers.setdefault(key, customer)
 
-    def _load_candidates(self, planned: list[Planned], now: datetime) -> None:
-        """The live orders that could make one of these a suspected duplicate: same customer, within
-        the window before its date (checks._suspected_duplicate, one query for the batch)."""
-        self._candidates = {}
-        customer_ids = {p.item.data.customer.pk for p in planned if p.item.data.customer.pk}
-        if not customer_ids:
-            return
-        since = min((p.item.created_at or now) for p in planned) - self.window
-        with connection.cursor() as cursor:  # checks._suspected_duplicate's query, for the whole batch
-            cursor.execute(
-                "SELECT o.customer_id, o.total, o.created_at, o.number FROM orders_order o "
-                "JOIN unnest(%s::bigint[]) AS c(id) ON o.customer_id = c.id "
-                "WHERE NOT o.is_deleted AND o.created_at >= %s AND o.stage <> %s",
-                [sql_array(customer_ids), since, Stage.CANCELLED.value],
-            )
-            rows = cursor.fetchall()
-        for customer_id, total, created_at, number in rows:
-            self._candidates.setdefault(customer_id, []).append(
-                (total, created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
-            )
-
-    def _customer_key(self, customer: Customer) -> object:
-        return customer.pk if customer.pk else id(customer)
-
-    def _duplicate_finder(self, order: Order):
-        def find(order: Order) -> str | None:
-            since = order.created_at - self.window
-            customer = order.customer
-            candidates = self._candidates.get(customer.pk, []) if customer.pk else []
-            for total, created_at, label in (*candidates, *self.recent.get(self._customer_key(customer), ())):
-                if total == order.total and created_at >= since:
-                    return label
-            return None
-
-        return find
-
-    def _plan_one(self, p: Planned, now: datetime) -> None:
-        """order_create's steps for one order, with the batch's preloaded data."""
+    def _build(self, p: Planned, now: datetime) -> bool:
+        """order_create's steps for one order up to its totals, with the batch's preloaded data; False
+        when it is rejected."""
         data = p.item.data
         channel = self._channel(data)
         products = {line.sku.strip(): self.products.get(line.sku.strip()) for line in data.lines}
@@ -487,9 +452,8 @@ class OrderBatchCreator:
         errors = validate_prices(data, products)
         if errors:
             p.result, p.errors = REJECTED, errors
-            return
+            return False
         lines = build_lines(data, products, line_class=PlannedLine)
-        customer = data.customer
         warehouse = data.warehouse or self.default_warehouse
         order = PlannedOrder(
             **order_fields(data, channel=channel, source=self.source, warehouse=warehouse),
@@ -498,13 +462,23 @@ class OrderBatchCreator:
         apply_totals(order, lines)
         if p.item.paid_in_full:
             data.amount_paid = order.amount_paid = order.total
+        p.order, p.lines = order, lines
+        return True
+
+    @staticmethod
+    def _checked(p: Planned) -> bool:
+        """Whether the hold checks run: not on drafts, nor on historical orders past holding."""
         kept = p.item.status
         if kept is not None:
-            checked = kept.stage in HOLDABLE or kept.stage == Stage.ON_HOLD
-        else:
-            checked = not data.draft
+            return kept.stage in HOLDABLE or kept.stage == Stage.ON_HOLD
+        return not p.item.data.draft
+
+    def _decide(self, p: Planned, *, checked: bool, duplicate: str | None) -> None:
+        """order_create's remaining steps for one built order: the checks (with the batch's answer to
+        the duplicate check) and its initial status."""
+        order, lines, data, kept = p.order, p.lines, p.item.data, p.item.status
         findings = (
-            run_checks(order, lines, rules=self.rules, find_duplicate=self._duplicate_finder(order))
+            run_checks(order, lines, rules=self.rules, find_duplicate=lambda _order: duplicate)
             if checked
             else []
         )
@@ -519,10 +493,8 @@ class OrderBatchCreator:
                 line.quantity_picked = line.quantity_packed = line.quantity_shipped = line.quantity
                 if order.stage == Stage.RETURNED:
                     line.quantity_returned = line.quantity
-        p.order, p.lines, p.findings = order, lines, findings
+        p.findings = findings
         p.result = HELD if findings else CREATED
-        label = f"{data.channel_order_id or 'an order'} in this import"
-        self.recent[self._customer_key(customer)].append((order.total, order.created_at, label))
 
     # Writing ------------------------------------------------------------------------------------------
 
