@@ -13,9 +13,9 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from bench.generate_orders import catalogue_item, generate_orders
 from orders.actors import Actor
 from orders.errors import OrderError
-from orders.management.commands.generate_orders import catalogue_item, generate_orders
 from orders.models import Channel, Customer, Order, Product
 from orders.services import (
     LineInput,
