@@ -1,6 +1,6 @@
 """Cleaning up after a suite: the suites that create orders (fulfilment, jobs, imports) put them in
 channels of their own and remove them again, so that the benchmark database stays at the orders the
-orders suite generated (`generate_orders`) from one run of `make bench` to the next."""
+orders suite generated (bench/generate_orders.py) from one run of `make bench` to the next."""
 
 import pgtrigger
 from django.db import connection, transaction
@@ -90,7 +90,7 @@ def vacuum() -> None:
     that one measurement does not pay for the last one's dead rows."""
     tables = [
         "orders_order", "orders_orderline", "orders_orderevent", "orders_orderhold", "orders_customer",
-        "fulfilment_allocation", "fulfilment_stockitem", "sales_channels_importoutcome",
+        "orders_payment", "fulfilment_allocation", "fulfilment_stockitem", "sales_channels_importoutcome",
     ]  # fmt: skip
     with connection.cursor() as cursor:
         for table in tables:

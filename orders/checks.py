@@ -1,12 +1,16 @@
 """Hold checks (SPEC 2.2): what keeps a complete-looking order from going on by itself."""
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
+from config.postgresql.lookups import sql_array
 from orders.models import HoldReason, HoldRule, Order, OrderLine
 from orders.workflow import Stage
 
@@ -33,8 +37,8 @@ def run_checks(
 ) -> list[Finding]:
     """Every built-in check and every active hold rule; an empty list means the order may go on.
 
-    Batched creation (orders/services/create_many.py) passes the active rules it read once and its own
-    duplicate finder (preloaded candidates); both default to one query per order.
+    Batched creation (orders/services/create_many.py) passes the active rules it read once and the
+    answer of the duplicate check's batch form (DuplicateFinder); both default to one query per order.
     """
     findings = []
     address = order.shipping_address or {}
@@ -72,16 +76,117 @@ def run_checks(
     return findings
 
 
+# Suspected duplicates (SPEC 2.2), one rule in two forms: for one order (_suspected_duplicate, the ORM)
+# and for many not yet written (DuplicateFinder, one set-based query). Another order is a suspected
+# duplicate when it has the same customer and the same total, was created no earlier than the window
+# before this one, is neither deleted nor in one of these stages, and is not this order; the newest
+# such order is named. tests/orders/test_checks.py runs both forms over the same cases.
+NOT_DUPLICATED_BY = (Stage.CANCELLED,)
+DUPLICATES_NEWEST_FIRST = ("-created_at", "-id")
+
+
+def duplicate_window() -> timedelta:
+    return timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+
+
 def _suspected_duplicate(order: Order) -> Order | None:
-    since = (order.created_at or timezone.now()) - timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
+    since = (order.created_at or timezone.now()) - duplicate_window()
     return (
         Order.objects.live()
         .filter(customer_id=order.customer_id, total=order.total, created_at__gte=since)
         .exclude(pk=order.pk)
-        .exclude(stage=Stage.CANCELLED)
+        .exclude(stage__in=NOT_DUPLICATED_BY)
+        .order_by(*DUPLICATES_NEWEST_FIRST)
         .only("number")
         .first()
     )
+
+
+def _newest_first_sql(alias: str) -> str:
+    return ", ".join(
+        f"{alias}.{name.lstrip('-')} {'DESC' if name.startswith('-') else 'ASC'}"
+        for name in DUPLICATES_NEWEST_FIRST
+    )
+
+
+# _suspected_duplicate's query once per order, for a batch in one round trip: each order's own
+# customer, total, window start and id (0 when not written yet: no order has it) as arrays.
+SUSPECTED_DUPLICATES_SQL = (
+    "SELECT b.position, d.number, d.created_at "
+    "FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[], %s::bigint[]) "
+    "WITH ORDINALITY AS b(customer_id, total, since, order_id, position) "
+    "CROSS JOIN LATERAL (SELECT o.number, o.created_at FROM orders_order o "
+    "WHERE o.customer_id = b.customer_id AND o.total = b.total AND o.created_at >= b.since "
+    "AND o.id <> b.order_id AND NOT o.is_deleted AND o.stage <> ALL(%s::text[]) "
+    f"ORDER BY {_newest_first_sql('o')} LIMIT 1) AS d"
+)
+
+
+class DuplicateFinder:
+    """The batch form of the suspected-duplicate check, for orders not yet written (batched creation):
+    the orders in the database, found in one query for the batch, and the orders this finder was
+    given before (earlier in the batch, or in an earlier batch of the same run), counted as if they
+    had been written, the way order_create called for each order in turn would see them. Returns the
+    name each order's finding gives the duplicate, or None."""
+
+    def __init__(self) -> None:
+        # Orders given so far, by customer (its id, or ("new", id(customer)) before it is saved):
+        # (total, created_at, name), oldest given first.
+        self.given: dict[object, list[tuple[Decimal, datetime, str]]] = defaultdict(list)
+
+    def find(self, orders: Sequence, *, checked: Sequence[bool] | None = None) -> list[str | None]:
+        """`orders` carry Order's customer, total, created_at, pk and channel_order_id; `checked` says
+        which to check (every one by default). Every order is remembered for the ones after it."""
+        now = timezone.now()
+        window = duplicate_window()
+        in_database = self._query(orders, checked, now, window)
+        answers: list[str | None] = []
+        for position, order in enumerate(orders):
+            created_at = order.created_at or now
+            customer = order.customer
+            new_key = ("new", id(customer))
+            answer = None
+            if checked is None or checked[position]:
+                best = in_database.get(position)  # (created_at, name)
+                since = created_at - window
+                for key in (customer.pk, new_key):
+                    for total, at, name in self.given.get(key, ()):
+                        # Given later: written later, so newer on a tie in time.
+                        if total == order.total and at >= since and (best is None or at >= best[0]):
+                            best = (at, name)
+                answer = best and best[1]
+            answers.append(answer)
+            name = f"{order.channel_order_id or 'an order'} in this import"
+            self.given[customer.pk or new_key].append((order.total, created_at, name))
+        return answers
+
+    @staticmethod
+    def _query(
+        orders: Sequence, checked, now: datetime, window: timedelta
+    ) -> dict[int, tuple[datetime, str]]:
+        wanted = [
+            (position, order)
+            for position, order in enumerate(orders)
+            if order.customer.pk and (checked is None or checked[position])
+        ]
+        if not wanted:
+            return {}
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SUSPECTED_DUPLICATES_SQL,
+                [
+                    sql_array([order.customer.pk for _, order in wanted]),
+                    sql_array([order.total for _, order in wanted]),
+                    sql_array([(order.created_at or now) - window for _, order in wanted]),
+                    sql_array([order.pk or 0 for _, order in wanted]),
+                    sql_array(NOT_DUPLICATED_BY),
+                ],
+            )
+            rows = cursor.fetchall()
+        return {
+            wanted[index - 1][0]: (created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
+            for index, number, created_at in rows
+        }
 
 
 def _rule_findings(

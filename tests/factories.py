@@ -55,7 +55,8 @@ def make_order(actor=None, *, lines=None, customer=None, **fields):
     """A real order made through the creation service (holds, totals, events), complete by default:
     it lands in processing (cash payment) unless the fields say otherwise."""
     from orders.actors import Actor
-    from orders.services.create import LineInput, OrderInput, order_create
+    from orders.inputs import LineInput, OrderInput
+    from orders.services.create import order_create
 
     if lines is None:
         product = ProductFactory()

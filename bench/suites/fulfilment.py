@@ -30,8 +30,8 @@ def run(report: Report, argv: list[str]) -> None:
     from bench.cleanup import bench_channel, delete_orders
     from fulfilment.models import Allocation, StockItem
     from fulfilment.services import document_render, order_allocate
+    from orders.inputs import LineInput
     from orders.models import Order, OrderLine, Product, Warehouse
-    from orders.services.create import LineInput
     from tests.factories import ProductFactory, make_order
 
     opts = options(argv)

@@ -34,8 +34,8 @@ def options(argv: list[str]) -> argparse.Namespace:
 def processing_orders(count: int, channel_code: str) -> list[int]:
     """`count` fresh processing orders in their own channel (cloned from one real order)."""
     from bench.cleanup import bench_channel
+    from orders.inputs import LineInput
     from orders.models import Order
-    from orders.services.create import LineInput
     from orders.services.transitions import builtin_status
     from tests.factories import ProductFactory, make_order
 

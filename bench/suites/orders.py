@@ -7,8 +7,8 @@ timeline entries, and Django admin's Order changelist as the peer: p95 and p50 o
 the median CPU time of the Django process. Query counts of the list are taken at 1,000 orders (a
 second, small database) and at 1,000,000.
 
-Options: --orders N (orders in the big database, default 1,000,000; topped up with generate_orders
-when fewer), --requests N (timed requests per page, default 200), --warmup N (default 10).
+Options: --orders N (orders in the big database, default 1,000,000; topped up with
+bench/generate_orders.py when fewer), --requests N (timed requests per page, default 200), --warmup N (default 10).
 """
 
 import argparse
@@ -48,7 +48,7 @@ def options(argv: list[str]) -> argparse.Namespace:
 
 def prepare_database(orders: int, *, seed: int) -> tuple[int, float | None]:
     """Migrate, sync roles, and top the orders up to `orders`. Returns (orders now, seconds spent generating)."""
-    from orders.management.commands.generate_orders import generate_orders
+    from bench.generate_orders import generate_orders
     from orders.models import Order
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -84,10 +84,11 @@ def bench_users():
 
 def detail_order(manager):
     """An order with 50 lines and 200 timeline entries, made through the services (once)."""
+    from bench.generate_orders import catalogue_item
     from orders import selectors
-    from orders.management.commands.generate_orders import catalogue_item
+    from orders.inputs import LineInput, OrderInput
     from orders.models import Customer, Order, OrderLine
-    from orders.services.create import LineInput, OrderInput, order_create
+    from orders.services.create import order_create
     from orders.services.edit import order_assign, order_note_add
 
     order = Order.objects.filter(customer_reference=DETAIL_REFERENCE).order_by("pk").first()

@@ -16,8 +16,8 @@ from pathlib import Path
 
 from django.utils import timezone
 
+from orders.inputs import LineInput
 from orders.models import Channel, PaymentMethod, Status, Warehouse
-from orders.services.create import LineInput
 from orders.workflow import Stage
 
 MAX_FIELD_CHARS = 100_000

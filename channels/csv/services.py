@@ -53,8 +53,8 @@ from config.collector import collector_paused
 from config.postgresql.copy import copy_escape, copy_lines
 from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
+from orders.inputs import OrderInput
 from orders.models import ActorKind, Channel, HoldReason
-from orders.services.create import OrderInput
 from orders.services.create_many import (
     CREATED,
     HELD,

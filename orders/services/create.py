@@ -1,6 +1,6 @@
 """Order creation: the one path every source takes (manual form, CSV, channels, API)."""
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
@@ -13,7 +13,16 @@ from orders import events
 from orders.actors import Actor, as_actor
 from orders.checks import run_checks
 from orders.errors import DuplicateOrder, OrderInvalid
-from orders.models import Channel, Customer, Order, OrderHold, OrderLine, PaymentMethod, Product, Warehouse
+from orders.inputs import OrderInput, validate, validate_prices
+from orders.models import (
+    Channel,
+    Order,
+    OrderHold,
+    OrderLine,
+    Product,
+    Status,
+    Warehouse,
+)
 from orders.money.services import payment_record_at_creation
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
@@ -22,91 +31,12 @@ from orders.workflow import Stage, payment_required_before_fulfilment
 
 CENT = Decimal("0.01")
 ZERO = Decimal(0)
-# PaymentMethod.values builds the choices list anew on every call (~40,000 calls per 100,000 imported lines).
-PAYMENT_METHODS = frozenset(PaymentMethod.values)
-
-
-@dataclass
-class LineInput:
-    sku: str
-    quantity: int
-    unit_price: Decimal | None = None  # None: the product's price
-    discount: Decimal = Decimal("0")
-    name: str = ""
-    tax_rate: Decimal | None = None  # None: the product's tax rate
-
-
-@dataclass
-class OrderInput:
-    customer: Customer
-    lines: list[LineInput]
-    channel: Channel | None = None  # None: the manual channel
-    channel_order_id: str | None = None
-    channel_order_number: str = ""
-    shipping_address: dict = field(default_factory=dict)
-    billing_address: dict = field(default_factory=dict)
-    shipping_method: str = ""
-    payment_method: str = PaymentMethod.CARD
-    amount_paid: Decimal = Decimal("0")
-    delivery_fee: Decimal = Decimal("0")
-    currency: str = ""
-    po_number: str = ""
-    customer_reference: str = ""
-    gift_message: str = ""
-    notes: str = ""
-    tags: list[str] = field(default_factory=list)
-    assigned_csr: object | None = None
-    assigned_agent: object | None = None
-    warehouse: Warehouse | None = None
-    priority: int = 0
-    draft: bool = False
 
 
 def money(value: Decimal) -> Decimal:
     if type(value) is not Decimal:  # Decimal(a_decimal) copies it: ~250,000 calls per 100,000 imported lines
         value = Decimal(value)
     return value.quantize(CENT, ROUND_HALF_UP)  # positional: a keyword argument doubles the call's cost
-
-
-def validate(data: OrderInput) -> dict[str, list[str]]:
-    """Problems that mean there is no order at all (SPEC 2.2); incomplete data is a hold, not an error."""
-    errors: dict[str, list[str]] = {}
-    if not data.lines:
-        errors.setdefault("lines", []).append("An order needs at least one line.")
-    for index, line in enumerate(data.lines, start=1):
-        where = f"lines[{index}]"
-        if not str(line.sku).strip():
-            errors.setdefault(where, []).append("SKU is required.")
-        if not isinstance(line.quantity, int) or line.quantity <= 0:
-            errors.setdefault(where, []).append(
-                f"Quantity must be a whole number above 0, not {line.quantity!r}."
-            )
-        if line.unit_price is not None and line.unit_price < 0:
-            errors.setdefault(where, []).append("Unit price cannot be negative.")
-        if line.discount < 0:
-            errors.setdefault(where, []).append("Discount cannot be negative.")
-    if data.delivery_fee < 0:
-        errors.setdefault("delivery_fee", []).append("Delivery fee cannot be negative.")
-    if data.amount_paid < 0:
-        errors.setdefault("amount_paid", []).append("Amount paid cannot be negative.")
-    if data.payment_method not in PAYMENT_METHODS:
-        errors.setdefault("payment_method", []).append(f"Unknown payment method {data.payment_method!r}.")
-    if data.customer is None or data.customer.pk is None:
-        errors.setdefault("customer", []).append("Choose or create a customer.")
-    return errors
-
-
-def validate_prices(data: OrderInput, products: dict[str, Product]) -> dict[str, list[str]]:
-    """A discount may not exceed the line's price, whether the price is given or the product's."""
-    errors: dict[str, list[str]] = {}
-    for index, line in enumerate(data.lines, start=1):
-        product = products.get(line.sku.strip())
-        price = line.unit_price if line.unit_price is not None else (product.price if product else Decimal(0))
-        if line.discount > price * line.quantity:
-            errors.setdefault(f"lines[{index}]", []).append(
-                f"Discount {line.discount} is more than the line's price {money(price * line.quantity)}."
-            )
-    return errors
 
 
 def build_lines(data: OrderInput, products: dict[str, Product], line_class=OrderLine) -> list[OrderLine]:
@@ -211,6 +141,30 @@ def initial_stage(data: OrderInput, total: Decimal) -> Stage:
     return Stage.AWAITING_PAYMENT
 
 
+def initial_status(
+    data: OrderInput,
+    *,
+    total: Decimal,
+    findings: list,
+    builtin: Callable[[str], Status] = builtin_status,
+    kept: Status | None = None,
+) -> tuple[Status, Status | None]:
+    """The status a new order starts in and, when it starts on hold, the status it was held from
+    (where releasing the hold sends it): the order's initial stage, or on hold from there when the
+    checks found something (SPEC 2.2).
+
+    `builtin` looks up a stage's built-in status (batched creation passes the ones it read once).
+    `kept`: a historical import's own status, kept in place of the initial one; an order on hold in
+    the imported file goes back to its initial status when released, like any new order."""
+    start = builtin(initial_stage(data, total))
+    status = start if kept is None else kept
+    if status.stage == Stage.ON_HOLD:
+        return status, start
+    if findings:
+        return builtin(Stage.ON_HOLD), status
+    return status, None
+
+
 @transaction.atomic
 def order_create(*, data: OrderInput, actor, source: str = "manual", source_detail: str = "") -> Order:
     """Validate, create, run the hold checks, and send the order on or put it on hold (SPEC 2.2).
@@ -240,13 +194,9 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
         **order_fields(data, channel=channel, source=source, warehouse=warehouse), created_at=timezone.now()
     )
     apply_totals(order, lines)
-    stage = initial_stage(data, order.total)
     findings = [] if data.draft else run_checks(order, lines)
-    target = builtin_status(stage)
-    if findings:
-        order.held_from = target
-        target = builtin_status(Stage.ON_HOLD)
-    order.status, order.stage = target, target.stage
+    order.status, order.held_from = initial_status(data, total=order.total, findings=findings)
+    order.stage = order.status.stage
     order.search_vector = search_vector(order, lines)
     with service_context("order_create", actor):
         try:

@@ -1,10 +1,10 @@
 """Many orders at once (CSV imports, backfills): order_create's rules, batched for speed.
 
 Every order goes through the steps order_create takes, with the same functions: validate,
-validate_prices, build_lines, apply_totals, initial_stage and run_checks (built-in hold checks and the
-managers' hold rules). What order_create asks the database once per order is asked once per batch
+validate_prices, build_lines, apply_totals, run_checks (built-in hold checks and the managers' hold
+rules) and initial_status. What order_create asks the database once per order is asked once per batch
 here: products, customers by email, existing channel references (deleted orders included), hold
-rules and duplicate candidates. `plan()` writes nothing, so an import's validation pass and preview
+rules, and suspected duplicates (checks.DuplicateFinder). `plan()` writes nothing, so an import's validation pass and preview
 use it as they are; `write()` then stores a planned batch with PostgreSQL COPY inside the caller's
 transaction and, after commit, sends one `orders_created` signal for the batch (fulfilment allocates
 stock on it), in place of order_create's `order_stage_entered` per order. A caller may instead pass an
@@ -12,11 +12,9 @@ stock on it), in place of order_create's `order_stage_entered` per order. A call
 """
 
 import json
-import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -27,8 +25,25 @@ from config.postgresql.copy import copy_escape, copy_lines
 from config.postgresql.lookups import sql_array
 from config.postgresql.triggers import set_based
 from orders.actors import Actor, as_actor
-from orders.checks import Finding, run_checks
+from orders.checks import DuplicateFinder, Finding, run_checks
+from orders.copy_rows import (  # NULL and copy_json: also imported from here by fulfilment's batch allocation
+    CUSTOMER_COLUMNS,
+    LINE_COLUMNS,
+    NULL,
+    ORDER_WRITTEN,
+    PAYMENT_COLUMNS,
+    constant_columns,
+    copy_id,
+    copy_json,
+    customer_row,
+    insert_orders,
+    line_row,
+    order_row,
+    payment_reference,
+    payment_row,
+)
 from orders.events import EventType
+from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import (
     Channel,
     Customer,
@@ -46,16 +61,7 @@ from orders.models import (
 from orders.money.models import Payment
 from orders.money.services import MoneyEvent
 from orders.services.common import service_context
-from orders.services.create import (
-    OrderInput,
-    apply_totals,
-    build_lines,
-    initial_stage,
-    order_fields,
-    search_document,
-    validate,
-    validate_prices,
-)
+from orders.services.create import apply_totals, build_lines, initial_status, order_fields, search_document
 from orders.signals import orders_created
 from orders.workflow import HOLDABLE, Stage
 
@@ -63,7 +69,6 @@ CREATED, HELD, SKIPPED, REJECTED = "created", "held", "skipped", "rejected"
 # Historical orders in these stages have shipped: their lines are written as shipped, and they hold
 # no stock. Hold checks run only on orders that could still be held (workflow.HOLDABLE).
 SHIPPED_STAGES = frozenset({Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED, Stage.RETURNED})
-NULL = "\\N"
 
 
 def announce_created(order_ids: list[int], *, stock_allocated: bool = False) -> None:
@@ -122,6 +127,10 @@ class PlannedLine:
         self.quantity_allocated = self.quantity_picked = self.quantity_packed = 0
         self.quantity_shipped = self.quantity_cancelled = self.quantity_returned = 0
 
+    @property
+    def product_id(self) -> int | None:
+        return self.product.pk if self.product else None
+
 
 class PlannedOrder:
     """An order before it is written: the fields of Order that creation sets, as plain attributes, for
@@ -135,6 +144,9 @@ class PlannedOrder:
         "status", "subtotal", "tags", "tax_total", "total", "tracking_numbers", "warehouse_id",
     )  # fmt: skip
 
+    # What creation never sets otherwise, for orders/copy_rows.order_row.
+    version, is_deleted, deleted_at, deleted_by_id, delete_reason = 1, False, None, None, ""
+
     def __init__(self, **fields):
         self.pk = self.number = self.held_from = self.status = self.stage = None
         self.tracking_numbers = []
@@ -144,6 +156,18 @@ class PlannedOrder:
     @property
     def customer_id(self) -> int | None:
         return self.customer.pk
+
+    @property
+    def channel_id(self) -> int:
+        return self.channel.pk
+
+    @property
+    def status_id(self) -> int:
+        return self.status.pk
+
+    @property
+    def held_from_id(self) -> int | None:
+        return self.held_from.pk if self.held_from else None
 
     @property
     def display_number(self) -> str:
@@ -182,47 +206,6 @@ class Planned:
         return self.result in (CREATED, HELD)
 
 
-# One encoder for every row: json.dumps with options builds a new JSONEncoder per call, which cost as
-# much as the encoding itself for the import's small objects (about 190,000 per 100,000 lines).
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def copy_json(value) -> str:
-    return copy_escape(_JSON.encode(value))
-
-
-def copy_array(values: list[str]) -> str:
-    items = ",".join('"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"' for value in values)
-    return copy_escape("{" + items + "}")
-
-
-def copy_id(value) -> str:
-    return NULL if value is None else str(value)
-
-
-def _constant(model: type[Model], known: set[str]) -> tuple[list[str], str]:
-    """Columns this module does not write itself (added by later migrations), with their defaults, so
-    that a new NOT NULL column with a Python-side default does not break the COPY."""
-    columns, values = [], []
-    for model_field in model._meta.concrete_fields:
-        if model_field.column in known:
-            continue
-        default = model_field.get_default()
-        if default is None:
-            text = NULL
-        elif isinstance(default, bool):
-            text = "t" if default else "f"
-        elif isinstance(default, dict | list):
-            text = copy_json(default)
-        elif isinstance(default, datetime):
-            text = default.isoformat()
-        else:
-            text = copy_escape(str(default))
-        columns.append(model_field.column)
-        values.append(text)
-    return columns, "".join(f"\t{value}" for value in values)
-
-
 ORDER_NUMBERS = "orders_order_number_seq"  # the sequence behind Order.number's database default
 
 
@@ -254,19 +237,6 @@ def reserve_many(counts: dict[type[Model] | str, int]) -> dict[type[Model] | str
     return reserved
 
 
-ORDER_COLUMNS = [
-    "id", "number", "channel_id", "channel_order_id", "channel_order_number", "source", "customer_id", "customer_name",
-    "customer_email", "customer_phone", "shipping_address", "billing_address", "status_id", "stage",
-    "held_from_id", "shipping_method", "payment_method", "currency", "subtotal", "discount_total",
-    "tax_total", "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message",
-    "notes", "tags", "assigned_csr_id", "assigned_agent_id", "warehouse_id", "priority", "tracking_numbers",
-    "version", "created_at", "updated_at", "is_deleted", "deleted_at", "deleted_by_id", "delete_reason",
-]  # fmt: skip
-LINE_COLUMNS = [
-    "id", "order_id", "position", "product_id", "sku", "name", "quantity", "unit_price", "discount", "tax_rate",
-    "tax_amount", "line_total", "warehouse_id", "quantity_allocated", "quantity_picked", "quantity_packed",
-    "quantity_shipped", "quantity_cancelled", "quantity_returned",
-]  # fmt: skip
 HOLD_COLUMNS = [
     "order_id",
     "reason",
@@ -277,11 +247,6 @@ HOLD_COLUMNS = [
     "released_by_id",
 ]
 EVENT_COLUMNS = ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label"]  # created_at: now()
-CUSTOMER_COLUMNS = ["id", "name", "email", "phone", "company", "requires_po_number", "address", "created_at"]
-PAYMENT_COLUMNS = [
-    "id", "order_id", "method", "state", "amount", "currency", "reference", "note", "recorded_by_id",
-    "recorded_at", "collected_by_id", "reverses_id",
-]  # fmt: skip
 
 
 class OrderBatchCreator:
@@ -312,21 +277,19 @@ class OrderBatchCreator:
         self.builtin = {status.stage: status for status in Status.objects.filter(is_builtin=True)}
         self.default_warehouse = Warehouse.objects.filter(is_default=True).first()
         self.manual_channel: Channel | None = None
-        self.window = timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
         self.products: dict[str, Product | None] = {}
         self.customers: dict[str, NewCustomer] = {}  # lower-case email -> customer (saved or about to be)
         self.claimed: dict[tuple[int, str], int] = {}  # (channel, reference) -> key of its first order
-        # Orders planned earlier in this run, by customer: (total, created_at, label) for the duplicate check.
-        self.recent: dict[object, list[tuple[Decimal, datetime, str]]] = defaultdict(list)
-        self._candidates: dict[int, list[tuple[Decimal, datetime, str]]] = {}
-        self.order_extra_columns, self.order_extra = _constant(Order, {*ORDER_COLUMNS, "search_vector"})
-        self.line_extra_columns, self.line_extra = _constant(OrderLine, {*LINE_COLUMNS, "id"})
-        self.hold_extra_columns, self.hold_extra = _constant(OrderHold, {*HOLD_COLUMNS, "id"})
-        self.event_extra_columns, self.event_extra = _constant(
+        # The duplicate check's batch form; it remembers the orders planned in this run.
+        self.duplicates = DuplicateFinder()
+        self.order_extra_columns, self.order_extra = constant_columns(Order, ORDER_WRITTEN)
+        self.line_extra_columns, self.line_extra = constant_columns(OrderLine, {*LINE_COLUMNS, "id"})
+        self.hold_extra_columns, self.hold_extra = constant_columns(OrderHold, {*HOLD_COLUMNS, "id"})
+        self.event_extra_columns, self.event_extra = constant_columns(
             OrderEvent, {*EVENT_COLUMNS, "id", "created_at"}
         )
-        self.customer_extra_columns, self.customer_extra = _constant(Customer, set(CUSTOMER_COLUMNS))
-        extra_columns, self.payment_extra = _constant(Payment, set(PAYMENT_COLUMNS))
+        self.customer_extra_columns, self.customer_extra = constant_columns(Customer, set(CUSTOMER_COLUMNS))
+        extra_columns, self.payment_extra = constant_columns(Payment, set(PAYMENT_COLUMNS))
         self.payment_columns = PAYMENT_COLUMNS + extra_columns
         self.payment_labels = dict(PaymentMethod.choices)
 
@@ -348,9 +311,12 @@ class OrderBatchCreator:
         live = [p for p in live if p.result == CREATED]
         self._load_products({line.sku.strip() for p in live for line in p.item.data.lines})
         self._resolve_customers(live)
-        self._load_candidates(live, now)
-        for p in live:
-            self._plan_one(p, now)
+        built = [p for p in live if self._build(p, now)]
+        checked = [self._checked(p) for p in built]
+        # One query for the batch; each order also counts the ones planned before it as written.
+        duplicates = self.duplicates.find([p.order for p in built], checked=checked)
+        for p, check, duplicate in zip(built, checked, duplicates, strict=True):
+            self._decide(p, checked=check, duplicate=duplicate)
         return planned
 
     def _channel(self, data: OrderInput) -> Channel:
@@ -445,44 +411,9 @@ class OrderBatchCreator:
                 key = customer.email.strip().lower()
                 p.item.data.customer = self.customers.setdefault(key, customer)
 
-    def _load_candidates(self, planned: list[Planned], now: datetime) -> None:
-        """The live orders that could make one of these a suspected duplicate: same customer, within
-        the window before its date (checks._suspected_duplicate, one query for the batch)."""
-        self._candidates = {}
-        customer_ids = {p.item.data.customer.pk for p in planned if p.item.data.customer.pk}
-        if not customer_ids:
-            return
-        since = min((p.item.created_at or now) for p in planned) - self.window
-        with connection.cursor() as cursor:  # checks._suspected_duplicate's query, for the whole batch
-            cursor.execute(
-                "SELECT o.customer_id, o.total, o.created_at, o.number FROM orders_order o "
-                "JOIN unnest(%s::bigint[]) AS c(id) ON o.customer_id = c.id "
-                "WHERE NOT o.is_deleted AND o.created_at >= %s AND o.stage <> %s",
-                [sql_array(customer_ids), since, Stage.CANCELLED.value],
-            )
-            rows = cursor.fetchall()
-        for customer_id, total, created_at, number in rows:
-            self._candidates.setdefault(customer_id, []).append(
-                (total, created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
-            )
-
-    def _customer_key(self, customer: Customer) -> object:
-        return customer.pk if customer.pk else id(customer)
-
-    def _duplicate_finder(self, order: Order):
-        def find(order: Order) -> str | None:
-            since = order.created_at - self.window
-            customer = order.customer
-            candidates = self._candidates.get(customer.pk, []) if customer.pk else []
-            for total, created_at, label in (*candidates, *self.recent.get(self._customer_key(customer), ())):
-                if total == order.total and created_at >= since:
-                    return label
-            return None
-
-        return find
-
-    def _plan_one(self, p: Planned, now: datetime) -> None:
-        """order_create's steps for one order, with the batch's preloaded data."""
+    def _build(self, p: Planned, now: datetime) -> bool:
+        """order_create's steps for one order up to its totals, with the batch's preloaded data; False
+        when it is rejected."""
         data = p.item.data
         channel = self._channel(data)
         products = {line.sku.strip(): self.products.get(line.sku.strip()) for line in data.lines}
@@ -490,9 +421,8 @@ class OrderBatchCreator:
         errors = validate_prices(data, products)
         if errors:
             p.result, p.errors = REJECTED, errors
-            return
+            return False
         lines = build_lines(data, products, line_class=PlannedLine)
-        customer = data.customer
         warehouse = data.warehouse or self.default_warehouse
         order = PlannedOrder(
             **order_fields(data, channel=channel, source=self.source, warehouse=warehouse),
@@ -501,35 +431,39 @@ class OrderBatchCreator:
         apply_totals(order, lines)
         if p.item.paid_in_full:
             data.amount_paid = order.amount_paid = order.total
+        p.order, p.lines = order, lines
+        return True
+
+    @staticmethod
+    def _checked(p: Planned) -> bool:
+        """Whether the hold checks run: not on drafts, nor on historical orders past holding."""
         kept = p.item.status
         if kept is not None:
-            target = kept
-            checked = kept.stage in HOLDABLE or kept.stage == Stage.ON_HOLD
-        else:
-            target = self.builtin[initial_stage(data, order.total)]
-            checked = not data.draft
+            return kept.stage in HOLDABLE or kept.stage == Stage.ON_HOLD
+        return not p.item.data.draft
+
+    def _decide(self, p: Planned, *, checked: bool, duplicate: str | None) -> None:
+        """order_create's remaining steps for one built order: the checks (with the batch's answer to
+        the duplicate check) and its initial status."""
+        order, lines, data, kept = p.order, p.lines, p.item.data, p.item.status
         findings = (
-            run_checks(order, lines, rules=self.rules, find_duplicate=self._duplicate_finder(order))
+            run_checks(order, lines, rules=self.rules, find_duplicate=lambda _order: duplicate)
             if checked
             else []
         )
-        if target.stage == Stage.ON_HOLD:
-            # Held in the file: it goes back to processing when released, like any new order would.
-            order.held_from = self.builtin[initial_stage(data, order.total)]
-            findings = findings or [Finding(HoldReason.MANUAL, "on hold in the imported file")]
-        elif findings:
-            order.held_from = target
-            target = self.builtin[Stage.ON_HOLD]
-        order.status, order.stage = target, target.stage
-        if target.stage in SHIPPED_STAGES:
+        if kept is not None and kept.stage == Stage.ON_HOLD and not findings:
+            findings = [Finding(HoldReason.MANUAL, "on hold in the imported file")]
+        order.status, order.held_from = initial_status(
+            data, total=order.total, findings=findings, builtin=self.builtin.__getitem__, kept=kept
+        )
+        order.stage = order.status.stage
+        if order.stage in SHIPPED_STAGES:
             for line in lines:
                 line.quantity_picked = line.quantity_packed = line.quantity_shipped = line.quantity
-                if target.stage == Stage.RETURNED:
+                if order.stage == Stage.RETURNED:
                     line.quantity_returned = line.quantity
-        p.order, p.lines, p.findings = order, lines, findings
+        p.findings = findings
         p.result = HELD if findings else CREATED
-        label = f"{data.channel_order_id or 'an order'} in this import"
-        self.recent[self._customer_key(customer)].append((order.total, order.created_at, label))
 
     # Writing ------------------------------------------------------------------------------------------
 
@@ -557,11 +491,7 @@ class OrderBatchCreator:
         )
         for customer, customer_id in zip(new, ids[Customer], strict=True):
             customer.pk = customer_id
-            batch.customers.append(
-                f"{customer_id}\t{copy_escape(customer.name)}\t{copy_escape(customer.email)}\t{copy_escape(customer.phone)}\t"
-                f"{copy_escape(customer.company)}\t{'t' if customer.requires_po_number else 'f'}\t"
-                f"{copy_json(customer.address or {})}\t{stamp}{self.customer_extra}\n"
-            )
+            batch.customers.append(customer_row(customer, created_at=stamp, extra=self.customer_extra))
         payment_ids = dict(zip((id(p) for p in paid), ids[Payment], strict=True))
         actor = self.actor
         user_id = copy_id(actor.user_id)
@@ -570,7 +500,15 @@ class OrderBatchCreator:
         for p, order_id, number in zip(creating, ids[Order], ids[ORDER_NUMBERS], strict=True):
             order = p.order
             order.pk, order.number = order_id, number
-            batch.orders.append(self._order_row(p, stamp))
+            batch.orders.append(
+                order_row(
+                    order,
+                    created_at=order.created_at.isoformat(),
+                    updated_at=stamp,
+                    document=search_document(order, p.lines),
+                    extra=self.order_extra,
+                )
+            )
             for line in p.lines:
                 line.pk = next(line_ids)
             batch.lines.append([self._line_row(order_id, line) for line in p.lines])
@@ -646,7 +584,7 @@ class OrderBatchCreator:
             # A line's row was formatted in two parts around quantity_allocated, known only now.
             copy_lines(
                 OrderLine._meta.db_table,
-                LINE_COLUMNS + self.line_extra_columns,
+                ["id", *LINE_COLUMNS, *self.line_extra_columns],
                 [
                     "".join(f"{head}{line.quantity_allocated}{tail}" for line, head, tail in batch.lines[i])
                     for i in kept
@@ -664,48 +602,19 @@ class OrderBatchCreator:
         """prepare() and execute() in one go; call inside a transaction."""
         return self.execute(self.prepare(planned))
 
-    def _order_row(self, p: Planned, stamp: str) -> str:
-        order = p.order
-        shipping = copy_json(order.shipping_address)
-        billing = (
-            shipping if order.billing_address == order.shipping_address else copy_json(order.billing_address)
-        )
-        return (
-            f"{order.pk}\t{order.number}\t{order.channel.pk}\t{copy_id(order.channel_order_id and copy_escape(order.channel_order_id))}\t"
-            f"{copy_escape(order.channel_order_number)}\t{copy_escape(order.source)}\t{order.customer.pk}\t"
-            f"{copy_escape(order.customer_name)}\t{copy_escape(order.customer_email)}\t{copy_escape(order.customer_phone)}\t"
-            f"{shipping}\t{billing}\t{order.status.pk}\t"
-            f"{order.stage}\t{copy_id(order.held_from.pk if order.held_from else None)}\t"
-            f"{copy_escape(order.shipping_method)}\t{order.payment_method}\t{copy_escape(order.currency)}\t"
-            f"{order.subtotal}\t{order.discount_total}\t{order.tax_total}\t{order.delivery_fee}\t"
-            f"{order.total}\t{order.amount_paid}\t{copy_escape(order.po_number)}\t"
-            f"{copy_escape(order.customer_reference)}\t{copy_escape(order.gift_message)}\t{copy_escape(order.notes)}\t"
-            f"{copy_array(order.tags)}\t{copy_id(order.assigned_csr_id)}\t{copy_id(order.assigned_agent_id)}\t"
-            f"{copy_id(order.warehouse_id)}\t{order.priority}\t{{}}\t1\t{order.created_at.isoformat()}\t"
-            f"{stamp}\tf\t{NULL}\t{NULL}\t{self.order_extra}\t{copy_escape(search_document(order, p.lines))}\n"
-        )
-
     def _line_row(self, order_id: int, line: PlannedLine) -> tuple[PlannedLine, str, str]:
-        """The line's row for COPY, as (line, the columns before quantity_allocated, the columns after)."""
-        return (
-            line,
-            f"{line.pk}\t{order_id}\t{line.position}\t{copy_id(line.product.pk if line.product else None)}\t"
-            f"{copy_escape(line.sku)}\t{copy_escape(line.name)}\t{line.quantity}\t{line.unit_price}\t"
-            f"{line.discount}\t{line.tax_rate}\t{line.tax_amount}\t{line.line_total}\t"
-            f"{copy_id(line.warehouse_id)}\t",
-            f"\t{line.quantity_picked}\t{line.quantity_packed}\t"
-            f"{line.quantity_shipped}\t{line.quantity_cancelled}\t{line.quantity_returned}{self.line_extra}\n",
-        )
+        """The line's row for COPY, with the id reserved for it, as (line, the columns before
+        quantity_allocated, the columns after)."""
+        head, tail = line_row(order_id, line, self.line_extra)
+        return line, f"{line.pk}\t{head}", tail
 
     def _payment_row(self, p: Planned, payment_id: int, stamp: str) -> tuple[str, str]:
         """The payment the order arrived with, as money.payment_record_at_creation records it, and its
         timeline event's parameters."""
         order = p.order
-        reference = order.channel_order_number[:100]
-        row = (
-            f"{payment_id}\t{order.pk}\t{order.payment_method}\treceived\t{order.amount_paid}\t"
-            f"{copy_escape(order.currency)}\t{copy_escape(reference)}\tpaid when the order was created\t"
-            f"{copy_id(self.actor.user_id)}\t{stamp}\t{NULL}\t{NULL}{self.payment_extra}\n"
+        reference = payment_reference(order)
+        row = payment_row(
+            payment_id, order, recorded_by_id=self.actor.user_id, recorded_at=stamp, extra=self.payment_extra
         )
         params = {
             "payment": payment_id,
@@ -718,32 +627,12 @@ class OrderBatchCreator:
         return row, copy_json(params)
 
     def _insert_orders(self, rows: list[str]) -> set[int]:
-        """COPY into a staging table, then one INSERT ... SELECT that computes the search vector and
-        leaves out orders whose channel reference exists by now. Returns the ids of those written.
-
-        `stage` is taken from the status row in that same INSERT, the lookup the
-        order_stage_follows_status trigger makes, so the trigger is set aside for it: once per order it
-        would cost as much as the rest of the row."""
-        columns = ORDER_COLUMNS + self.order_extra_columns
-        listed = ", ".join(columns)
-        selected = ", ".join("s.stage" if column == "stage" else f"o.{column}" for column in columns)
-        staging = f"packline_import_order_{zlib.crc32(listed.encode()):x}"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"CREATE TEMP TABLE IF NOT EXISTS {staging} ON COMMIT DELETE ROWS AS "
-                f"SELECT {listed}, ''::text AS doc FROM orders_order WITH NO DATA"
-            )
-            copy_lines(staging, [*columns, "doc"], rows)
-            with set_based("order_stage"):
-                cursor.execute(
-                    f"INSERT INTO orders_order ({listed}, search_vector) "
-                    f"SELECT {selected}, to_tsvector('simple', o.doc) FROM {staging} o "
-                    "JOIN orders_status s ON s.id = o.status_id ORDER BY o.id "
-                    "ON CONFLICT (channel_id, channel_order_id) DO NOTHING RETURNING id"
-                )
-                inserted = {pk for (pk,) in cursor.fetchall()}
-            cursor.execute(f"TRUNCATE {staging}")
-        return inserted
+        """copy_rows.insert_orders; returns the ids of the orders written (not those whose channel
+        reference was taken meanwhile). `stage` is taken from the status row in that INSERT, so the
+        order_stage_follows_status trigger is set aside for it: once per order it would cost as much as
+        the rest of the row."""
+        with set_based("order_stage"):
+            return insert_orders(rows, self.order_extra_columns)
 
 
 @dataclass

@@ -6,17 +6,10 @@ from django.utils import timezone
 from orders import events, workflow
 from orders.actors import as_actor
 from orders.errors import OrderError, OrderInvalid, StaleEdit
+from orders.inputs import LineInput, OrderInput, validate
 from orders.models import ADDRESS_KEYS, Order, OrderLine, Product
 from orders.services.common import locked_order, service_context
-from orders.services.create import (
-    LineInput,
-    OrderInput,
-    apply_totals,
-    build_lines,
-    money,
-    search_vector,
-    validate,
-)
+from orders.services.create import apply_totals, build_lines, money, search_vector
 from orders.signals import order_lines_changed
 from orders.workflow import Stage
 

@@ -5,9 +5,10 @@ from django.db import transaction
 from orders import events, workflow
 from orders.actors import as_actor
 from orders.errors import OrderError
+from orders.inputs import LineInput, OrderInput
 from orders.models import Order, OrderLine, Product, Warehouse
 from orders.services.common import locked_order, service_context
-from orders.services.create import LineInput, OrderInput, apply_totals, build_lines, search_vector
+from orders.services.create import apply_totals, build_lines, search_vector
 from orders.signals import order_lines_changed
 
 

@@ -10,8 +10,9 @@ from django.views.decorators.http import require_GET, require_POST
 from orders import selectors
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.forms import LineFormSet, OrderForm
+from orders.inputs import LineInput, OrderInput
 from orders.models import Customer, Order, Product
-from orders.services.create import LineInput, OrderInput, apply_totals, build_lines, order_create
+from orders.services.create import apply_totals, build_lines, order_create
 from orders.services.customers import customer_create
 from orders.services.edit import (
     editable_fields,
@@ -59,30 +60,11 @@ def order_new(request: HttpRequest) -> HttpResponse:
     form = OrderForm(request.POST or None)
     formset = LineFormSet(request.POST or None, prefix="lines")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
-        data = form.cleaned_data
         try:
             with transaction.atomic():
                 customer = _customer_from(form, request.user)
                 order = order_create(
-                    data=OrderInput(
-                        customer=customer,
-                        lines=_lines_from(formset),
-                        shipping_address=form.shipping_address(),
-                        shipping_method=data["shipping_method"],
-                        payment_method=data["payment_method"],
-                        amount_paid=data["amount_paid"],
-                        delivery_fee=data["delivery_fee"],
-                        po_number=data["po_number"],
-                        customer_reference=data["customer_reference"],
-                        gift_message=data["gift_message"],
-                        notes=data["notes"],
-                        tags=data["tags"],
-                        assigned_csr=data["assigned_csr"],
-                        assigned_agent=data["assigned_agent"],
-                        warehouse=data["warehouse"],
-                        priority=data["priority"],
-                        draft=data["draft"],
-                    ),
+                    data=form.order_input(customer=customer, lines=_lines_from(formset)),
                     actor=request.user,
                     source="manual",
                 )
@@ -120,14 +102,7 @@ def order_edit(request: HttpRequest, number: int) -> HttpResponse:
     _lock_fields(form, formset, editable)
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         data = form.cleaned_data
-        changes = {"shipping_address": form.shipping_address()} | {
-            name: data[name]
-            for name in (
-                "shipping_method", "payment_method", "delivery_fee", "po_number", "customer_reference",
-                "gift_message", "notes", "tags", "priority", "warehouse", "assigned_csr", "assigned_agent",
-            )
-        }  # fmt: skip
-        changes = {name: value for name, value in changes.items() if name in editable}
+        changes = {name: value for name, value in form.input_fields().items() if name in editable}
         try:
             order = order_update(
                 order_id=order.pk,

@@ -12,10 +12,10 @@ from fulfilment.models import StockItem, StockMovement
 from fulfilment.services import order_allocate, shipment_create
 from fulfilment.services.returns import return_create
 from orders.actors import Actor
+from orders.inputs import LineInput
 from orders.models import Order, Warehouse
 from orders.money.models import Payment, Refund
 from orders.money.services import payment_record
-from orders.services.create import LineInput
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from orders.inputs import LineInput
 from orders.models import Order
-from orders.services.create import LineInput
 from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
 from tests.factories import CustomerFactory, ProductFactory, make_order

@@ -10,8 +10,8 @@ import pytest
 from playwright.sync_api import expect
 
 from fulfilment.models import BinLocation, PackingRecord, Shipment, StockItem
+from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, Warehouse
-from orders.services.create import LineInput
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order
 

@@ -13,8 +13,8 @@ from django.utils import timezone
 from fulfilment.errors import FulfilmentError
 from fulfilment.models import Allocation, BinLocation, StockItem, StockMovement
 from fulfilment.services import order_allocate, stock_adjust, stock_receive
+from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, OrderLine, Warehouse
-from orders.services.create import LineInput
 from orders.services.transitions import order_cancel
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order

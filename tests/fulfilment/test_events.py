@@ -10,8 +10,8 @@ from fulfilment.models import StockItem
 from fulfilment.services import order_allocate
 from fulfilment.services.allocation_many import orders_allocate_new
 from orders.actors import Actor
+from orders.inputs import LineInput
 from orders.models import OrderEvent, Warehouse
-from orders.services.create import LineInput
 from tests.event_wording import constants_of, shown_on_the_timeline, types_registered_by, with_markup
 from tests.factories import ProductFactory, make_order
 

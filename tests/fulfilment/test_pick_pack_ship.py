@@ -36,9 +36,9 @@ from fulfilment.services import (
     picklist_scan,
     shipment_create,
 )
+from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, OrderHold, Product, Warehouse
 from orders.selectors import search_orders
-from orders.services.create import LineInput
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order
 

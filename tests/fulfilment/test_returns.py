@@ -20,12 +20,12 @@ from fulfilment.services.returns import (
     return_slip_print,
 )
 from orders.actors import Actor
+from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, Warehouse
 from orders.money.models import Refund
 from orders.money.selectors import PaymentStatus, order_breakdown
 from orders.money.services import payment_record
 from orders.services.bulk import order_transition_many
-from orders.services.create import LineInput
 from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order

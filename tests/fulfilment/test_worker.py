@@ -5,8 +5,8 @@ import pytest
 
 from fulfilment.models import Allocation, StockItem
 from fulfilment.tasks import allocate_order
+from orders.inputs import LineInput
 from orders.models import Warehouse
-from orders.services.create import LineInput
 from tests.conftest import wait_for
 from tests.factories import ProductFactory, make_order
 

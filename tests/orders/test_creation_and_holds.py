@@ -10,8 +10,9 @@ from django.utils import timezone
 
 from orders.actors import Actor
 from orders.errors import DuplicateOrder, OrderInvalid, TransitionRefused
+from orders.inputs import LineInput, OrderInput
 from orders.models import Channel, HoldReason, HoldRule, Order, OrderEvent, OrderHold, OrderLine
-from orders.services.create import LineInput, OrderInput, order_create
+from orders.services.create import order_create
 from orders.services.edit import order_soft_delete, order_update
 from orders.services.transitions import builtin_status, order_cancel, order_hold, order_release
 from orders.workflow import Stage

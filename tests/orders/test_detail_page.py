@@ -9,8 +9,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from orders.inputs import LineInput
 from orders.selectors import TimelineEntry
-from orders.services.create import LineInput
 from orders.services.edit import order_note_add
 from orders.timeline import describe, render_timeline
 from tests.factories import ProductFactory, make_order

@@ -12,9 +12,9 @@ from django.utils import timezone
 from orders import selectors
 from orders.actors import Actor
 from orders.errors import OrderError, OrderInvalid, StaleEdit
+from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, OrderLine
 from orders.selectors import keyset_page, order_timeline, orders_visible_to, search_orders, tab_counts
-from orders.services.create import LineInput
 from orders.services.edit import (
     editable_fields,
     order_assign,

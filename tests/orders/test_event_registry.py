@@ -13,9 +13,9 @@ from django.core.exceptions import ImproperlyConfigured
 from orders import events
 from orders.actors import Actor
 from orders.events import EventRows, EventType, UnregisteredEventType
+from orders.inputs import LineInput
 from orders.models import OrderEvent
 from orders.selectors import order_timeline
-from orders.services.create import LineInput
 from orders.services.lines import order_line_cancel
 from orders.timeline import render_timeline
 from orders.wording import e

@@ -6,8 +6,8 @@ import pytest
 
 from fulfilment.models import Allocation, StockItem
 from orders.errors import OrderError
+from orders.inputs import LineInput
 from orders.models import OrderEvent, Warehouse
-from orders.services.create import LineInput
 from orders.services.lines import order_line_cancel, order_line_move, order_line_replace
 from orders.services.transitions import builtin_status, order_transition
 from tests.factories import ProductFactory, make_order

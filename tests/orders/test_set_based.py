@@ -61,6 +61,6 @@ def test_allocation_totals_are_kept_by_the_trigger_except_inside_a_set_based_blo
 
 
 def make_order_line(product):
-    from orders.services.create import LineInput
+    from orders.inputs import LineInput
 
     return make_order(lines=[LineInput(sku=product.sku, quantity=3)]).lines.get()

@@ -58,7 +58,7 @@ def test_a_hold_rule_made_in_settings_holds_matching_orders(client, users):
     rule = HoldRule.objects.get(name="Check big orders")
     from decimal import Decimal
 
-    from orders.services.create import LineInput
+    from orders.inputs import LineInput
     from tests.factories import ProductFactory
 
     big = ProductFactory(price=Decimal("150.00"))

@@ -45,12 +45,7 @@ from fulfilment.services import (
 )
 from fulfilment.services.returns import return_create, return_receive, return_scan
 from orders.actors import Actor
-from orders.management.commands.generate_orders import (
-    NOTES,
-    create_customers,
-    ensure_catalogue,
-    ensure_channels,
-)
+from orders.inputs import LineInput, OrderInput
 from orders.models import Channel, Customer, Order, OrderLine, Product, Warehouse
 from orders.money.models import Refund
 from orders.money.selectors import agent_owed
@@ -64,7 +59,13 @@ from orders.money.services import (
     refund_record,
     remittance_mark,
 )
-from orders.services.create import LineInput, OrderInput, order_create
+from orders.sample_data import (
+    NOTES,
+    create_customers,
+    ensure_catalogue,
+    ensure_channels,
+)
+from orders.services.create import order_create
 from orders.services.create_many import BatchOrder, order_create_many
 from orders.services.edit import order_assign
 from orders.services.transitions import builtin_status, order_cancel, order_hold, order_transition

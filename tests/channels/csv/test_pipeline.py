@@ -26,10 +26,10 @@ def ready(settings, csr):
     product = ProductFactory(sku="MUG-1")
     StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=product, on_hand=1000)
 
-    def make(count: int, email=lambda n: f"p{n}@example.com"):
+    def make(count: int, email=lambda n: f"p{n}@example.com", quantity=lambda n: "2"):
         from django.core.files.uploadedfile import SimpleUploadedFile
 
-        orders = [shopify_order(f"#{n}", email(n), [("MUG-1", "2", "9.50")]) for n in range(count)]
+        orders = [shopify_order(f"#{n}", email(n), [("MUG-1", quantity(n), "9.50")]) for n in range(count)]
         order_import = import_upload(
             user=csr, uploaded_file=SimpleUploadedFile("p.csv", shopify_file(*orders))
         )
@@ -160,12 +160,32 @@ def test_two_writers_commit_in_file_order_and_give_scarce_stock_to_the_older_ord
 
 def test_a_customer_created_by_one_chunk_and_back_in_the_next_is_one_customer(ready, slow_first_chunk):
     order_import = import_run(
-        import_id=ready(8, email=lambda n: "back@example.com" if n in (3, 4) else f"p{n}@example.com").pk
+        import_id=ready(
+            8,
+            email=lambda n: "back@example.com" if n in (3, 4) else f"p{n}@example.com",
+            quantity=lambda n: "3" if n == 4 else "2",  # another total: no suspected duplicate
+        ).pk
     )
     assert order_import.state == OrderImport.State.DONE and order_import.created_count == 8
     first, again = Order.objects.get(channel_order_id="#3"), Order.objects.get(channel_order_id="#4")
     assert first.customer_id == again.customer_id
     assert Order.objects.filter(customer__email="back@example.com").count() == 2
+
+
+def test_a_customer_back_in_the_next_chunk_with_the_same_total_is_a_suspected_duplicate(
+    ready, slow_first_chunk
+):
+    """The first chunk is not committed when the next is planned, and its new customer got its id in
+    between: the order is still found, as order_create called for each order in turn would find it."""
+    order_import = import_run(
+        import_id=ready(8, email=lambda n: "back@example.com" if n in (3, 4) else f"p{n}@example.com").pk
+    )
+    assert order_import.state == OrderImport.State.DONE
+    assert (order_import.created_count, order_import.held_count) == (7, 1)
+    again = Order.objects.get(channel_order_id="#4")
+    assert list(again.holds.values_list("reason", "detail")) == [
+        ("suspected_duplicate", "same customer and total as #3 in this import")
+    ]
 
 
 def test_a_chunk_written_beside_a_failed_one_before_it_is_not_committed(ready, slow_first_chunk, monkeypatch):

@@ -330,7 +330,7 @@ def test_fulfilling_ships_paid_and_cash_orders_and_skips_unpaid_card_orders(
 
     product = ProductFactory()
     StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=product, on_hand=10)
-    from orders.services.create import LineInput
+    from orders.inputs import LineInput
 
     with django_capture_on_commit_callbacks(execute=True):
         cash = make_order(lines=[LineInput(sku=product.sku, quantity=1)])
@@ -376,8 +376,8 @@ def test_creating_a_picklist_from_the_list_moves_the_orders_to_picking(
     users, django_capture_on_commit_callbacks
 ):
     from fulfilment.models import Picklist, StockItem
+    from orders.inputs import LineInput
     from orders.models import Warehouse
-    from orders.services.create import LineInput
     from tests.factories import ProductFactory
 
     product = ProductFactory()

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from orders.services.create import LineInput
+from orders.inputs import LineInput
 from tests.factories import ProductFactory, make_order
 
 

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from orders.services.create import LineInput
+from orders.inputs import LineInput
 from orders.services.edit import order_update
 from orders.services.lines import order_line_cancel
 from tests.factories import ProductFactory, make_order

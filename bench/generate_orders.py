@@ -1,11 +1,20 @@
-"""Generate many realistic orders fast with PostgreSQL COPY: benchmark data (1M orders) and demo data.
+"""Generate many realistic orders fast with PostgreSQL COPY: benchmark data (1M orders).
 
-    python manage.py generate_orders --count 1000000 [--seed 7] [--batch 50000] [-v 2]
+One long module on purpose: the life story of an order in every stage (its holds, moves, payments,
+events and their timing) is one simulation that reads best in one place. Names, addresses and the
+catalogue come from orders/sample_data.py, rows are laid out by orders/copy_rows.py.
+
+    python -m bench.generate_orders --count 1000000 [--seed 7] [--batch 50000] [-v 2]
+
+It writes into the application's database (DATABASE_URL, or the embedded server), as the benchmark's
+orders suite does into the benchmark database (bench/suites/orders.py calls generate_orders()).
 
 Each run appends: it creates its own customers (count / 10), makes sure the product catalogue (500
 SKUs with barcodes), the sales channels (Shopify, TikTok Shop, eBay, WooCommerce beside manual and
-csv) and a second warehouse exist, and writes orders in every stage with their lines, holds and
-timeline events. Ids and order numbers are reserved up front with nextval() on the tables' identity
+csv) and a second warehouse exist, and writes orders in every stage with their lines, holds, payments
+and timeline events. The rows are the records the services write, laid out by the same formatters as
+the batched creation of imports (orders/copy_rows.py): an order that is paid has the Payment rows its
+amount_paid is the sum of, with their `payment.recorded` events. Ids and order numbers are reserved up front with nextval() on the tables' identity
 sequences and on `orders_order_number_seq` (the sequence the number's database default uses):
 nextval() never hands a value out twice, so a second run, or orders the application creates
 meanwhile, never collide. Measured on the 2-core benchmark machine (PostgreSQL 15, other jobs
@@ -14,7 +23,7 @@ RSS 347 MB (docs/benchmarks.md).
 
 How the rows are written, and why
 ---------------------------------
-* Python formats COPY text rows (money as integer cents, so totals add up exactly to the lines the
+* Python formats COPY text rows (orders, lines, customers and payments with orders/copy_rows.py) (money as integer cents, so totals add up exactly to the lines the
   way `orders.services.create.apply_totals` computes them) in a background thread, 10,000 orders at
   a time, while the main thread writes the previous chunk: the database driver lets go of the GIL
   while PostgreSQL works, so both cores are busy. At most three chunks are in memory.
@@ -47,27 +56,45 @@ How the rows are written, and why
   stock this command does not invent; receiving stock allocates open orders first in, first out.
 """
 
+import argparse
 import json
 import math
+import os
 import queue
 import random
+import sys
 import threading
 import time
-from array import array
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+
+import django
+
+if __name__ == "__main__":  # run as a program: the settings and the app registry before the models below
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    os.environ.setdefault("DEBUG", "1")
+    django.setup()
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
 from config.postgresql.copy import copy_escape, copy_lines
+from orders.copy_rows import (
+    LINE_COLUMNS,
+    ORDER_WRITTEN,
+    PAID_AT_CREATION,
+    PAYMENT_COLUMNS,
+    constant_columns,
+    insert_orders,
+    line_row,
+    order_row,
+    payment_reference,
+    payment_row,
+)
 from orders.models import (
     Channel,
-    Customer,
     HoldReason,
     Order,
     OrderEvent,
@@ -78,148 +105,35 @@ from orders.models import (
     Status,
     Warehouse,
 )
+from orders.money.models import Payment
+from orders.sample_data import (
+    DAY,
+    EMAIL_DOMAINS,
+    HISTORY_DAYS,
+    NOTES,
+    CustomerRow,
+    create_customers,
+    cumulative,
+    ensure_catalogue,
+    ensure_channels,
+    money,
+    reserve_ids,
+    timestamp,
+    words,
+)
 from orders.workflow import Stage, payment_required_before_fulfilment
 
+
+class CommandError(Exception):
+    """A run that cannot go ahead, with what to do about it."""
+
+
 S = Stage
-DAY = 86400.0
-HISTORY_DAYS = 730
 
-
-def _words(text: str, separator: str | None = None) -> list[str]:
-    return text.split(separator)
-
-
-# Built-in word lists, so the command needs nothing beyond the runtime requirements.
-FIRST_NAMES = _words(
-    "Olivia Liam Emma Noah Amelia Oliver Ava Elijah Sophia James Isabella William Mia Benjamin Charlotte "
-    "Lucas Harper Henry Evelyn Theodore Luna Jack Camila Levi Gianna Alexander Ella Jackson Aria Mateo "
-    "Scarlett Daniel Chloe Michael Penelope Mason Layla Sebastian Riley Ethan Zoey Logan Nora Owen Lily "
-    "Samuel Eleanor Jacob Hannah Asher Lillian Aiden Addison John Aubrey Joseph Ellie Wyatt Stella David "
-    "Natalie Leo Zoe Luke Leah Julian Hazel Hudson Violet Grayson Aurora Matthew Savannah Ezra Audrey "
-    "Gabriel Brooklyn Carter Bella Isaac Claire Jayden Skylar Luca Lucy Anthony Paisley Dylan Everly "
-    "Lincoln Anna Thomas Caroline Maverick Nova Elias Genesis Josiah Emilia Charles Kennedy Caleb Maya "
-    "Aisha Omar Fatima Yusuf Priya Arjun Mei Wei Hiroshi Yuki Sven Ingrid Pierre Amelie Lars Freya "
-    "Diego Lucia Rafael Sofia Kwame Ama Chidi Ngozi Tomasz Zofia Niamh Cian Siobhan Rhys Bronwen"
-)
-# (surname, weight): roughly how common each is, so a search for "Smith" finds a realistic crowd.
-LAST_NAMES = (
-    [("Smith", 30), ("Johnson", 22), ("Williams", 20), ("Brown", 19), ("Jones", 19), ("Garcia", 15)]
-    + [("Miller", 15), ("Davis", 14), ("Rodriguez", 12), ("Martinez", 12), ("Wilson", 11), ("Taylor", 11)]
-    + [("Anderson", 10), ("Thomas", 10), ("Moore", 9), ("Jackson", 9), ("Martin", 9), ("Lee", 9)]
-    + [("Thompson", 8), ("White", 8), ("Harris", 8), ("Clark", 7), ("Lewis", 7), ("Robinson", 7)]
-    + [("Walker", 7), ("Young", 6), ("Allen", 6), ("King", 6), ("Wright", 6), ("Scott", 6), ("Hill", 6)]
-    + [(name, 3) for name in _words("Green Adams Baker Nelson Carter Mitchell Perez Roberts Turner Phillips")]
-    + [
-        (name, 3)
-        for name in _words("Campbell Parker Evans Edwards Collins Stewart Morris Murphy Cook Rogers")
-    ]
-    + [
-        (name, 2)
-        for name in _words("Okafor Mensah Nguyen Patel Singh Khan Chen Wang Kim Tanaka Sato Ivanova")
-    ]
-    + [
-        (name, 2)
-        for name in _words("Kowalski Novak Jensen Larsen Lindqvist Dubois Moreau Rossi Bianchi Silva")
-    ]
-    + [
-        (name, 2)
-        for name in _words("Santos Oliveira Fischer Weber Schneider Murray Kelly Byrne Walsh Hughes")
-    ]
-    + [(name, 1) for name in _words("Fairweather Ashdown Blackwood Hawthorne Pemberton Whitlock Thornbury")]
-    + [(name, 1) for name in _words("Okonkwo Adeyemi Haddad Nakamura Castellano Marchetti Oyelaran Quist")]
-)
-STREETS = _words(
-    "High Street|Station Road|Maple Avenue|Oak Street|Harbour Road|Church Lane|Park Road|Main Street|"
-    "Elm Street|Victoria Road|Mill Lane|King Street|Queen Street|Cedar Court|Bridge Street|Lake View Drive|"
-    "Sunset Boulevard|Market Square|Chapel Row|Orchard Way|Willow Crescent|Riverside Walk|Kings Avenue|"
-    "Pine Street|Beacon Hill|Granary Wharf|Canal Street|Meadow Close|Highfield Road|Union Street",
-    "|",
-)
-# (city, region, postcode pattern: # digit, @ letter, country, phone prefix, weight)
-CITIES = [
-    ("New York", "NY", "100##", "US", "+1 212", 9),
-    ("Los Angeles", "CA", "900##", "US", "+1 213", 7),
-    ("Chicago", "IL", "606##", "US", "+1 312", 6),
-    ("Houston", "TX", "770##", "US", "+1 713", 5),
-    ("Austin", "TX", "787##", "US", "+1 512", 4),
-    ("Seattle", "WA", "981##", "US", "+1 206", 4),
-    ("Denver", "CO", "802##", "US", "+1 303", 3),
-    ("Boston", "MA", "021##", "US", "+1 617", 4),
-    ("Atlanta", "GA", "303##", "US", "+1 404", 4),
-    ("Miami", "FL", "331##", "US", "+1 305", 4),
-    ("Portland", "OR", "972##", "US", "+1 503", 3),
-    ("Nashville", "TN", "372##", "US", "+1 615", 2),
-    ("London", "", "E# #@@", "GB", "+44 20", 8),
-    ("Leeds", "West Yorkshire", "LS# #@@", "GB", "+44 113", 3),
-    ("Manchester", "", "M# #@@", "GB", "+44 161", 3),
-    ("Bristol", "", "BS# #@@", "GB", "+44 117", 2),
-    ("Glasgow", "", "G# #@@", "GB", "+44 141", 2),
-    ("Dublin", "", "D0# @@##", "IE", "+353 1", 2),
-    ("Toronto", "ON", "M#@ #@#", "CA", "+1 416", 4),
-    ("Vancouver", "BC", "V#@ #@#", "CA", "+1 604", 2),
-    ("Sydney", "NSW", "20##", "AU", "+61 2", 3),
-    ("Melbourne", "VIC", "30##", "AU", "+61 3", 3),
-    ("Berlin", "", "10###", "DE", "+49 30", 3),
-    ("Munich", "", "80###", "DE", "+49 89", 2),
-    ("Amsterdam", "", "10## @@", "NL", "+31 20", 2),
-    ("Paris", "", "750##", "FR", "+33 1", 3),
-    ("Lyon", "", "690##", "FR", "+33 4", 1),
-]
-EMAIL_DOMAINS = [
-    ("gmail.com", 40),
-    ("yahoo.com", 9),
-    ("outlook.com", 12),
-    ("hotmail.com", 8),
-    ("icloud.com", 9),
-]
 EMAIL_DOMAINS += [("proton.me", 2), ("aol.com", 2), ("fastmail.com", 1), ("gmx.de", 1), ("orange.fr", 1)]
-COMPANIES = _words(
-    "Northwind Traders|Acme Supplies|Bluebird Cafe|Harbour Hotels|Greenleaf Florists|Summit Outdoor|"
-    "Copperpot Kitchens|Brightside Dental|Old Mill Bakery|Lighthouse Books|Redwood Studio|Atlas Fitness|"
-    "Meadowbrook School|Foxglove Spa|Ironbridge Cycles|Saltwater Surf Co|Pinecrest Lodge|Kite & Key Toys|"
-    "Cobalt Print Works|Juniper Interiors|Tidewater Marine|Orchard Grocers|Quarry Climbing|Maple & Co",
-    "|",
-)
-# The catalogue: (SKU code, noun, lowest price, highest price, weight in grams)
-NOUNS = [
-    ("TEE", "T-Shirt", 12, 35, 180),
-    ("HOOD", "Hoodie", 35, 80, 600),
-    ("MUG", "Mug", 8, 22, 350),
-    ("CAP", "Cap", 15, 30, 120),
-    ("TOTE", "Tote Bag", 10, 40, 200),
-    ("BOTL", "Water Bottle", 15, 45, 300),
-    ("CNDL", "Candle", 12, 40, 400),
-    ("SOCK", "Socks, 3 pack", 9, 20, 150),
-    ("NOTE", "Notebook", 6, 25, 250),
-    ("LAMP", "Desk Lamp", 30, 120, 1200),
-    ("POT", "Plant Pot", 10, 45, 800),
-    ("SCRF", "Scarf", 18, 60, 200),
-    ("BLKT", "Throw Blanket", 40, 150, 1500),
-    ("HDPH", "Headphones", 40, 250, 300),
-    ("CHRG", "Phone Charger", 12, 40, 100),
-    ("CASE", "Phone Case", 10, 35, 60),
-    ("SNKR", "Sneakers", 60, 180, 900),
-    ("JCKT", "Jacket", 70, 260, 1100),
-    ("TEA", "Loose Leaf Tea", 8, 30, 150),
-    ("COFF", "Coffee Beans 1kg", 18, 45, 1000),
-    ("SOAP", "Soap Bar", 5, 14, 120),
-    ("TOWL", "Bath Towel", 15, 50, 700),
-    ("BOWL", "Ceramic Bowl", 10, 35, 500),
-    ("BELT", "Leather Belt", 25, 90, 250),
-    ("WLLT", "Wallet", 20, 80, 120),
-]
-ADJECTIVES = _words(
-    "Classic Organic Everyday Premium Vintage Eco Travel Studio Heritage Urban Coastal Nordic"
-)
-COLOURS = _words("Black White Navy Sage Sand Charcoal Rust Ochre Forest Blush Slate Ivory")
-TAX_RATES = [(0, 10), (500, 15), (1000, 15), (2000, 60)]  # hundredths of a percent, weight
-EXTRA_CHANNELS = [
-    ("shopify", "Shopify"),
-    ("tiktok", "TikTok Shop"),
-    ("ebay", "eBay"),
-    ("woocommerce", "WooCommerce"),
-]
+
 CHANNEL_WEIGHTS = {"shopify": 34, "woocommerce": 19, "tiktok": 15, "ebay": 14, "manual": 12, "csv": 6}
+
 PAYMENT_BY_CHANNEL = {
     "shopify": [("card", 70), ("cash", 18), ("transfer", 5), ("channel", 7)],
     "woocommerce": [("card", 55), ("cash", 25), ("transfer", 15), ("pos", 5)],
@@ -228,22 +142,20 @@ PAYMENT_BY_CHANNEL = {
     "manual": [("cash", 40), ("card", 30), ("transfer", 18), ("pos", 12)],
     "csv": [("card", 50), ("transfer", 30), ("cash", 20)],
 }
+
 SHIPPING_METHODS = [("Standard", 60), ("Express", 24), ("Next day", 10), ("Economy", 6)]
+
 DELIVERY_FEES = [(0, 35), (499, 30), (799, 20), (1250, 10), (1999, 5)]  # cents
-TAGS = _words("vip gift wholesale priority fragile repeat-customer influencer promo subscription")
-NOTES = [
-    "Leave with a neighbour if nobody is home.",
-    "Call before delivery.",
-    "Please use recyclable packaging.",
-    "Deliver after 5pm on weekdays.",
-    "Side gate code 4821.",
-]
+
+TAGS = words("vip gift wholesale priority fragile repeat-customer influencer promo subscription")
+
 GIFT_MESSAGES = [
     "Happy birthday!",
     "Congratulations on the new job!",
     "Merry Christmas, love from us all.",
     "Thank you!",
 ]
+
 MANUAL_HOLD_REASONS = [
     "Customer asked us to wait until they are back from holiday",
     "Checking stock of the second item with the supplier",
@@ -251,6 +163,7 @@ MANUAL_HOLD_REASONS = [
     "Waiting for the customer to confirm the colour",
     "Fraud check: billing and shipping countries differ",
 ]
+
 CANCEL_REASONS = [
     "Customer cancelled",
     "Payment failed",
@@ -258,8 +171,11 @@ CANCEL_REASONS = [
     "Duplicate order",
     "Address undeliverable",
 ]
+
 FAILED_REASONS = ["Nobody home", "Address not found", "Customer refused the parcel", "Access code missing"]
+
 RETURN_REASONS = ["Wrong size", "Damaged in transit", "Changed mind", "Not as described"]
+
 DELETE_REASONS = ["Test order", "Duplicate entered by mistake", "Customer data removal request"]
 
 # Which stage orders of a given age (in days) are in: the old ones are almost all done.
@@ -275,6 +191,7 @@ STAGE_MIX_BY_AGE: list[tuple[float, dict[Stage, float]]] = [
                 S.PACKED: 0.05, S.SHIPPED: 0.8, S.DELIVERED: 84, S.DELIVERY_FAILED: 0.8, S.ON_HOLD: 0.6,
                 S.CANCELLED: 8, S.RETURNED: 5}),
 ]  # fmt: skip
+
 # Hold reasons for orders on hold (weights); the order's data is made to match the reason.
 HOLD_MIX = [
     (HoldReason.MISSING_ADDRESS, 18),
@@ -286,6 +203,7 @@ HOLD_MIX = [
     (HoldReason.OVER_VALUE, 5),
     (HoldReason.MANUAL, 25),
 ]
+
 # Seconds a transition into the stage takes after the previous one: (shortest, longest).
 DELAYS = {
     S.PROCESSING: (60, 2 * DAY),
@@ -299,23 +217,13 @@ DELAYS = {
     S.CANCELLED: (600, 3 * DAY),
     S.ON_HOLD: (600, DAY),
 }
+
 FULFILMENT = [S.PICKING, S.PICKED, S.PACKED, S.SHIPPED]
+
 SHIPPED_OR_LATER = frozenset({S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED, S.RETURNED})
 
-ORDER_COLUMNS = [
-    "id", "number", "channel_id", "channel_order_id", "channel_order_number", "source", "customer_id",
-    "customer_name", "customer_email", "customer_phone", "shipping_address", "billing_address", "status_id",
-    "held_from_id", "shipping_method", "payment_method", "currency", "subtotal", "discount_total", "tax_total",
-    "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message", "notes", "tags",
-    "assigned_csr_id", "assigned_agent_id", "warehouse_id", "priority", "tracking_numbers", "version",
-    "created_at", "updated_at", "is_deleted", "deleted_at", "deleted_by_id", "delete_reason",
-]  # fmt: skip
-LINE_COLUMNS = [
-    "order_id", "position", "product_id", "sku", "name", "quantity", "unit_price", "discount", "tax_rate",
-    "tax_amount", "line_total", "warehouse_id", "quantity_allocated", "quantity_picked", "quantity_packed",
-    "quantity_shipped", "quantity_cancelled", "quantity_returned",
-]  # fmt: skip
 EVENT_COLUMNS = ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label", "created_at"]
+
 HOLD_COLUMNS = [
     "order_id",
     "reason",
@@ -325,83 +233,14 @@ HOLD_COLUMNS = [
     "released_at",
     "released_by_id",
 ]
-CUSTOMER_COLUMNS = ["id", "name", "email", "phone", "company", "requires_po_number", "address", "created_at"]
+
 PRODUCT_COLUMNS = ["sku", "name", "barcode", "price", "tax_rate", "weight_grams", "shippable", "active"]
-STAGING = "packline_generated_order"
+
 NULL = "\\N"
 
 
 def json_text(value) -> str:
     return copy_escape(json.dumps(value, separators=(", ", ": ")))
-
-
-def money(cents: int) -> str:
-    """Integer cents as a 2-place decimal. Exact: cents / 100 is far closer to the true value than 0.005."""
-    return f"{cents / 100:.2f}"
-
-
-_DAYS: dict[int, str] = {}
-
-
-def timestamp(seconds: float) -> str:
-    """UTC timestamp text for COPY; a little faster than datetime.isoformat() for millions of rows."""
-    whole = int(seconds)
-    day, rest = divmod(whole, 86400)
-    prefix = _DAYS.get(day)
-    if prefix is None:
-        prefix = _DAYS[day] = datetime.fromtimestamp(day * 86400, UTC).strftime("%Y-%m-%d ")
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{prefix}{hours:02d}:{minutes:02d}:{secs:02d}.{int((seconds - whole) * 1_000_000):06d}+00"
-
-
-def cumulative(pairs) -> tuple[list, list[float]]:
-    """random.choices' (population, cum_weights) from (value, weight) pairs."""
-    values, totals, running = [], [], 0.0
-    for value, weight in pairs:
-        running += weight
-        values.append(value)
-        totals.append(running)
-    return values, totals
-
-
-def ean13(number: int) -> str:
-    digits = f"200{number:09d}"
-    check = (10 - sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(digits)) % 10) % 10
-    return digits + str(check)
-
-
-TAX_CHOICES = cumulative(TAX_RATES)
-
-
-def catalogue_item(index: int) -> dict:
-    """The catalogue's product number `index`; the same on every run and every machine."""
-    rng = random.Random(f"packline-catalogue-{index}")
-    code, noun, low, high, grams = NOUNS[index % len(NOUNS)]
-    colour = COLOURS[(index // len(NOUNS)) % len(COLOURS)]
-    adjective = ADJECTIVES[(index // (len(NOUNS) * len(COLOURS)) + index) % len(ADJECTIVES)]
-    price = rng.randint(low * 100, high * 100) // 50 * 50 - 1  # 24.99, 25.49 ...
-    return {
-        "sku": f"{code}-{colour[:3].upper()}-{index:04d}",
-        "name": f"{adjective} {noun}, {colour}",
-        "barcode": ean13(index + 1),
-        "price": max(price, 99),
-        "tax_rate": rng.choices(TAX_CHOICES[0], cum_weights=TAX_CHOICES[1])[0],
-        "weight_grams": grams + rng.randint(-grams // 5, grams // 5),
-    }
-
-
-@dataclass
-class CustomerRow:
-    id: int
-    name: str
-    email: str
-    phone: str
-    company: str
-    requires_po_number: bool
-    address: dict
-    address_text: str  # the address as escaped JSON, ready for COPY
-    document: str  # the customer's part of the order's search document
 
 
 @dataclass
@@ -415,35 +254,10 @@ class Reference:
     warehouses: list[int]
     default_warehouse: int | None
     products: list[tuple[int, str, str, int, int]]  # (id, sku, name, price cents, tax hundredths)
-    csrs: list[tuple[int, str]]
+    csrs: list[tuple[int, str]]  # (id, name)
     agents: list[tuple[int, str]]
     warehouse_staff: list[int]
     managers: list[int]
-
-
-def ensure_channels() -> None:
-    for code, name in EXTRA_CHANNELS:
-        Channel.objects.get_or_create(code=code, defaults={"name": name, "kind": code})
-
-
-def ensure_catalogue(size: int) -> list[str]:
-    """The first `size` catalogue products exist; returns their SKUs."""
-    items = [catalogue_item(index) for index in range(size)]
-    Product.objects.bulk_create(
-        [
-            Product(
-                sku=item["sku"],
-                name=item["name"],
-                barcode=item["barcode"],
-                price=money(item["price"]),
-                tax_rate=money(item["tax_rate"]),
-                weight_grams=item["weight_grams"],
-            )
-            for item in items
-        ],
-        ignore_conflicts=True,
-    )
-    return [item["sku"] for item in items]
 
 
 def load_reference(skus: list[str]) -> Reference:
@@ -468,17 +282,14 @@ def load_reference(skus: list[str]) -> Reference:
     )
     default = Warehouse.objects.filter(is_default=True).values_list("pk", flat=True).first()
     products = [
-        (p.pk, copy_escape(p.sku), copy_escape(p.name), int(p.price * 100), int(p.tax_rate * 100))
+        (p.pk, p.sku, p.name, int(p.price * 100), int(p.tax_rate * 100))
         for p in Product.objects.filter(sku__in=skus).order_by("sku")
     ]
     User = get_user_model()
     active = User.objects.filter(is_active=True).order_by("pk")
 
     def people(*groups: str) -> list[tuple[int, str]]:
-        return [
-            (user.pk, copy_escape(user.get_full_name() or user.get_username()))
-            for user in active.filter(groups__name__in=groups).distinct()
-        ]
+        return [(user.pk, str(user)) for user in active.filter(groups__name__in=groups).distinct()]
 
     return Reference(
         channels=channels,
@@ -495,98 +306,6 @@ def load_reference(skus: list[str]) -> Reference:
     )
 
 
-def reserve_ids(table: str, count: int, column: str = "id", sequence: str = "") -> array:
-    """`count` values from the table's identity sequence (or `sequence`), ascending. nextval() never
-    hands a value out twice, so this is safe while the application creates orders alongside."""
-    values = array("q")
-    with connection.cursor() as cursor:
-        if not sequence:
-            cursor.execute("SELECT pg_get_serial_sequence(%s, %s)", [table, column])
-            sequence = cursor.fetchone()[0]
-        cursor.execute(
-            "SELECT value FROM (SELECT nextval(%s) AS value FROM generate_series(1, %s)) AS reserved ORDER BY 1",
-            [sequence, count],
-        )
-        while rows := cursor.fetchmany(50_000):
-            values.extend(row[0] for row in rows)
-    return values
-
-
-def _postcode(rng: random.Random, pattern: str) -> str:
-    letters = "ABCDEFGHJKLMNPRSTUWXYZ"
-    return "".join(
-        str(rng.randrange(10)) if ch == "#" else rng.choice(letters) if ch == "@" else ch for ch in pattern
-    )
-
-
-def create_customers(
-    count: int, rng: random.Random, *, b2b_share: float = 0.05, history_days: int = HISTORY_DAYS
-) -> list[CustomerRow]:
-    """COPY `count` new customers with believable names, emails, phones and addresses."""
-    ids = reserve_ids("orders_customer", count)
-    last_names, last_totals = cumulative(LAST_NAMES)
-    cities, city_totals = cumulative((city, city[-1]) for city in CITIES)
-    domains, domain_totals = cumulative(EMAIL_DOMAINS)
-    now = time.time()
-    customers, rows = [], []
-    for customer_id in ids:
-        first = rng.choice(FIRST_NAMES)
-        last = rng.choices(last_names, cum_weights=last_totals)[0]
-        city, region, pattern, country, prefix, _weight = rng.choices(cities, cum_weights=city_totals)[0]
-        company = ""
-        requires_po = False
-        if rng.random() < b2b_share:
-            company = rng.choice(COMPANIES)
-            requires_po = rng.random() < 0.6
-            domain = company.lower().replace(" & ", "and").replace(" ", "") + ".com"
-            email = f"{first[0].lower()}.{last.lower()}@{domain}"
-        else:
-            domain = rng.choices(domains, cum_weights=domain_totals)[0]
-            style = rng.random()
-            if style < 0.45:
-                email = f"{first.lower()}.{last.lower()}{rng.randrange(10, 100)}@{domain}"
-            elif style < 0.8:
-                email = f"{first.lower()}{last.lower()}{customer_id % 1000}@{domain}"
-            else:
-                email = f"{first[0].lower()}{last.lower()}{rng.randrange(1, 10000)}@{domain}"
-        phone = f"{prefix} {rng.randrange(200, 1000)} {rng.randrange(1000, 10000)}"
-        name = f"{first} {last}"
-        address = {
-            "name": name,
-            "line1": f"{rng.randrange(1, 400)} {rng.choice(STREETS)}",
-            "line2": f"Apt {rng.randrange(1, 60)}" if rng.random() < 0.2 else "",
-            "city": city,
-            "region": region,
-            "postcode": _postcode(rng, pattern),
-            "country": country,
-            "phone": phone,
-        }
-        if company:
-            address["company"] = company
-        address_text = json_text(address)
-        digits = "".join(ch for ch in phone if ch.isdigit())
-        words = [name, email, email.replace("@", " ").replace(".", " "), phone, digits, company]
-        customer = CustomerRow(
-            customer_id,
-            name,
-            email,
-            phone,
-            company,
-            requires_po,
-            address,
-            address_text,
-            " ".join(w for w in words if w),
-        )
-        customers.append(customer)
-        created = timestamp(now - rng.uniform(history_days + 1, history_days + 90) * DAY)
-        rows.append(
-            f"{customer_id}\t{name}\t{email}\t{phone}\t{copy_escape(company)}\t{'t' if requires_po else 'f'}\t"
-            f"{address_text}\t{created}\n"
-        )
-    copy_lines("orders_customer", CUSTOMER_COLUMNS, rows)
-    return customers
-
-
 @dataclass
 class Batch:
     """COPY rows for one batch of orders."""
@@ -595,7 +314,40 @@ class Batch:
     lines: list[str] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
     holds: list[str] = field(default_factory=list)
+    payments: list[str] = field(default_factory=list)
     stages: dict[str, int] = field(default_factory=dict)
+
+
+class GeneratedOrder:
+    """An order's fields under Order's attribute names, for copy_rows.order_row (money as text)."""
+
+    __slots__ = (
+        "amount_paid", "assigned_agent_id", "assigned_csr_id", "billing_address", "channel_id", "channel_order_id",
+        "channel_order_number", "currency", "customer_email", "customer_id", "customer_name", "customer_phone",
+        "customer_reference", "delete_reason", "deleted_at", "deleted_by_id", "delivery_fee", "discount_total",
+        "gift_message", "held_from_id", "is_deleted", "notes", "number", "payment_method", "pk", "po_number",
+        "priority", "shipping_address", "shipping_method", "source", "stage", "status_id", "subtotal", "tags",
+        "tax_total", "total", "tracking_numbers", "version", "warehouse_id",
+    )  # fmt: skip
+
+    def __init__(self, **fields):
+        for name, value in fields.items():
+            setattr(self, name, value)
+
+
+class GeneratedLine:
+    """A line's fields under OrderLine's attribute names, for copy_rows.line_row (money as text)."""
+
+    FIELDS = (
+        "position", "product_id", "sku", "name", "quantity", "unit_price", "discount", "tax_rate", "tax_amount",
+        "line_total", "warehouse_id", "quantity_picked", "quantity_packed", "quantity_shipped",
+        "quantity_cancelled", "quantity_returned",
+    )  # fmt: skip
+    __slots__ = FIELDS
+
+    def __init__(self, *values):
+        for name, value in zip(self.FIELDS, values, strict=True):
+            setattr(self, name, value)
 
 
 class OrderFactory:
@@ -620,6 +372,10 @@ class OrderFactory:
             method: payment_required_before_fulfilment(method) for method in PaymentMethod.values
         }
         self._json_cache: dict[tuple, str] = {}
+        self.payment_labels = dict(PaymentMethod.choices)
+        self.order_extra_columns, self.order_extra = constant_columns(Order, ORDER_WRITTEN)
+        self.line_extra_columns, self.line_extra = constant_columns(OrderLine, {*LINE_COLUMNS, "id"})
+        self.payment_extra_columns, self.payment_extra = constant_columns(Payment, set(PAYMENT_COLUMNS))
 
     # Small helpers ------------------------------------------------------------------------------
 
@@ -680,7 +436,9 @@ class OrderFactory:
                 raise AssertionError(stage)
         return steps[0], steps[1:]
 
-    def order(self, batch: Batch, order_id: int, number: int, created: float, stage: str) -> None:
+    def order(
+        self, batch: Batch, order_id: int, number: int, created: float, stage: str, payment_id: int
+    ) -> None:
         rng = self.rng
         ref = self.ref
         customer = self.customers[int(len(self.customers) * rng.random() ** 1.6)]
@@ -701,7 +459,6 @@ class OrderFactory:
             if rng.random() < 0.8 or len(ref.warehouses) < 2
             else rng.choice(ref.warehouses)
         )
-        warehouse = NULL if warehouse_id is None else str(warehouse_id)
         shipped = stage in SHIPPED_OR_LATER
         line_specs = []
         seen = set()
@@ -718,14 +475,12 @@ class OrderFactory:
             subtotal += gross
             discount_total += discount
             tax_total += tax
-            line_specs.append(
-                [position, str(product_id), sku, name, quantity, price, discount, tax_rate, tax]
-            )
+            line_specs.append([position, product_id, sku, name, quantity, price, discount, tax_rate, tax])
         delivery_fee = 0 if subtotal >= 7500 else self.pick(self.fees)
         total = subtotal - discount_total + tax_total + delivery_fee
 
         # Holds: the order's data is made to match each reason.
-        address = customer.address_text
+        address = customer.address
         shipping_method = self.pick(self.shipping)
         po_number = f"PO-{rng.randrange(10000, 99999)}" if customer.requires_po_number else ""
         hold_findings: list[tuple[str, str]] = []
@@ -733,15 +488,14 @@ class OrderFactory:
         if stage == S.ON_HOLD:
             for reason in {self.pick(self.holds) for _ in range(1 if rng.random() < 0.85 else 2)}:
                 if reason == HoldReason.MISSING_ADDRESS:
-                    broken = dict(customer.address, postcode="")
-                    address = json_text(broken)
+                    address = dict(customer.address, postcode="")
                     hold_findings.append((reason, "postcode"))
                 elif reason == HoldReason.MISSING_SHIPPING_METHOD:
                     shipping_method = ""
                     hold_findings.append((reason, ""))
                 elif reason == HoldReason.UNKNOWN_SKU:
                     sku = f"OLD-{rng.randrange(1000, 9999)}"
-                    line_specs[-1][1], line_specs[-1][2] = NULL, sku
+                    line_specs[-1][1], line_specs[-1][2] = None, sku
                     hold_findings.append((reason, sku))
                 elif reason == HoldReason.MISSING_PO_NUMBER and customer.requires_po_number:
                     po_number = ""
@@ -811,9 +565,10 @@ class OrderFactory:
             f"{self.params(('created', source, status_id), {'source': source, 'detail': '', 'status': label})}\t"
             f"{actor_id}\t{actor_kind}\t{actor_label}\t{timestamp(at)}\n"
         )
-        held_from = NULL
+        held_from = None
         previous_stage, previous = initial, (status_id, label)
         held_at = created
+        moved: dict[str, tuple[float, tuple[str, str, str]]] = {}  # move -> (when, who)
         for move, delay in zip(moves, delays, strict=True):
             at += delay
             final = move == moves[-1]
@@ -835,7 +590,7 @@ class OrderFactory:
                 )
                 if move == S.ON_HOLD:
                     hold_findings = [(HoldReason.MANUAL, reason)]
-                    held_from = str(previous[0])
+                    held_from = previous[0]
                     held_at = at
             if move == S.RETURNED:
                 reason = rng.choice(RETURN_REASONS)
@@ -855,14 +610,13 @@ class OrderFactory:
                 f"{order_id}\tstatus.changed\t{params}\t{who[0]}\t{who[1]}\t{who[2]}\t{timestamp(at)}\n"
             )
             previous_stage, previous = move, current
+            moved[move] = (at, who)
         status_id = previous[0]
         if stage == S.ON_HOLD:
-            if held_from == NULL:
-                held_from = str(
-                    ref.builtin[
-                        S.AWAITING_PAYMENT if amount_paid < total and requires_payment else S.PROCESSING
-                    ][0]
-                )
+            if held_from is None:
+                held_from = ref.builtin[
+                    S.AWAITING_PAYMENT if amount_paid < total and requires_payment else S.PROCESSING
+                ][0]
             hold_time = timestamp(held_at)
             for reason, detail in hold_findings:
                 by = NULL if reason != HoldReason.MANUAL or not csr else str(csr[0])
@@ -881,32 +635,32 @@ class OrderFactory:
 
         # Soft-deleted now and then.
         is_deleted = rng.random() < 0.003
-        deleted_at = deleted_by = delete_reason = NULL
+        deleted_at = deleted_by = None
+        delete_reason = ""
         if is_deleted:
             at += rng.uniform(600, DAY) * min(1.0, max(self.now - at, 0) / DAY)
             deleted_at = timestamp(at)
-            deleted_by = str(rng.choice(ref.managers)) if ref.managers else NULL
+            deleted_by = rng.choice(ref.managers) if ref.managers else None
             delete_reason = rng.choice(DELETE_REASONS)
             events.append(
                 f"{order_id}\torder.deleted\t{self.params(('deleted', delete_reason), {'reason': delete_reason})}\t"
-                f"{deleted_by}\t{'user' if ref.managers else 'system'}\t{'' if ref.managers else 'Packline'}\t{deleted_at}\n"
+                f"{NULL if deleted_by is None else deleted_by}\t{'user' if ref.managers else 'system'}\t"
+                f"{'' if ref.managers else 'Packline'}\t{deleted_at}\n"
             )
-        else:
-            delete_reason = ""
 
         # Lines. quantity_allocated stays 0: it is the sum of fulfilment's Allocation rows, which belong
         # to stock this command does not invent; receiving stock allocates open orders first in, first out.
+        picked = shipped or stage in (S.PICKED, S.PACKED)
         for position, product_id, sku, name, quantity, price, discount, tax_rate, tax in line_specs:
             net = price * quantity - discount
-            q = str(quantity)
-            done = q if shipped or stage in (S.PICKED, S.PACKED) else "0"
-            batch.lines.append(
-                f"{order_id}\t{position}\t{product_id}\t{sku}\t{name}\t{q}\t{money(price)}\t{money(discount)}\t"
-                f"{money(tax_rate)}\t{money(tax)}\t{money(net + tax)}\t{warehouse}\t"
-                f"0\t{done}\t"
-                f"{q if shipped or stage == S.PACKED else '0'}\t{q if shipped else '0'}\t0\t"
-                f"{q if stage == S.RETURNED else '0'}\n"
-            )
+            line = GeneratedLine(
+                position, product_id, sku, name, quantity, money(price), money(discount), money(tax_rate),
+                money(tax), money(net + tax), warehouse_id, quantity if picked else 0,
+                quantity if shipped or stage == S.PACKED else 0, quantity if shipped else 0, 0,
+                quantity if stage == S.RETURNED else 0,
+            )  # fmt: skip
+            head, tail = line_row(order_id, line, self.line_extra)
+            batch.lines.append(f"{head}0{tail}")
 
         # The order row, with its search document last (staging only).
         if channel_code == "shopify":
@@ -923,7 +677,7 @@ class OrderFactory:
         elif channel_code == "csv":
             channel_order_id, channel_order_number = f"CSV-{number}", f"INV-{number - 40_000}"
         else:
-            channel_order_id, channel_order_number = NULL, ""
+            channel_order_id, channel_order_number = None, ""
         tracking = []
         if shipped:
             tracking = [
@@ -952,16 +706,73 @@ class OrderFactory:
             )
             if word
         )
+        order = GeneratedOrder(
+            pk=order_id, number=number, channel_id=channel_id, channel_order_id=channel_order_id,
+            channel_order_number=channel_order_number, source=source, customer_id=customer.pk,
+            customer_name=customer.name, customer_email=customer.email, customer_phone=customer.phone,
+            shipping_address=address, billing_address=address, status_id=status_id, stage=stage,
+            held_from_id=held_from, shipping_method=shipping_method, payment_method=payment_method,
+            currency=self.currency, subtotal=money(subtotal), discount_total=money(discount_total),
+            tax_total=money(tax_total), delivery_fee=money(delivery_fee), total=money(total),
+            amount_paid=money(amount_paid), po_number=po_number, customer_reference=customer_reference,
+            gift_message=gift, notes=notes, tags=tags, assigned_csr_id=csr[0] if csr else None,
+            assigned_agent_id=agent[0] if agent else None, warehouse_id=warehouse_id, priority=priority,
+            tracking_numbers=tracking, version=1 + len(moves), is_deleted=is_deleted, deleted_at=deleted_at,
+            deleted_by_id=deleted_by, delete_reason=delete_reason,
+        )  # fmt: skip
         batch.orders.append(
-            f"{order_id}\t{number}\t{channel_id}\t{channel_order_id}\t{channel_order_number}\t{source}\t"
-            f"{customer.id}\t{customer.name}\t{customer.email}\t{customer.phone}\t{address}\t{address}\t"
-            f"{status_id}\t{held_from}\t{shipping_method}\t{payment_method}\t{self.currency}\t{money(subtotal)}\t"
-            f"{money(discount_total)}\t{money(tax_total)}\t{money(delivery_fee)}\t{money(total)}\t"
-            f"{money(amount_paid)}\t{po_number}\t{customer_reference}\t{gift}\t{notes}\t{{{','.join(tags)}}}\t"
-            f"{csr[0] if csr else NULL}\t{agent[0] if agent else NULL}\t{warehouse}\t{priority}\t"
-            f"{{{','.join(tracking)}}}\t{1 + len(moves)}\t{timestamp(created)}\t{timestamp(at)}\t"
-            f"{'t' if is_deleted else 'f'}\t{deleted_at}\t{deleted_by}\t{delete_reason}\t{copy_escape(document)}\n"
+            order_row(
+                order,
+                created_at=timestamp(created),
+                updated_at=timestamp(at),
+                document=document,
+                extra=self.order_extra,
+            )
         )
+
+        # The payment amount_paid is the sum of, recorded the way the money services record it: on
+        # creation (money.payment_record_at_creation), when the payment that moved it out of awaiting
+        # payment arrived, or, cash and POS, when it was collected on delivery.
+        if amount_paid:
+            note, collector = PAID_AT_CREATION, None
+            if requires_payment or amount_paid_override is not None:
+                if S.PROCESSING in moved and amount_paid_override is None:
+                    paid_at, (who_id, who_kind, who_label) = moved[S.PROCESSING]
+                    paid_at -= 0.001  # just before the move it caused
+                    note = ""
+                else:
+                    paid_at, who_id, who_kind, who_label = created, actor_id, actor_kind, actor_label
+            else:
+                paid_at, _who = moved.get(S.DELIVERED) or moved[S.RETURNED]
+                paid_at -= 0.001
+                note = "collected on delivery"
+                who_id, who_kind, who_label = (
+                    (str(agent[0]), "user", "") if agent else (NULL, "system", "Carrier tracking")
+                )
+                collector = agent
+            batch.payments.append(
+                payment_row(
+                    payment_id,
+                    order,
+                    recorded_by_id=None if who_id == NULL else who_id,
+                    recorded_at=timestamp(paid_at),
+                    note=note,
+                    collected_by_id=collector[0] if collector else None,
+                    extra=self.payment_extra,
+                )
+            )
+            params = {
+                "payment": payment_id,
+                "amount": order.amount_paid,
+                "currency": self.currency,
+                "method": self.payment_labels[payment_method],
+                "reference": payment_reference(order),
+                "collected_by": collector[1] if collector else "",
+            }
+            events.append(
+                f"{order_id}\tpayment.recorded\t{json_text(params)}\t{who_id}\t{who_kind}\t{who_label}\t"
+                f"{timestamp(paid_at)}\n"
+            )
         batch.stages[stage] = batch.stages.get(stage, 0) + 1
 
 
@@ -975,13 +786,11 @@ def order_times(count: int, rng: random.Random, now: float, days: int = HISTORY_
 
 
 def _check_columns() -> None:
-    """Fail clearly, not with a COPY error, when the models gained a column this command does not fill."""
+    """Fail clearly, not with a COPY error, when the models gained a column this command does not fill
+    (orders, lines, customers and payments write new columns' defaults: copy_rows.constant_columns)."""
     written = {
-        Order: {*ORDER_COLUMNS, "stage", "search_vector"},
-        OrderLine: {"id", *LINE_COLUMNS},
         OrderEvent: {"id", *EVENT_COLUMNS},
         OrderHold: {"id", *HOLD_COLUMNS},
-        Customer: set(CUSTOMER_COLUMNS),
     }
     for model, columns in written.items():
         missing = {f.column for f in model._meta.concrete_fields} - columns
@@ -1031,7 +840,15 @@ class Timings(dict):
 
 
 def _chunks(
-    factory: OrderFactory, ids, numbers, *, size: int, forced: dict[int, str], now: float, timings: Timings
+    factory: OrderFactory,
+    ids,
+    numbers,
+    payment_ids,
+    *,
+    size: int,
+    forced: dict[int, str],
+    now: float,
+    timings: Timings,
 ):
     """Batches of up to `size` orders, built one after another (in a background thread)."""
     count = len(ids)
@@ -1042,7 +859,7 @@ def _chunks(
             for index in range(start, min(start + size, count)):
                 created = next(times)
                 stage = forced.get(index) or factory.stage_for_age((now - created) / DAY)
-                factory.order(batch, ids[index], numbers[index], created, stage)
+                factory.order(batch, ids[index], numbers[index], created, stage, payment_ids[index])
         yield batch
 
 
@@ -1087,22 +904,16 @@ def _ahead(items, depth: int = 1):
         thread.join(timeout=5)
 
 
-def _write(batch: Batch, timings: Timings) -> None:
-    with connection.cursor() as cursor:
-        with timings("copy orders to staging"):
-            cursor.execute(f"TRUNCATE {STAGING}")
-            copy_lines(STAGING, [*ORDER_COLUMNS, "doc"], batch.orders)
-        columns = ", ".join(ORDER_COLUMNS)
-        staged = ", ".join(f"g.{column}" for column in ORDER_COLUMNS)
-        # stage: the same lookup as the order_stage_follows_status trigger, so it holds either way.
-        with timings("insert orders with to_tsvector"):
-            cursor.execute(
-                f"INSERT INTO orders_order ({columns}, stage, search_vector) "
-                f"SELECT {staged}, s.stage, to_tsvector('simple', g.doc) "
-                f"FROM {STAGING} g JOIN orders_status s ON s.id = g.status_id ORDER BY g.id"
-            )
+def _write(batch: Batch, factory: OrderFactory, timings: Timings) -> None:
+    # stage: taken from the status row by insert_orders, the trigger's own lookup, so it holds either way.
+    with timings("insert orders with to_tsvector"):
+        inserted = insert_orders(batch.orders, factory.order_extra_columns)
+    if len(inserted) != len(batch.orders):
+        raise CommandError(f"{len(batch.orders) - len(inserted)} generated channel references exist already.")
     with timings("copy lines"):
-        copy_lines("orders_orderline", LINE_COLUMNS, batch.lines)
+        copy_lines("orders_orderline", LINE_COLUMNS + factory.line_extra_columns, batch.lines)
+    with timings("copy payments"):
+        copy_lines("orders_payment", PAYMENT_COLUMNS + factory.payment_extra_columns, batch.payments)
     with timings("copy events"):
         copy_lines("orders_orderevent", EVENT_COLUMNS, batch.events)
     with timings("copy holds"):
@@ -1127,6 +938,7 @@ class Result:
     lines: int = 0
     events: int = 0
     holds: int = 0
+    payments: int = 0
     customers: int = 0
     seconds: float = 0.0
     stages: dict[str, int] = field(default_factory=dict)
@@ -1138,7 +950,7 @@ class Result:
 
 
 BULK_THRESHOLD = 100_000
-BULK_TABLES = ["orders_order", "orders_orderline", "orders_orderevent"]
+BULK_TABLES = ["orders_order", "orders_orderline", "orders_orderevent", "orders_payment"]
 CHUNK = 10_000
 
 
@@ -1167,6 +979,7 @@ def generate_orders(
     result = Result()
     if count <= 0:
         return result
+    _check_columns()
     if indexes == "auto":
         indexes = (
             "rebuild" if count >= BULK_THRESHOLD and count >= _capped_count("orders_order", count) else "keep"
@@ -1180,20 +993,24 @@ def generate_orders(
     result.customers = len(customer_rows)
     ids = reserve_ids("orders_order", count)
     numbers = reserve_ids("orders_order", count, sequence="orders_order_number_seq")
+    # One payment id per order, used when the order is paid (most are): its event names it.
+    payment_ids = reserve_ids("orders_payment", count)
     result.first_number, result.last_number = numbers[0], numbers[-1]
     progress(f"{len(customer_rows):,} customers, {len(reference.products)} products ready")
     factory = OrderFactory(reference, customer_rows, rng, now=now)
     result.replica = not with_triggers and _is_superuser()
-    with connection.cursor() as cursor:
-        columns = ", ".join(ORDER_COLUMNS)
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} AS SELECT {columns}, ''::text AS doc FROM orders_order WITH NO DATA"
-        )
     # Every stage appears at least once, wherever in the run it lands.
     forced = dict(zip(rng.sample(range(count), min(count, len(Stage))), Stage.values, strict=False))
     chunks = _ahead(
         _chunks(
-            factory, ids, numbers, size=min(CHUNK, batch_size), forced=forced, now=now, timings=result.timings
+            factory,
+            ids,
+            numbers,
+            payment_ids,
+            size=min(CHUNK, batch_size),
+            forced=forced,
+            now=now,
+            timings=result.timings,
         )
     )
     try:
@@ -1215,12 +1032,13 @@ def generate_orders(
                         batch = next(chunks, None)
                     if batch is None:
                         break
-                    _write(batch, result.timings)
+                    _write(batch, factory, result.timings)
                     written += len(batch.orders)
                     done += len(batch.orders)
                     result.lines += len(batch.lines)
                     result.events += len(batch.events)
                     result.holds += len(batch.holds)
+                    result.payments += len(batch.payments)
                     for stage, stage_count in batch.stages.items():
                         result.stages[stage] = result.stages.get(stage, 0) + stage_count
                     elapsed = time.perf_counter() - started
@@ -1249,7 +1067,10 @@ def generate_orders(
     finally:
         chunks.close()
     result.orders = count
-    tables = ["orders_order", "orders_orderline", "orders_orderevent", "orders_orderhold", "orders_customer"]
+    tables = [
+        "orders_order", "orders_orderline", "orders_orderevent", "orders_orderhold", "orders_customer",
+        "orders_payment",
+    ]  # fmt: skip
     analyse_started = time.perf_counter()
     with connection.cursor() as cursor, result.timings("analyse"):
         if indexes == "rebuild" and not connection.in_atomic_block:
@@ -1263,57 +1084,66 @@ def generate_orders(
     return result
 
 
-class Command(BaseCommand):
-    help = "Append N realistic orders (customers, lines, holds, timeline events) fast with COPY."
-
-    def add_arguments(self, parser):
-        parser.add_argument("--count", type=int, required=True, help="How many orders to add")
-        parser.add_argument("--seed", type=int, default=None, help="Random seed, for repeatable data")
-        parser.add_argument("--batch", type=int, default=50_000, help="Orders per COPY batch and transaction")
-        parser.add_argument("--customers", type=int, default=None, help="New customers (default: count / 10)")
-        parser.add_argument("--products", type=int, default=500, help="Catalogue size (created when missing)")
-        parser.add_argument(
-            "--days", type=int, default=HISTORY_DAYS, help="Spread orders over this many days"
-        )
-        parser.add_argument(
-            "--with-triggers", action="store_true", help="Keep triggers and foreign-key checks on (slower)"
-        )
-        parser.add_argument(
-            "--indexes",
-            choices=["auto", "rebuild", "keep"],
-            default="auto",
-            help="rebuild: drop and rebuild secondary indexes around one big transaction; "
-            f"auto: rebuild when --count >= {BULK_THRESHOLD:,} and at least the orders already there",
-        )
-
-    def handle(self, *args, count, seed, batch, customers, products, days, with_triggers, indexes, **options):
-        if min(count, batch, days) < 1:
-            raise CommandError("--count, --batch and --days must be at least 1.")
-        if seed is None:
-            seed = random.randrange(1_000_000)
-        self.stdout.write(f"generating {count:,} orders (seed {seed}, batches of {batch:,})")
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.generate_orders",
+        description="Append N realistic orders (customers, lines, holds, payments, timeline events) fast with COPY.",
+    )
+    parser.add_argument("--count", type=int, required=True, help="How many orders to add")
+    parser.add_argument("--seed", type=int, default=None, help="Random seed, for repeatable data")
+    parser.add_argument("--batch", type=int, default=50_000, help="Orders per COPY batch and transaction")
+    parser.add_argument("--customers", type=int, default=None, help="New customers (default: count / 10)")
+    parser.add_argument("--products", type=int, default=500, help="Catalogue size (created when missing)")
+    parser.add_argument("--days", type=int, default=HISTORY_DAYS, help="Spread orders over this many days")
+    parser.add_argument(
+        "--with-triggers", action="store_true", help="Keep triggers and foreign-key checks on (slower)"
+    )
+    parser.add_argument(
+        "--indexes",
+        choices=["auto", "rebuild", "keep"],
+        default="auto",
+        help="rebuild: drop and rebuild secondary indexes around one big transaction; "
+        f"auto: rebuild when --count >= {BULK_THRESHOLD:,} and at least the orders already there",
+    )
+    parser.add_argument(
+        "-v", "--verbosity", type=int, choices=[0, 1, 2, 3], default=1, help="2: time per phase"
+    )
+    options = parser.parse_args(argv)
+    if min(options.count, options.batch, options.days) < 1:
+        parser.error("--count, --batch and --days must be at least 1.")
+    seed = random.randrange(1_000_000) if options.seed is None else options.seed
+    print(f"generating {options.count:,} orders (seed {seed}, batches of {options.batch:,})", flush=True)
+    try:
         result = generate_orders(
-            count,
+            options.count,
             seed=seed,
-            batch_size=batch,
-            customers=customers,
-            products=products,
-            history_days=days,
-            with_triggers=with_triggers,
-            indexes=indexes,
-            progress=lambda message: self.stdout.write(f"  {message}"),
+            batch_size=options.batch,
+            customers=options.customers,
+            products=options.products,
+            history_days=options.days,
+            with_triggers=options.with_triggers,
+            indexes=options.indexes,
+            progress=lambda message: print(f"  {message}", flush=True),
         )
-        mode = "triggers off (session_replication_role = replica)" if result.replica else "triggers on"
-        if result.rebuilt_indexes:
-            mode += f", {result.rebuilt_indexes} indexes rebuilt"
-        self.stdout.write(
-            f"done: {result.orders:,} orders ({settings.ORDER_NUMBER_PREFIX}{result.first_number} to "
-            f"{settings.ORDER_NUMBER_PREFIX}{result.last_number}), {result.lines:,} lines, {result.events:,} events, "
-            f"{result.holds:,} holds, {result.customers:,} customers in {result.seconds:.1f} s "
-            f"({result.orders / result.seconds:,.0f} orders/s; {mode})"
-        )
-        stages = ", ".join(f"{stage} {result.stages.get(stage, 0):,}" for stage in Stage.values)
-        self.stdout.write(f"stages: {stages}")
-        if options["verbosity"] >= 2:
-            for phase, seconds in sorted(result.timings.items(), key=lambda item: -item[1]):
-                self.stdout.write(f"  {seconds:8.1f} s  {phase}")
+    except CommandError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    mode = "triggers off (session_replication_role = replica)" if result.replica else "triggers on"
+    if result.rebuilt_indexes:
+        mode += f", {result.rebuilt_indexes} indexes rebuilt"
+    print(
+        f"done: {result.orders:,} orders ({settings.ORDER_NUMBER_PREFIX}{result.first_number} to "
+        f"{settings.ORDER_NUMBER_PREFIX}{result.last_number}), {result.lines:,} lines, {result.events:,} events, "
+        f"{result.holds:,} holds, {result.payments:,} payments, {result.customers:,} customers in "
+        f"{result.seconds:.1f} s ({result.orders / result.seconds:,.0f} orders/s; {mode})"
+    )
+    stages = ", ".join(f"{stage} {result.stages.get(stage, 0):,}" for stage in Stage.values)
+    print(f"stages: {stages}")
+    if options.verbosity >= 2:
+        for phase, seconds in sorted(result.timings.items(), key=lambda item: -item[1]):
+            print(f"  {seconds:8.1f} s  {phase}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,5 +1,5 @@
-"""generate_orders (COPY-fast realistic orders for benchmarks) and load_demo_orders (the demo data):
-what they write must look like what the services write, and running them again must only append."""
+"""bench/generate_orders.py (COPY-fast realistic orders for benchmarks) and load_demo_orders (the demo
+data): what they write must be the records the services write, and running them again must only append."""
 
 from io import StringIO
 
@@ -9,9 +9,12 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.models import Count, F, Q, Sum
 
+from bench.generate_orders import generate_orders, main
 from orders.actors import Actor
-from orders.management.commands.generate_orders import generate_orders
 from orders.models import Customer, HoldReason, Order, OrderEvent, OrderHold, OrderLine
+from orders.money.events import MoneyEvent
+from orders.money.models import Payment
+from orders.money.selectors import money_figures
 from orders.selectors import search_orders
 from orders.services.create import apply_totals, search_document
 from orders.workflow import Stage
@@ -128,10 +131,9 @@ def test_a_second_run_appends_and_keeps_numbers_unique(generated):
     assert not Order.objects.exclude(stage=F("status__stage")).exists()
 
 
-def test_the_command_prints_progress_and_the_rate(roles_synced):
-    out = StringIO()
-    call_command("generate_orders", count=50, seed=1, stdout=out)
-    text = out.getvalue()
+def test_the_command_prints_progress_and_the_rate(roles_synced, capsys):
+    assert main(["--count", "50", "--seed", "1"]) == 0
+    text = capsys.readouterr().out
     assert "50/50 orders (100%)" in text
     assert "orders/s" in text
     assert Order.objects.count() == 50
@@ -192,3 +194,53 @@ def test_load_demo_orders_is_idempotent_and_makes_some_orders_through_the_servic
         Customer.objects.count(),
         OrderLine.objects.count(),
     ) == counts
+
+
+def test_paid_orders_have_the_payments_their_amount_paid_is_the_sum_of(generated):
+    paid = Order.objects.filter(amount_paid__gt=0)
+    assert paid.count() > COUNT // 2 and generated.payments == Payment.objects.count() == paid.count()
+    sums = dict(
+        Payment.objects.filter(state=Payment.State.RECEIVED).values_list("order").annotate(paid=Sum("amount"))
+    )
+    assert sums == dict(paid.values_list("pk", "amount_paid"))
+    for order in paid.order_by("?")[:40]:
+        assert money_figures(order.pk)["paid"] == order.amount_paid, order.number  # the money page's sum
+    assert not Payment.objects.exclude(currency=F("order__currency")).exists()
+    assert not Payment.objects.exclude(method=F("order__payment_method")).exists()
+
+
+def test_each_payment_has_its_timeline_event_as_the_money_services_record_it(generated):
+    events = {
+        event.params["payment"]: event
+        for event in OrderEvent.objects.filter(type=MoneyEvent.PAYMENT_RECORDED)
+    }
+    payments = list(Payment.objects.select_related("order"))
+    assert set(events) == {payment.pk for payment in payments}
+    for payment in payments:
+        event = events[payment.pk]
+        assert event.order_id == payment.order_id
+        assert event.params == {
+            "payment": payment.pk,
+            "amount": str(payment.amount),
+            "currency": payment.currency,
+            "method": payment.get_method_display(),
+            "reference": payment.reference,
+            "collected_by": str(payment.collected_by) if payment.collected_by else "",
+        }
+        assert payment.reference == payment.order.channel_order_number[:100]
+        assert payment.recorded_at >= payment.order.created_at
+
+
+def test_cash_collected_on_delivery_is_recorded_by_the_delivery_agent(make_user):
+    agent = make_user("agent")
+    make_user("csr")
+    generate_orders(400, seed=11, batch_size=200)
+    collected = Payment.objects.filter(
+        order__stage__in=[Stage.DELIVERED, Stage.RETURNED], method__in=["cash", "pos"]
+    )
+    assert collected.exists()
+    for payment in collected.select_related("order"):
+        expected = agent.pk if payment.order.assigned_agent_id else None
+        assert (payment.collected_by_id, payment.recorded_by_id) == (expected, expected)
+    unpaid = Order.objects.filter(stage__in=[Stage.AWAITING_PAYMENT, Stage.DRAFT, Stage.CANCELLED])
+    assert unpaid.exists() and not Payment.objects.filter(order__in=unpaid).exists()
