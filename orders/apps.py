@@ -6,7 +6,7 @@ class OrdersConfig(AppConfig):
     verbose_name = "Orders"
 
     def ready(self) -> None:
-        from orders import lookups, money_receivers  # noqa: F401 - registers field__any; connects receivers
+        from orders import lookups  # noqa: F401 - registers field__any
         from orders.bulk_actions import register_order_actions
         from orders.money_views import money_panel
         from orders.panels import register_panel

@@ -4,12 +4,13 @@ cancel actions built on it.
 One function decides every move: transition_plan looks at the locked order, the target status, the
 actor and the reason, and returns a TransitionPlan, either a refusal or what the move writes (status,
 held_from, holds closed and placed, timeline events in their order) and what follows it after commit
-(the stage announcement). order_transition carries out one plan with the ORM;
+(the stage announcement, money's answer). order_transition carries out one plan with the ORM;
 order_transition_many carries out a chunk of plans with one locked read, an UPDATE per kind of move and
 one COPY of events, so a mass change of 10,000 orders takes seconds and writes what 10,000 single
 moves would.
 """
 
+import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
@@ -29,6 +30,13 @@ from orders.models import HoldReason, Order, OrderEvent, OrderHold, Status
 from orders.services.common import locked_order, service_context
 from orders.signals import order_stage_entered
 from orders.workflow import Stage
+
+logger = logging.getLogger(__name__)
+
+# The stages whose entry money answers (orders.services.money.order_money_on_stage): cancelled and
+# returned refund what was paid, awaiting payment while fully paid moves on to processing. An order
+# with nothing paid has nothing to refund or to move on, so it costs no follow-up.
+MONEY_STAGES = frozenset({Stage.CANCELLED, Stage.RETURNED, Stage.AWAITING_PAYMENT})
 
 # The table is fixed, so each (stage, stage held from) pair's answer is worked out once: building it
 # hashes stages in Python, which a mass change would otherwise do for each of thousands of orders.
@@ -112,6 +120,7 @@ class TransitionPlan:
     holds: tuple[Finding, ...] = ()  # holds placed
     events: tuple[tuple[str, dict], ...] = ()  # the timeline events, (type, params), in this order
     stage_entered: tuple[str, str] | None = None  # (stage, previous stage): announced after commit
+    money_follow_up: bool = False  # money answers the stage entered, after commit
 
 
 def _status_changed(old: Status, new: Status, reason: str) -> tuple[str, dict]:
@@ -137,6 +146,7 @@ def _move(
         holds=holds,
         events=(*before, _status_changed(order.status, to, reason)),
         stage_entered=entered,
+        money_follow_up=entered is not None and to.stage in MONEY_STAGES and order.amount_paid > 0,
     )
 
 
@@ -211,15 +221,38 @@ def _checks(order: Order) -> list[Finding]:
 # After commit ------------------------------------------------------------------------------------
 
 
+def _money_follow_up(order_id: int, stage: str) -> None:
+    """Money's answer to the stage the order entered. Its move is committed: if the answer fails, a
+    worker retries it rather than the request failing. The services are idempotent (they refund what
+    is paid and not yet refunded), so a retry never refunds twice."""
+    # Imported at the call: money moves orders through this module (a payment completes an order, a
+    # failed one cancels it), and this module calls money after a move.
+    from orders.money_tasks import order_money_follow_up
+    from orders.services.money import order_money_on_stage
+
+    try:
+        order_money_on_stage(order_id=order_id, stage=stage)
+    except Exception:
+        logger.exception(
+            "money follow-up of order %s entering %s failed; queued for a worker", order_id, stage
+        )
+        order_money_follow_up.delay(order_id=order_id, stage=stage)
+
+
 def _follow_up_after_commit(plans: Iterable[TransitionPlan]) -> None:
-    """Once the moves commit, announce the stages entered (order_stage_entered). One callback for all
-    the plans of a transaction."""
-    entered = [(plan.order.pk, *plan.stage_entered) for plan in plans if plan.stage_entered]
+    """Once the moves commit, per order that entered a stage: money's answer to it (a refund, a paid
+    order moving on), then the announcement other apps hear (order_stage_entered). One callback for
+    all the plans of a transaction."""
+    entered = [
+        (plan.order.pk, *plan.stage_entered, plan.money_follow_up) for plan in plans if plan.stage_entered
+    ]
     if not entered:
         return
 
     def follow_up() -> None:
-        for order_id, stage, previous_stage in entered:
+        for order_id, stage, previous_stage, money in entered:
+            if money:
+                _money_follow_up(order_id, stage)
             order_stage_entered.send(
                 sender=Order, order_id=order_id, stage=stage, previous_stage=previous_stage
             )

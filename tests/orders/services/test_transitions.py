@@ -1,7 +1,7 @@
 """One transition core (orders/services/transitions.py): order_transition and order_transition_many
 decide every move with the same code. Twin orders, one moved by the single service and one in a mass
 change, end with the same rows, holds, timeline events, refusals, stage announcements and money
-follow-ups."""
+follow-ups; and money's follow-up is the service's own call, not a receiver of the stage signal."""
 
 from collections import defaultdict
 from dataclasses import dataclass
@@ -14,7 +14,8 @@ from django.db.models import F
 from orders.actors import Actor
 from orders.errors import TransitionRefused
 from orders.models import Order, OrderEvent, OrderHold, OrderLine, Refund, Status
-from orders.services import LineInput, builtin_status, order_hold, order_transition
+from orders.money_tasks import order_money_follow_up
+from orders.services import LineInput, builtin_status, order_cancel, order_hold, order_transition
 from orders.services.bulk import order_transition_many
 from orders.signals import order_stage_entered
 from orders.workflow import Stage, allowed_stages
@@ -273,3 +274,80 @@ def test_a_mass_change_releases_orders_on_hold_as_the_single_service_does(make_u
     assert list(OrderHold.objects.filter(order=complete).values_list("released_by", flat=True)) == [
         csr.user.pk
     ]
+
+
+# Money follows the move: the service's own call ----------------------------------------------------
+
+
+def paid_order() -> Order:
+    return make_order(payment_method="card", amount_paid=PAID)
+
+
+def cancel_one(order: Order, actor: Actor) -> None:
+    order_cancel(order_id=order.pk, actor=actor, reason=REASON)
+
+
+def cancel_many(order: Order, actor: Actor) -> None:
+    assert (
+        order_transition_many(
+            order_ids=[order.pk], to=builtin_status(S.CANCELLED), actor=actor, reason=REASON
+        )
+        == {}
+    )
+
+
+CANCELS = [pytest.param(cancel_one, id="order_cancel"), pytest.param(cancel_many, id="order_transition_many")]
+
+
+def test_no_receiver_of_the_stage_signal_in_the_orders_app():
+    """Signals tell other apps (fulfilment allocates stock); the orders app's own follow-ups are calls."""
+    sync_receivers, async_receivers = order_stage_entered._live_receivers(Order)
+    modules = {receiver.__module__ for receiver in [*sync_receivers, *async_receivers]}
+    assert modules, "fulfilment listens to the stage signal"
+    assert not {module for module in modules if module.split(".")[0] == "orders"}
+
+
+@pytest.mark.parametrize("cancel", CANCELS)
+def test_cancelling_a_paid_order_records_its_refund_with_no_receiver_listening(
+    cancel, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    order = paid_order()
+    monkeypatch.setattr(order_stage_entered, "receivers", [])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel(order, Actor.job(make_user("manager"), 5))
+
+    refund = Refund.objects.get(order=order)
+    assert (refund.kind, refund.amount) == (Refund.Kind.CANCELLATION, PAID)
+
+
+@pytest.mark.parametrize("cancel", CANCELS)
+def test_the_refund_waits_for_the_commit(cancel, make_user, django_capture_on_commit_callbacks):
+    order = paid_order()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        cancel(order, Actor.job(make_user("manager"), 5))
+    assert not Refund.objects.filter(order=order).exists()
+    assert len(callbacks) == 1
+    callbacks[0]()
+    assert Refund.objects.filter(order=order).count() == 1
+
+
+@pytest.mark.parametrize("cancel", CANCELS)
+def test_a_money_follow_up_that_fails_is_queued_for_a_worker(
+    cancel, make_user, monkeypatch, django_capture_on_commit_callbacks
+):
+    order, unpaid = paid_order(), make_order()
+    queued = []
+
+    def fails(**kwargs):
+        raise RuntimeError("payment provider down")
+
+    monkeypatch.setattr("orders.services.money.order_money_on_stage", fails)
+    monkeypatch.setattr(order_money_follow_up, "delay", lambda **kwargs: queued.append(kwargs))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cancel(order, Actor.job(make_user("manager"), 5))
+        cancel(unpaid, Actor.job(make_user("manager"), 5))  # nothing paid: nothing to follow up
+
+    assert Order.objects.get(pk=order.pk).stage == S.CANCELLED
+    assert queued == [{"order_id": order.pk, "stage": S.CANCELLED}]
