@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
-from functools import cache
 
 from django.db import transaction
 from django.db.models import F
@@ -38,10 +37,6 @@ logger = logging.getLogger(__name__)
 # with nothing paid has nothing to refund or to move on, so it costs no follow-up.
 MONEY_STAGES = frozenset({Stage.CANCELLED, Stage.RETURNED, Stage.AWAITING_PAYMENT})
 
-# The table is fixed, so each (stage, stage held from) pair's answer is worked out once: building it
-# hashes stages in Python, which a mass change would otherwise do for each of thousands of orders.
-_allowed_stages = cache(workflow.allowed_stages)
-
 
 def builtin_status(stage: str) -> Status:
     return Status.objects.get(stage=stage, is_builtin=True)
@@ -51,7 +46,7 @@ def allowed_statuses(order: Order, statuses: Iterable[Status] | None = None) -> 
     """The statuses this order may move to now, by the table alone (permissions are checked on use).
     `statuses`: every status in their order, when the caller has read them already."""
     held_from = order.held_from.stage if order.held_from_id else None
-    stages = _allowed_stages(Stage(order.stage), held_from)
+    stages = workflow.allowed_stages(Stage(order.stage), held_from)
     if statuses is None:
         statuses = Status.objects.filter(stage__in=stages)
     return [status for status in statuses if status.stage in stages and status.pk != order.status_id]
@@ -59,7 +54,7 @@ def allowed_statuses(order: Order, statuses: Iterable[Status] | None = None) -> 
 
 def _table_refusal(order: Order, target: Status) -> str:
     held_from = order.held_from.stage if order.held_from_id else None
-    stages = _allowed_stages(Stage(order.stage), held_from) - {Stage(order.stage)}
+    stages = workflow.allowed_stages(Stage(order.stage), held_from) - {Stage(order.stage)}
     if not stages:
         return f"{order} is {order.status.label}, a final status; nothing can follow it."
     names = [Stage(stage).label for stage in workflow.Stage if stage in stages]
@@ -71,7 +66,7 @@ def transition_refusal(order: Order, target: Status, actor: Actor) -> str:
     """Why the move is refused, by the table, the actor's permission and the guards; "" when allowed."""
     current = Stage(order.stage)
     held_from = order.held_from.stage if order.held_from_id else None
-    if Stage(target.stage) not in _allowed_stages(current, held_from):
+    if Stage(target.stage) not in workflow.allowed_stages(current, held_from):
         return _table_refusal(order, target)
     permission = workflow.permission_for(current, Stage(target.stage))
     if not actor.has_perm(permission):
