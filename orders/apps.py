@@ -8,7 +8,6 @@ class OrdersConfig(AppConfig):
     def ready(self) -> None:
         import config.postgresql.lookups  # noqa: F401 - registers field__any for every app
         from accounts import navigation, roles
-        from orders import money_receivers  # noqa: F401 - connects receivers
         from orders import navigation as orders_navigation
         from orders.jobs.actions import register_order_actions
         from orders.money.events import MoneyEvent  # noqa: F401 - registers the money event types

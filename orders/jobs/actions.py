@@ -13,9 +13,9 @@ from orders.jobs.runner import job_output_path
 from orders.models import Status
 from orders.resources import OrderResource, export_queryset
 from orders.selectors import assignable_agents, assignable_csrs
-from orders.services.bulk import order_assign_many, order_transition_many
+from orders.services.bulk import order_assign_many
 from orders.services.edit import order_restore, order_soft_delete
-from orders.services.transitions import builtin_status, order_release
+from orders.services.transitions import builtin_status, order_release, order_transition_many
 from orders.workflow import FINAL, HOLDABLE, TRANSITIONS, Stage
 
 logger = logging.getLogger(__name__)

@@ -11,8 +11,8 @@ order_transition:
 - a payment failure (payment_failure_record: a Payment row in state "failed", counting for nothing)
   moves an awaiting-payment order to cancelled;
 - entering cancelled records the refund of what was paid, and entering returned the refund of the
-  shipped lines no return has refunded yet (orders/money_receivers.py, after the commit, so every
-  path that cancels, the mass actions included, is covered).
+  shipped lines no return has refunded yet (called by the transition service after the commit,
+  orders/services/transitions.py, so every path that cancels, the mass actions included, is covered).
 """
 
 import logging
@@ -536,7 +536,7 @@ def order_paid_move_on(*, order_id: int) -> Order:
 
 
 def order_money_on_stage(*, order_id: int, stage: str):
-    """What money does when an order enters a stage (orders/money_receivers.py)."""
+    """What money does when an order enters a stage (the transition service calls it after the commit)."""
     if stage == Stage.CANCELLED:
         return order_cancellation_refund(order_id=order_id)
     if stage == Stage.RETURNED:

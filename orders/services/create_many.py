@@ -316,7 +316,7 @@ class OrderBatchCreator:
         # One query for the batch; each order also counts the ones planned before it as written.
         duplicates = self.duplicates.find([p.order for p in built], checked=checked)
         for p, check, duplicate in zip(built, checked, duplicates, strict=True):
-            self._decide(p, checked=check, duplicate=duplicate)
+            self._plan_status(p, checked=check, duplicate=duplicate)
         return planned
 
     def _channel(self, data: OrderInput) -> Channel:
@@ -442,7 +442,7 @@ class OrderBatchCreator:
             return kept.stage in HOLDABLE or kept.stage == Stage.ON_HOLD
         return not p.item.data.draft
 
-    def _decide(self, p: Planned, *, checked: bool, duplicate: str | None) -> None:
+    def _plan_status(self, p: Planned, *, checked: bool, duplicate: str | None) -> None:
         """order_create's remaining steps for one built order: the checks (with the batch's answer to
         the duplicate check) and its initial status."""
         order, lines, data, kept = p.order, p.lines, p.item.data, p.item.status

@@ -20,13 +20,13 @@ from orders.money.services import (
     payment_reverse,
     refund_record,
 )
-from orders.services.bulk import order_transition_many
 from orders.services.transitions import (
     builtin_status,
     order_cancel,
     order_hold,
     order_release,
     order_transition,
+    order_transition_many,
 )
 from orders.workflow import Stage
 from tests.orders.money.conftest import d
