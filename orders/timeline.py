@@ -132,6 +132,17 @@ def _fulfilment(type: str, p: dict) -> str | None:
     return None
 
 
+def _imported(type: str, p: dict) -> str | None:
+    """What an import noticed about the order it created (channels/csv/services.py)."""
+    if type == "import.figures_differ":
+        return " ".join(
+            f"The file's {_e(d.get('figure', ''))} {_e(d.get('file', ''))} differs from the computed "
+            f"{_e(d.get('computed', ''))}."
+            for d in p.get("differences", [])
+        )
+    return None
+
+
 def _describe(type: str, p: dict, from_database: bool) -> str:
     if from_database:
         return (
@@ -162,7 +173,7 @@ def _describe(type: str, p: dict, from_database: bool) -> str:
             return f"Deleted: {_e(p.get('reason', ''))}"
         case "order.restored":
             return "Restored"
-    wording = _money(type, p) or _fulfilment(type, p)
+    wording = _money(type, p) or _fulfilment(type, p) or _imported(type, p)
     if wording is not None:
         return wording
     # A type nobody words yet still shows what happened rather than nothing.

@@ -55,6 +55,7 @@ class OrderInput:
     gift_message: str = ""
     notes: str = ""
     tags: list[str] = field(default_factory=list)
+    attributes: dict = field(default_factory=dict)  # the channel's own name -> value extras
     assigned_csr: object | None = None
     assigned_agent: object | None = None
     warehouse: Warehouse | None = None
@@ -196,6 +197,7 @@ def order_fields(data: OrderInput, *, channel: Channel, source: str, warehouse: 
         "gift_message": data.gift_message,
         "notes": data.notes,
         "tags": sorted({tag.strip() for tag in data.tags if tag.strip()}),
+        "attributes": dict(data.attributes),
         "assigned_csr_id": data.assigned_csr.pk if data.assigned_csr else None,
         "assigned_agent_id": data.assigned_agent.pk if data.assigned_agent else None,
         "warehouse_id": warehouse.pk if warehouse else None,

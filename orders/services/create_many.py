@@ -43,14 +43,15 @@ from orders.models import (
     Status,
     Warehouse,
 )
-from orders.money.models import Payment
-from orders.money.services import MoneyEvent
+from orders.money.models import Payment, Refund
+from orders.money.services import MoneyEvent, refund_executed_params, refund_recorded_params
 from orders.services.common import service_context
 from orders.services.create import (
     OrderInput,
     apply_totals,
     build_lines,
     initial_stage,
+    money,
     order_fields,
     search_document,
     validate,
@@ -128,7 +129,7 @@ class PlannedOrder:
     the same functions order_create uses (apply_totals, run_checks, search_document)."""
 
     __slots__ = (
-        "amount_paid", "assigned_agent_id", "assigned_csr_id", "billing_address", "channel", "channel_order_id",
+        "amount_paid", "assigned_agent_id", "assigned_csr_id", "attributes", "billing_address", "channel", "channel_order_id",
         "channel_order_number", "created_at", "currency", "customer", "customer_email", "customer_name",
         "customer_phone", "customer_reference", "delivery_fee", "discount_total", "gift_message", "held_from", "notes", "number",
         "payment_method", "pk", "po_number", "priority", "shipping_address", "shipping_method", "source", "stage",
@@ -164,6 +165,22 @@ class BatchOrder:
     status: Status | None = None  # historical imports: keep this status instead of the initial one
     created_at: datetime | None = None  # historical imports: keep this date
     paid_in_full: bool = False  # amount_paid becomes the order's total once it is known
+    paid_at: datetime | None = None  # historical imports: the date of the payment it arrived with
+    refund: "RefundAtCreation | None" = None  # what was refunded before it arrived (write_refunds)
+    # More timeline events to write with the order: (type, params), after its own.
+    events: list[tuple[str, dict]] = field(default_factory=list)
+
+
+@dataclass
+class RefundAtCreation:
+    """Money refunded before the order reached Packline (another tool's export says so): recorded as
+    a refund already paid out, at most what the order arrived paid with (refund_due)."""
+
+    amount: Decimal | None = None  # None: everything paid
+    kind: str = Refund.Kind.MANUAL
+    reason: str = "refunded before the import"
+    reference: str = ""  # the payout's reference; default: the order's channel number
+    at: datetime | None = None  # when it was refunded; default: when it is written
 
 
 @dataclass
@@ -261,6 +278,7 @@ ORDER_COLUMNS = [
     "tax_total", "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message",
     "notes", "tags", "assigned_csr_id", "assigned_agent_id", "warehouse_id", "priority", "tracking_numbers",
     "version", "created_at", "updated_at", "is_deleted", "deleted_at", "deleted_by_id", "delete_reason",
+    "attributes",
 ]  # fmt: skip
 LINE_COLUMNS = [
     "id", "order_id", "position", "product_id", "sku", "name", "quantity", "unit_price", "discount", "tax_rate",
@@ -281,6 +299,10 @@ CUSTOMER_COLUMNS = ["id", "name", "email", "phone", "company", "requires_po_numb
 PAYMENT_COLUMNS = [
     "id", "order_id", "method", "state", "amount", "currency", "reference", "note", "recorded_by_id",
     "recorded_at", "collected_by_id", "reverses_id",
+]  # fmt: skip
+REFUND_COLUMNS = [
+    "id", "order_id", "kind", "amount", "currency", "method", "reason", "lines", "return_number",
+    "recorded_by_id", "recorded_at", "executed_at", "executed_by_id", "reference", "reverses_id",
 ]  # fmt: skip
 
 
@@ -593,6 +615,7 @@ class OrderBatchCreator:
                 )
                 held = {"reasons": [str(finding) for finding in p.findings]}
                 events.append(f"{order_id}\t{EventType.HELD}\t{copy_json(held)}{tail}")
+            events.extend(f"{order_id}\t{type}\t{copy_json(params)}{tail}" for type, params in p.item.events)
             batch.holds.append(holds)
             batch.events.append("".join(events))
         return batch
@@ -635,6 +658,7 @@ class OrderBatchCreator:
                 EVENT_COLUMNS + self.event_extra_columns,
                 [batch.events[i] for i in kept],
             )
+            self.write_refunds([batch.creating[i] for i in kept])
             if wait_turn is not None:
                 wait_turn()
             # Stock is reserved last, so that its rows stay locked only for the end of the transaction.
@@ -682,7 +706,8 @@ class OrderBatchCreator:
             f"{copy_escape(order.customer_reference)}\t{copy_escape(order.gift_message)}\t{copy_escape(order.notes)}\t"
             f"{copy_array(order.tags)}\t{copy_id(order.assigned_csr_id)}\t{copy_id(order.assigned_agent_id)}\t"
             f"{copy_id(order.warehouse_id)}\t{order.priority}\t{{}}\t1\t{order.created_at.isoformat()}\t"
-            f"{stamp}\tf\t{NULL}\t{NULL}\t{self.order_extra}\t{copy_escape(search_document(order, p.lines))}\n"
+            f"{stamp}\tf\t{NULL}\t{NULL}\t\t{copy_json(order.attributes)}{self.order_extra}\t"
+            f"{copy_escape(search_document(order, p.lines))}\n"
         )
 
     def _line_row(self, order_id: int, line: PlannedLine) -> tuple[PlannedLine, str, str]:
@@ -702,10 +727,11 @@ class OrderBatchCreator:
         timeline event's parameters."""
         order = p.order
         reference = order.channel_order_number[:100]
+        recorded_at = p.item.paid_at.isoformat() if p.item.paid_at else stamp
         row = (
             f"{payment_id}\t{order.pk}\t{order.payment_method}\treceived\t{order.amount_paid}\t"
             f"{copy_escape(order.currency)}\t{copy_escape(reference)}\tpaid when the order was created\t"
-            f"{copy_id(self.actor.user_id)}\t{stamp}\t{NULL}\t{NULL}{self.payment_extra}\n"
+            f"{copy_id(self.actor.user_id)}\t{recorded_at}\t{NULL}\t{NULL}{self.payment_extra}\n"
         )
         params = {
             "payment": payment_id,
@@ -716,6 +742,40 @@ class OrderBatchCreator:
             "collected_by": "",
         }
         return row, copy_json(params)
+
+    def write_refunds(self, planned: list[Planned]) -> None:
+        """The refunds these just-written orders arrived with (BatchOrder.refund), each as refund_record
+        and refund_execute leave it: a Refund row paid out, and its "recorded" and "paid out" timeline
+        events in the money services' own words. Call inside the batch's transaction."""
+        due = [(p, amount) for p in planned if p.item.refund is not None and (amount := refund_due(p)) > 0]
+        if not due:
+            return
+        extra_columns, extra = _constant(Refund, set(REFUND_COLUMNS))
+        ids = reserve_many({Refund: len(due)})[Refund]
+        stamp = timezone.now()
+        actor = self.actor
+        user_id = copy_id(actor.user_id)
+        tail = f"\t{user_id}\t{actor.kind}\t{copy_escape(actor.label)}{self.event_extra}\n"
+        rows, events = [], []
+        for (p, amount), refund_id in zip(due, ids, strict=True):
+            order, given = p.order, p.item.refund
+            at = (given.at or stamp).isoformat()
+            refund = Refund(
+                pk=refund_id, order_id=order.pk, kind=given.kind, amount=amount, currency=order.currency,
+                method=order.payment_method, reason=given.reason.strip()[:300],
+                reference=(given.reference.strip() or order.channel_order_number or "imported")[:100],
+            )  # fmt: skip
+            rows.append(
+                f"{refund_id}\t{order.pk}\t{refund.kind}\t{amount}\t{copy_escape(refund.currency)}\t"
+                f"{refund.method}\t{copy_escape(refund.reason)}\t[]\t\t{user_id}\t{at}\t{at}\t{user_id}\t"
+                f"{copy_escape(refund.reference)}\t{NULL}{extra}\n"
+            )
+            recorded = copy_json(refund_recorded_params(refund))
+            executed = copy_json(refund_executed_params(refund))
+            events.append(f"{order.pk}\t{MoneyEvent.REFUND_RECORDED}\t{recorded}{tail}")
+            events.append(f"{order.pk}\t{MoneyEvent.REFUND_EXECUTED}\t{executed}{tail}")
+        copy_lines(Refund._meta.db_table, REFUND_COLUMNS + extra_columns, rows)
+        copy_lines(OrderEvent._meta.db_table, EVENT_COLUMNS + self.event_extra_columns, events)
 
     def _insert_orders(self, rows: list[str]) -> set[int]:
         """COPY into a staging table, then one INSERT ... SELECT that computes the search vector and
@@ -744,6 +804,17 @@ class OrderBatchCreator:
                 inserted = {pk for (pk,) in cursor.fetchall()}
             cursor.execute(f"TRUNCATE {staging}")
         return inserted
+
+
+def refund_due(p: Planned) -> Decimal:
+    """The refund a planned order arrives with: what BatchOrder.refund says (all of it when it gives
+    no amount), never more than the order arrived paid with (refund_record's rule)."""
+    refund = p.item.refund
+    if refund is None or p.order is None:
+        return Decimal("0.00")
+    paid = p.order.amount_paid
+    amount = paid if refund.amount is None else min(money(refund.amount), paid)
+    return max(amount, Decimal("0.00"))
 
 
 @dataclass
