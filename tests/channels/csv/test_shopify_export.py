@@ -415,3 +415,11 @@ def test_too_many_attributes_reject_the_order(upload, validate, catalogue):
 )
 def test_shopify_note_attributes_are_read_as_name_value_pairs(text, attributes):
     assert note_attributes(text) == attributes
+
+
+def test_the_help_page_says_how_cancellations_refunds_and_the_files_figures_are_imported(client, csr):
+    client.force_login(csr)
+    page = client.get(reverse("channels:import_help")).content.decode()
+    assert "An order with a <em>Cancelled at</em> date is created cancelled" in page
+    money = " ".join(page.split('data-testid="money-help">', 1)[1].split("</p>", 1)[0].split())
+    assert "are recorded as refunds already paid out" in money and "a difference is a warning" in money
