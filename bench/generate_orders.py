@@ -330,6 +330,8 @@ class GeneratedOrder:
         "tax_total", "total", "tracking_numbers", "version", "warehouse_id",
     )  # fmt: skip
 
+    attributes: dict = {}  # generated orders carry no channel attributes (read-only, shared)
+
     def __init__(self, **fields):
         for name, value in fields.items():
             setattr(self, name, value)

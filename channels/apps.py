@@ -12,6 +12,7 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import navigation, roles
         from channels import navigation as channels_navigation
+        from channels.csv import events  # noqa: F401 - registers the import's event types
         from channels.permissions import ROLE_GRANTS
 
         roles.grant(ROLE_GRANTS)

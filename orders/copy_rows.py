@@ -70,6 +70,7 @@ ORDER_COLUMNS = [
     "tax_total", "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message",
     "notes", "tags", "assigned_csr_id", "assigned_agent_id", "warehouse_id", "priority", "tracking_numbers",
     "version", "created_at", "updated_at", "is_deleted", "deleted_at", "deleted_by_id", "delete_reason",
+    "attributes",
 ]  # fmt: skip
 ORDER_WRITTEN = {*ORDER_COLUMNS, "search_vector"}  # search_vector: from the row's document, by insert_orders
 
@@ -94,8 +95,8 @@ def order_row(order, *, created_at: str, updated_at: str, document: str, extra: 
         f"{copy_array(tags) if tags else '{}'}\t{copy_id(order.assigned_csr_id)}\t{copy_id(order.assigned_agent_id)}\t"
         f"{copy_id(order.warehouse_id)}\t{order.priority}\t{copy_array(tracking) if tracking else '{}'}\t"
         f"{order.version}\t{created_at}\t{updated_at}\t{'t' if order.is_deleted else 'f'}\t"
-        f"{copy_id(order.deleted_at)}\t{copy_id(order.deleted_by_id)}\t{copy_escape(order.delete_reason)}"
-        f"{extra}\t{copy_escape(document)}\n"
+        f"{copy_id(order.deleted_at)}\t{copy_id(order.deleted_by_id)}\t{copy_escape(order.delete_reason)}\t"
+        f"{copy_json(order.attributes) if order.attributes else '{}'}{extra}\t{copy_escape(document)}\n"
     )  # fmt: skip
 
 

@@ -41,6 +41,7 @@ class OrderInput:
     gift_message: str = ""
     notes: str = ""
     tags: list[str] = field(default_factory=list)
+    attributes: dict = field(default_factory=dict)  # the channel's own name -> value extras
     assigned_csr: object | None = None
     assigned_agent: object | None = None
     warehouse: Warehouse | None = None

@@ -106,17 +106,20 @@ class OrderImport(models.Model):
 
 class ImportRowError(models.Model):
     """A problem the validation pass found on one row: an error rejects the row's order; a hold note
-    says the order will be created on hold (SPEC 2.2: incomplete data is a hold, not an error)."""
+    says the order will be created on hold (SPEC 2.2: incomplete data is a hold, not an error); a
+    warning says the order is created, but not quite as the file has it (its own total differs from
+    the computed one, a refund larger than the payment ...)."""
 
     class Severity(models.TextChoices):
         ERROR = "error", "Rejected"
         HOLD = "hold", "On hold"
+        WARNING = "warning", "Warning"
 
     order_import = models.ForeignKey(OrderImport, on_delete=models.CASCADE, related_name="row_errors")
     row_number = models.PositiveIntegerField()
     column = models.CharField(max_length=200, blank=True, help_text="The file's own header")
     reference = models.CharField(max_length=100, blank=True)
-    severity = models.CharField(max_length=5, choices=Severity.choices, default=Severity.ERROR)
+    severity = models.CharField(max_length=7, choices=Severity.choices, default=Severity.ERROR)
     message = models.CharField(max_length=500)
 
     class Meta:

@@ -22,6 +22,7 @@ from orders.workflow import Stage
 
 MAX_FIELD_CHARS = 100_000
 MAX_COLUMNS = 500
+MAX_ATTRIBUTES = 100
 SNIFF_CHARS = 64 * 1024
 DELIMITERS = (",", ";", "\t", "|")
 csv.field_size_limit(MAX_FIELD_CHARS)
@@ -75,6 +76,12 @@ FIELDS: list[ImportField] = [
                 "imports only; otherwise orders start as new orders do.",
                 ("status", "order status", "fulfillment status", "fulfilment status"),
                 historical_only=True, example=("Delivered", "", "Processing")),
+    ImportField("cancelled_at", "Cancelled at", "order", "no",
+                "A date, as for the order date. Historical imports only: an order with one is created "
+                "cancelled, whatever its status says (its refund comes from Payment status and Refunded "
+                "amount).",
+                ("cancelled at", "canceled at", "cancelled date", "cancellation date", "cancelled on"),
+                historical_only=True),
     ImportField("payment_status", "Payment status", "order", "no",
                 "paid or unpaid (also pending, partially_paid, refunded, authorized, voided). Paid orders "
                 "are recorded as paid in full.",
@@ -82,6 +89,14 @@ FIELDS: list[ImportField] = [
                 example=("paid", "", "unpaid")),
     ImportField("amount_paid", "Amount paid", "order", "no",
                 "An amount like 12.50, when only part was paid.", ("amount paid", "paid amount")),
+    ImportField("paid_at", "Paid at", "order", "no",
+                "A date, as for the order date. Historical imports only: the date of the order's payment "
+                "(otherwise the payment is dated when it is imported).",
+                ("paid at", "payment date", "paid date", "paid on", "date paid"), historical_only=True),
+    ImportField("refunded_amount", "Refunded amount", "order", "no",
+                "An amount like 12.50 already refunded to the customer: recorded as a refund paid out, at "
+                "most what was paid. A payment status of refunded without it refunds everything paid.",
+                ("refunded amount", "amount refunded", "refund amount", "total refunded")),
     ImportField("customer_name", "Customer name", "order", "no",
                 "Up to 200 characters. Default: the ship-to name, else the email.",
                 ("customer name", "customer", "billing name", "buyer name", "full name", "bill to name"),
@@ -91,7 +106,7 @@ FIELDS: list[ImportField] = [
                 ("email", "e-mail", "customer email", "email address", "buyer email"),
                 example=("ada@example.com", "", "grace@example.com")),
     ImportField("phone", "Phone", "order", "no", "Up to 40 characters.",
-                ("phone", "customer phone", "billing phone", "telephone", "phone number", "mobile"),
+                ("phone", "customer phone", "telephone", "phone number", "mobile"),
                 example=("+44 20 7946 0001", "", "+1 212 555 0142")),
     ImportField("company", "Company", "order", "no", "Up to 200 characters.",
                 ("company", "billing company", "shipping company", "company name")),
@@ -119,6 +134,24 @@ FIELDS: list[ImportField] = [
                 example=("GB", "", "US")),
     ImportField("shipping_phone", "Shipping phone", "order", "no", "Up to 40 characters.",
                 ("shipping phone", "delivery phone", "ship to phone")),
+    ImportField("billing_line1", "Billing street", "order", "no",
+                "Street and number of the billing address (named by the customer name). Without any "
+                "billing column the billing address is the shipping address.",
+                ("billing street", "billing address1", "billing address 1", "billing address", "bill to street")),
+    ImportField("billing_line2", "Billing address 2", "order", "no", "Flat, floor, building.",
+                ("billing address2", "billing address 2")),
+    ImportField("billing_city", "Billing city", "order", "no", "Town or city.",
+                ("billing city", "bill to city")),
+    ImportField("billing_postcode", "Billing postcode", "order", "no", "Postcode or ZIP code.",
+                ("billing zip", "billing postal code", "billing zip code", "bill to zip")),
+    ImportField("billing_region", "Billing region", "order", "no", "State, province or county.",
+                ("billing province", "billing state", "billing province name", "billing county")),
+    ImportField("billing_country", "Billing country", "order", "no", "ISO country code (GB, US ...) or name.",
+                ("billing country", "billing country code", "bill to country")),
+    ImportField("billing_phone", "Billing phone", "order", "no",
+                "Up to 40 characters: the billing address' phone (and the customer's, without a Phone "
+                "column).",
+                ("billing phone", "bill to phone")),
     ImportField("shipping_method", "Shipping method", "order", "no",
                 "Up to 100 characters. Orders without one are created on hold.",
                 ("shipping method", "delivery method", "shipping service", "shipping line title",
@@ -148,6 +181,21 @@ FIELDS: list[ImportField] = [
                 ("tags", "tag", "labels"), example=("vip, gift", "", "")),
     ImportField("gift_message", "Gift message", "order", "no", "Free text, printed on the packing slip.",
                 ("gift message", "gift note")),
+    ImportField("attributes", "Order attributes", "order", "no",
+                "Name: value pairs, one per line (Shopify's Note Attributes), kept on the order and shown "
+                f"on its page. At most {MAX_ATTRIBUTES}, names up to 200 characters.",
+                ("note attributes", "order attributes", "attributes", "custom attributes", "additional details")),
+    ImportField("file_total", "Order total", "order", "no",
+                "The total the file gives, compared with the one Packline computes from the lines, tax and "
+                "delivery fee: a difference is a warning on the order, not an error.",
+                ("total", "order total", "grand total", "total price", "total amount")),
+    ImportField("file_tax", "Tax total", "order", "no",
+                "The file's tax total, compared with the computed one (a difference is a warning).",
+                ("taxes", "tax total", "total tax", "total taxes", "tax amount")),
+    ImportField("file_discount", "Discount total", "order", "no",
+                "The file's discount total, compared with the sum of the line discounts (a difference is a "
+                "warning).",
+                ("discount amount", "discount total", "total discount", "total discounts", "order discount")),
     ImportField("sku", "SKU", "line", "yes",
                 "The product's SKU, up to 64 characters; one line per row. Unknown SKUs put the order on hold.",
                 ("sku", "lineitem sku", "item sku", "product sku", "variant sku", "article number",
@@ -451,7 +499,7 @@ class RowError:
     row: int
     column: str
     message: str
-    severity: str = "error"  # or "hold"
+    severity: str = "error"  # or "hold", or "warning" (the order is created; the message says how)
 
     def __str__(self) -> str:
         return (
@@ -476,6 +524,7 @@ class ParsedOrder:
     values: dict = field(default_factory=dict)
     lines: list[ParsedLine] = field(default_factory=list)
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)  # the order is created all the same
 
 
 def shown(value: str) -> str:
@@ -491,7 +540,9 @@ TEXT_FIELDS = (
     ("customer_name", 200), ("email", 254), ("phone", 40), ("company", 200), ("shipping_name", 200),
     ("line1", 200), ("line2", 200), ("city", 100), ("postcode", 20), ("region", 100), ("country", 60),
     ("shipping_phone", 40), ("shipping_method", 100), ("po_number", 100), ("customer_reference", 100),
-    ("notes", None), ("gift_message", None),
+    ("notes", None), ("gift_message", None), ("billing_line1", 200), ("billing_line2", 200),
+    ("billing_city", 100), ("billing_postcode", 20), ("billing_region", 100), ("billing_country", 60),
+    ("billing_phone", 40),
 )  # fmt: skip
 PLAIN_AMOUNT = re.compile(r"^\d{1,10}(\.\d{1,2})?$")
 WHOLE = re.compile(r"^[+-]?\d+(\.0*)?$")
@@ -507,6 +558,9 @@ PAYMENT_WORDS = [
     ("channel", PaymentMethod.CHANNEL), ("tiktok", PaymentMethod.CHANNEL), ("ebay", PaymentMethod.CHANNEL),
 ]  # fmt: skip
 PAID = {"paid", "partially refunded", "partially_refunded", "refunded", "yes", "true", "1", "y"}
+# Paid, then refunded (Shopify's financial statuses): all of it, or part (the file's refunded amount).
+REFUNDED = {"refunded"}
+PARTIALLY_REFUNDED = {"partially refunded", "partially_refunded"}
 UNPAID = {
     "unpaid", "pending", "authorized", "authorised", "voided", "expired", "no", "false", "0", "n",
     "partially paid", "partially_paid", "",
@@ -536,6 +590,7 @@ class Lookups:
             self.warehouses.setdefault(warehouse.name.lower(), warehouse)
         statuses = list(Status.objects.all())
         builtin = {status.stage: status for status in statuses if status.is_builtin}
+        self.cancelled = builtin.get(Stage.CANCELLED)
         self.statuses: dict[str, Status] = {}
         for word, stage in STAGE_WORDS.items():
             if stage in builtin:
@@ -649,8 +704,12 @@ class OrderParser:
                 error(row, key, f"{shown(value)} is longer than {limit} characters")
                 value = ""
             values[key] = value
-        if len(values["country"]) == 2:
-            values["country"] = values["country"].upper()
+        for key in ("country", "billing_country"):
+            if len(values[key]) == 2:
+                values[key] = values[key].upper()
+
+        def warn(row: int, key: str, message: str) -> None:
+            order.warnings.append(RowError(row, self.column(key), message, "warning"))
 
         value, row = raw.get("channel", empty)
         values["channel"] = None
@@ -702,14 +761,36 @@ class OrderParser:
 
         value, row = raw.get("payment_status", empty)
         values["paid_in_full"] = False
+        word = value.lower()
         if value:
-            word = value.lower()
             if word in PAID:
                 values["paid_in_full"] = True
             elif word not in UNPAID:
                 error(row, "payment_status", f"{shown(value)} is not a payment status; use paid or unpaid")
+        status_word, status_row = value, row
         value, row = raw.get("amount_paid", empty)
         values["amount_paid"] = self.amount(value, row, "amount_paid", errors) if value else None
+        value, row = raw.get("refunded_amount", empty)
+        values["refunded_amount"] = self.amount(value, row, "refunded_amount", errors) if value else None
+        values["refunded_row"] = row
+        values["refunded_in_full"] = word in REFUNDED
+        if word in PARTIALLY_REFUNDED and not values["refunded_amount"]:
+            warn(
+                status_row,
+                "payment_status",
+                f"{shown(status_word)}, but the file gives no refunded amount: the payment is recorded, "
+                "no refund",
+            )
+        values["figures"] = {}
+        for key in ("file_total", "file_tax", "file_discount"):
+            value, row = raw.get(key, empty)
+            if value:
+                amount = self.amount(value, row, key, errors)
+                if amount is not None:
+                    values["figures"][key] = (amount, row)
+
+        value, row = raw.get("attributes", empty)
+        values["attributes"] = self.attributes(value, row, errors) if value else {}
 
         value, row = raw.get("tags", empty)
         tags = [tag.strip() for tag in value.split(",") if tag.strip()] if value else []
@@ -733,6 +814,24 @@ class OrderParser:
             value, row = raw.get("order_date", empty)
             if value:
                 values["created_at"] = self.date(value, row, errors)
+        values["paid_at"] = values["cancelled_at"] = None
+        value, row = raw.get("cancelled_at", empty)
+        if self.historical:
+            if value:
+                values["cancelled_at"] = self.date(value, row, errors, "cancelled_at")
+                status = values["status"]
+                if values["cancelled_at"] and (status is None or status.stage != Stage.CANCELLED):
+                    values["status"] = self.lookups.cancelled  # the cancellation came last
+            value, row = raw.get("paid_at", empty)
+            if value:
+                values["paid_at"] = self.date(value, row, errors, "paid_at")
+        elif value:
+            warn(
+                row,
+                "cancelled_at",
+                f"cancelled {shown(value)} in the file, but created as a new order: only a historical "
+                "import keeps statuses",
+            )
 
         line_rows = 0
         for number, cells in group.rows:
@@ -880,7 +979,30 @@ class OrderParser:
             return None
         return value
 
-    def date(self, raw: str, row: int, errors: list[RowError]) -> datetime | None:
+    def attributes(self, raw: str, row: int, errors: list[RowError]) -> dict[str, str]:
+        found = note_attributes(raw)
+        if len(found) > MAX_ATTRIBUTES:
+            errors.append(
+                RowError(
+                    row,
+                    self.column("attributes"),
+                    f"{len(found)} attributes; an order keeps at most {MAX_ATTRIBUTES}",
+                )
+            )
+            return {}
+        for name in found:
+            if len(name) > 200:
+                errors.append(
+                    RowError(
+                        row,
+                        self.column("attributes"),
+                        f"the attribute name {shown(name)} is longer than 200 characters",
+                    )
+                )
+                return {}
+        return found
+
+    def date(self, raw: str, row: int, errors: list[RowError], key: str = "order_date") -> datetime | None:
         text = re.sub(r"\s+([+-]\d{2}:?\d{2}|Z)$", r"\1", raw.strip()).replace("/", "-")
         try:
             value = datetime.fromisoformat(text)
@@ -888,7 +1010,7 @@ class OrderParser:
             errors.append(
                 RowError(
                     row,
-                    self.column("order_date"),
+                    self.column(key),
                     f"{shown(raw)} is not a date; write it like 2025-03-01 or 2025-03-01 14:30",
                 )
             )
@@ -898,9 +1020,28 @@ class OrderParser:
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
         if value > timezone.now() + timedelta(days=1):
-            errors.append(RowError(row, self.column("order_date"), f"{shown(raw)} is in the future"))
+            errors.append(RowError(row, self.column(key), f"{shown(raw)} is in the future"))
             return None
         return value
+
+
+def note_attributes(text: str) -> dict[str, str]:
+    """Shopify's Note Attributes as name -> value: `name: value` pairs, one per line. A line without
+    a name continues the value above (a value written on several lines); a name given twice keeps
+    both values, one per line."""
+    found: dict[str, str] = {}
+    name = None
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        key, colon, value = line.partition(":")
+        if colon and key.strip():
+            name, value = key.strip(), value.strip()
+            found[name] = f"{found[name]}\n{value}" if name in found else value
+        elif line.strip():
+            if name is None:
+                name, found[line.strip()] = line.strip(), ""
+            else:
+                found[name] = f"{found[name]}\n{line.strip()}".lstrip("\n")
+    return found
 
 
 def template_rows() -> list[list[str]]:

@@ -20,7 +20,7 @@ import sys
 import threading
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 from itertools import islice
@@ -32,6 +32,7 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channels.csv.events import ImportEvent
 from channels.csv.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
 from channels.csv.reading import (
     CONSTANT_FIELDS,
@@ -55,6 +56,8 @@ from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
 from orders.inputs import OrderInput
 from orders.models import ActorKind, Channel, HoldReason
+from orders.money.models import Refund
+from orders.services.create import money
 from orders.services.create_many import (
     CREATED,
     HELD,
@@ -65,7 +68,10 @@ from orders.services.create_many import (
     NewCustomer,
     OrderBatchCreator,
     Planned,
+    RefundAtCreation,
+    refund_due,
 )
+from orders.workflow import Stage
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +82,17 @@ SWEEP_TASK = "imports.sweep"
 PERMISSION = "sales_channels.import_orders"
 EDITABLE = (OrderImport.State.MAPPING, OrderImport.State.VALIDATING, OrderImport.State.READY)
 DEFAULT_CONSTANTS = {"channel": "csv", "payment_method": "card"}
+# The timeline event of an order whose file figures differ from the computed ones (orders/timeline.py).
+# The file's own figures, compared with the order's computed ones: (the figure's name, Order field).
+FILE_FIGURES = {
+    "file_total": ("total", "total"),
+    "file_tax": ("tax", "tax_total"),
+    "file_discount": ("discount", "discount_total"),
+}
+BILLING_KEYS = (
+    ("line1", "billing_line1"), ("line2", "billing_line2"), ("city", "billing_city"),
+    ("region", "billing_region"), ("postcode", "billing_postcode"), ("country", "billing_country"),
+)  # fmt: skip
 
 
 class ImportActionRefused(Exception):
@@ -295,6 +312,7 @@ class Decision:
     errors: list[RowError]
     message: str = ""
     planned: Planned | None = None
+    warnings: list[RowError] = field(default_factory=list)  # created all the same
 
 
 class ImportPass:
@@ -360,7 +378,7 @@ class ImportPass:
         customer = NewCustomer(
             name=name[:200],
             email=values["email"],
-            phone=values["phone"],
+            phone=values["phone"] or values["billing_phone"],
             company=values["company"],
             address=address,
         )
@@ -371,6 +389,7 @@ class ImportPass:
             channel_order_id=parsed.reference,
             channel_order_number=parsed.reference,
             shipping_address=address,
+            billing_address=self.billing_address(values, address),
             shipping_method=values["shipping_method"],
             payment_method=values["payment_method"],
             amount_paid=values["amount_paid"] or Decimal(0),
@@ -381,6 +400,7 @@ class ImportPass:
             gift_message=values["gift_message"],
             notes=values["notes"],
             tags=values["tags"],
+            attributes=values["attributes"],
             warehouse=values["warehouse"],
         )
         return BatchOrder(
@@ -390,7 +410,71 @@ class ImportPass:
             status=values["status"],
             created_at=values["created_at"],
             paid_in_full=values["paid_in_full"] and values["amount_paid"] is None,
+            paid_at=values["paid_at"],
+            refund=self.refund(values),
         )
+
+    @staticmethod
+    def billing_address(values: dict, shipping: dict) -> dict:
+        """The file's billing address, named like the customer; with only a billing phone, the
+        shipping address with that phone; without either, none (creation copies the shipping one)."""
+        billing = {key: values[source] for key, source in BILLING_KEYS if values[source]}
+        phone = values["billing_phone"]
+        if billing:
+            if values["customer_name"]:
+                billing["name"] = values["customer_name"]
+            if phone:
+                billing["phone"] = phone
+            return billing
+        return {**shipping, "phone": phone} if phone else {}
+
+    @staticmethod
+    def refund(values: dict) -> RefundAtCreation | None:
+        """What the file says was refunded before the import: its refunded amount, or everything paid
+        when its payment status is refunded. A cancelled order's refund is the cancellation's."""
+        amount = values["refunded_amount"] or None
+        if amount is None and not values["refunded_in_full"]:
+            return None
+        status = values["status"]
+        if status is not None and status.stage == Stage.CANCELLED:
+            return RefundAtCreation(
+                amount=amount,
+                kind=Refund.Kind.CANCELLATION,
+                reason="order cancelled",
+                at=values["cancelled_at"],
+            )
+        return RefundAtCreation(amount=amount)
+
+    def noticed(self, parsed: ParsedOrder, p: Planned) -> list[RowError]:
+        """What the order will not keep as the file has it, as warnings: the file's own total, tax or
+        discount differing from the computed ones (also written on the order's timeline), a refund
+        larger than the payment."""
+        order, values = p.order, parsed.values
+        warnings, differences = [], []
+        for key, (amount, row) in values["figures"].items():
+            figure, attribute = FILE_FIGURES[key]
+            given, computed = money(amount), getattr(order, attribute)
+            if given != computed:
+                message = f"the file's {figure} {given} differs from the computed {computed}"
+                warnings.append(RowError(row, self.parser.column(key), message, "warning"))
+                differences.append({"figure": figure, "file": str(given), "computed": str(computed)})
+        if differences:
+            p.item.events.append(
+                (ImportEvent.FIGURES_DIFFER, {"differences": differences, "currency": order.currency})
+            )
+        refund = p.item.refund
+        if refund is not None and refund.amount is not None and money(refund.amount) > refund_due(p):
+            column = "refunded_amount" if "refunded_amount" in self.parser.mapping else "payment_status"
+            paid = order.amount_paid
+            message = (
+                f"the file's refunded amount {money(refund.amount)} is more than the {paid} paid: "
+                f"{paid} is recorded as refunded"
+                if paid > 0
+                else f"the file's refunded amount {money(refund.amount)}, but nothing was paid: no refund "
+                "is recorded"
+            )
+            warnings.append(RowError(values["refunded_row"], self.parser.column(column), message, "warning"))
+        return warnings
 
     def decide(self, groups: list[RowGroup]) -> list[Decision]:
         """Parse and plan a chunk of orders; nothing is written."""
@@ -408,7 +492,8 @@ class ImportPass:
                 decisions.append(Decision(order, SKIPPED, [], p.message, planned=p))
             else:
                 message = "; ".join(str(finding) for finding in p.findings)
-                decisions.append(Decision(order, p.result, [], message, planned=p))
+                warnings = [*order.warnings, *self.noticed(order, p)]
+                decisions.append(Decision(order, p.result, [], message, planned=p, warnings=warnings))
         return decisions
 
     def service_errors(self, order: ParsedOrder, errors: dict[str, list[str]]) -> list[RowError]:
@@ -482,6 +567,10 @@ def import_validate(*, import_id: int, generation: int) -> None:
                 if decision.result == HELD:
                     note = RowError(decision.parsed.first_row, "", hold_note(decision.planned.findings))
                     errors.append(_row_error(order_import, note, reference, ImportRowError.Severity.HOLD))
+                for warning in decision.warnings:
+                    errors.append(
+                        _row_error(order_import, warning, reference, ImportRowError.Severity.WARNING)
+                    )
             with transaction.atomic():
                 if not current.select_for_update().exists():
                     return  # the mapping changed: a newer pass has started
@@ -530,6 +619,7 @@ class PreviewOrder:
     total: str
     result: str
     message: str
+    warnings: list[str] = field(default_factory=list)
 
 
 def import_preview(*, order_import: OrderImport, limit: int = 10) -> list[PreviewOrder]:
@@ -581,6 +671,7 @@ def import_preview(*, order_import: OrderImport, limit: int = 10) -> list[Previe
                 total=total,
                 result=decision.result,
                 message=message,
+                warnings=[str(warning) for warning in decision.warnings],
             )
         )
     return preview
@@ -820,6 +911,8 @@ def _write_chunk(
                 result, message = p.result, p.message
             if result == REJECTED:
                 message = "; ".join(str(error) for error in decision.errors)
+            elif result in (CREATED, HELD) and decision.warnings:
+                message = "; ".join(part for part in (message, *map(str, decision.warnings)) if part)
             order_id = p.order.pk if p is not None and p.order is not None else p.existing_id if p else None
             counts[result] += 1
             rows.append(

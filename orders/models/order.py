@@ -86,6 +86,10 @@ class Order(models.Model):
     gift_message = models.TextField(blank=True)
     notes = models.TextField(blank=True)
     tags = ArrayField(models.CharField(max_length=40), default=list, blank=True)
+    # The channel's own name -> value extras (Shopify's note attributes: gift wrap, delivery slot ...),
+    # kept as the channel sent them and shown on the order page. The database default lets writers that
+    # name their columns (COPY, raw SQL) leave it out.
+    attributes = models.JSONField(default=dict, db_default={}, blank=True)
 
     assigned_csr = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -307,6 +307,29 @@ def expense_reverse(*, expense_id: int, actor, reason: str) -> Expense:
 # Refunds --------------------------------------------------------------------------------------------
 
 
+def refund_recorded_params(refund: Refund) -> dict:
+    """The timeline parameters of a refund recorded, for the services here and batched creation
+    (orders/services/create_many.py) alike, so that both word it the same."""
+    return {
+        "refund": refund.pk,
+        "amount": str(refund.amount),
+        "currency": refund.currency,
+        "kind": refund.get_kind_display(),
+        "reason": refund.reason,
+        "return_number": refund.return_number,
+    }
+
+
+def refund_executed_params(refund: Refund) -> dict:
+    """The timeline parameters of a refund paid out (see refund_recorded_params)."""
+    return {
+        "refund": refund.pk,
+        "amount": str(refund.amount),
+        "currency": refund.currency,
+        "reference": refund.reference,
+    }
+
+
 def _refund_create(
     order: Order, actor: Actor, *, amount: Decimal, kind: str, reason: str, method: str = "",
     lines: list[dict] | None = None, return_number: str = "",
@@ -315,10 +338,7 @@ def _refund_create(
         order=order, kind=kind, amount=amount, currency=order.currency, method=method or order.payment_method,
         reason=reason.strip()[:300], lines=lines or [], return_number=return_number, recorded_by=actor.user,
     )  # fmt: skip
-    events.record(
-        order, actor, MoneyEvent.REFUND_RECORDED, refund=refund.pk, amount=str(amount), currency=order.currency,
-        kind=refund.get_kind_display(), reason=refund.reason, return_number=return_number,
-    )  # fmt: skip
+    events.record(order, actor, MoneyEvent.REFUND_RECORDED, **refund_recorded_params(refund))
     return refund
 
 
@@ -376,10 +396,7 @@ def refund_execute(*, refund_id: int, actor, reference: str) -> Refund:
         refund.executed_by = actor.user
         refund.reference = reference.strip()[:100]
         refund.save(update_fields=["executed_at", "executed_by", "reference"])
-        events.record(
-            order, actor, MoneyEvent.REFUND_EXECUTED, refund=refund.pk, amount=str(refund.amount),
-            currency=refund.currency, reference=refund.reference,
-        )  # fmt: skip
+        events.record(order, actor, MoneyEvent.REFUND_EXECUTED, **refund_executed_params(refund))
     return refund
 
 

@@ -118,6 +118,7 @@ def order_fields(data: OrderInput, *, channel: Channel, source: str, warehouse: 
         "gift_message": data.gift_message,
         "notes": data.notes,
         "tags": sorted({tag.strip() for tag in data.tags if tag.strip()}),
+        "attributes": dict(data.attributes),
         "assigned_csr_id": data.assigned_csr.pk if data.assigned_csr else None,
         "assigned_agent_id": data.assigned_agent.pk if data.assigned_agent else None,
         "warehouse_id": warehouse.pk if warehouse else None,

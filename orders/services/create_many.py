@@ -15,6 +15,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -58,10 +59,17 @@ from orders.models import (
     Status,
     Warehouse,
 )
-from orders.money.models import Payment
-from orders.money.services import MoneyEvent
+from orders.money.models import Payment, Refund
+from orders.money.services import MoneyEvent, refund_executed_params, refund_recorded_params
 from orders.services.common import service_context
-from orders.services.create import apply_totals, build_lines, initial_status, order_fields, search_document
+from orders.services.create import (
+    apply_totals,
+    build_lines,
+    initial_status,
+    money,
+    order_fields,
+    search_document,
+)
 from orders.signals import orders_created
 from orders.workflow import HOLDABLE, Stage
 
@@ -137,7 +145,7 @@ class PlannedOrder:
     the same functions order_create uses (apply_totals, run_checks, search_document)."""
 
     __slots__ = (
-        "amount_paid", "assigned_agent_id", "assigned_csr_id", "billing_address", "channel", "channel_order_id",
+        "amount_paid", "assigned_agent_id", "assigned_csr_id", "attributes", "billing_address", "channel", "channel_order_id",
         "channel_order_number", "created_at", "currency", "customer", "customer_email", "customer_name",
         "customer_phone", "customer_reference", "delivery_fee", "discount_total", "gift_message", "held_from", "notes", "number",
         "payment_method", "pk", "po_number", "priority", "shipping_address", "shipping_method", "source", "stage",
@@ -188,6 +196,22 @@ class BatchOrder:
     status: Status | None = None  # historical imports: keep this status instead of the initial one
     created_at: datetime | None = None  # historical imports: keep this date
     paid_in_full: bool = False  # amount_paid becomes the order's total once it is known
+    paid_at: datetime | None = None  # historical imports: the date of the payment it arrived with
+    refund: "RefundAtCreation | None" = None  # what was refunded before it arrived (write_refunds)
+    # More timeline events to write with the order: (type, params), after its own.
+    events: list[tuple[str, dict]] = field(default_factory=list)
+
+
+@dataclass
+class RefundAtCreation:
+    """Money refunded before the order reached Packline (another tool's export says so): recorded as
+    a refund already paid out, at most what the order arrived paid with (refund_due)."""
+
+    amount: Decimal | None = None  # None: everything paid
+    kind: str = Refund.Kind.MANUAL
+    reason: str = "refunded before the import"
+    reference: str = ""  # the payout's reference; default: the order's channel number
+    at: datetime | None = None  # when it was refunded; default: when it is written
 
 
 @dataclass
@@ -247,6 +271,10 @@ HOLD_COLUMNS = [
     "released_by_id",
 ]
 EVENT_COLUMNS = ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label"]  # created_at: now()
+REFUND_COLUMNS = [
+    "id", "order_id", "kind", "amount", "currency", "method", "reason", "lines", "return_number",
+    "recorded_by_id", "recorded_at", "executed_at", "executed_by_id", "reference", "reverses_id",
+]  # fmt: skip
 
 
 class OrderBatchCreator:
@@ -531,6 +559,7 @@ class OrderBatchCreator:
                 )
                 held = {"reasons": [str(finding) for finding in p.findings]}
                 events.append(f"{order_id}\t{EventType.HELD}\t{copy_json(held)}{tail}")
+            events.extend(f"{order_id}\t{type}\t{copy_json(params)}{tail}" for type, params in p.item.events)
             batch.holds.append(holds)
             batch.events.append("".join(events))
         return batch
@@ -573,6 +602,7 @@ class OrderBatchCreator:
                 EVENT_COLUMNS + self.event_extra_columns,
                 [batch.events[i] for i in kept],
             )
+            self.write_refunds([batch.creating[i] for i in kept])
             if wait_turn is not None:
                 wait_turn()
             # Stock is reserved last, so that its rows stay locked only for the end of the transaction.
@@ -614,7 +644,11 @@ class OrderBatchCreator:
         order = p.order
         reference = payment_reference(order)
         row = payment_row(
-            payment_id, order, recorded_by_id=self.actor.user_id, recorded_at=stamp, extra=self.payment_extra
+            payment_id,
+            order,
+            recorded_by_id=self.actor.user_id,
+            recorded_at=p.item.paid_at.isoformat() if p.item.paid_at else stamp,
+            extra=self.payment_extra,
         )
         params = {
             "payment": payment_id,
@@ -626,6 +660,40 @@ class OrderBatchCreator:
         }
         return row, copy_json(params)
 
+    def write_refunds(self, planned: list[Planned]) -> None:
+        """The refunds these just-written orders arrived with (BatchOrder.refund), each as refund_record
+        and refund_execute leave it: a Refund row paid out, and its "recorded" and "paid out" timeline
+        events in the money services' own words. Call inside the batch's transaction."""
+        due = [(p, amount) for p in planned if p.item.refund is not None and (amount := refund_due(p)) > 0]
+        if not due:
+            return
+        extra_columns, extra = constant_columns(Refund, set(REFUND_COLUMNS))
+        ids = reserve_many({Refund: len(due)})[Refund]
+        stamp = timezone.now()
+        actor = self.actor
+        user_id = copy_id(actor.user_id)
+        tail = f"\t{user_id}\t{actor.kind}\t{copy_escape(actor.label)}{self.event_extra}\n"
+        rows, events = [], []
+        for (p, amount), refund_id in zip(due, ids, strict=True):
+            order, given = p.order, p.item.refund
+            at = (given.at or stamp).isoformat()
+            refund = Refund(
+                pk=refund_id, order_id=order.pk, kind=given.kind, amount=amount, currency=order.currency,
+                method=order.payment_method, reason=given.reason.strip()[:300],
+                reference=(given.reference.strip() or order.channel_order_number or "imported")[:100],
+            )  # fmt: skip
+            rows.append(
+                f"{refund_id}\t{order.pk}\t{refund.kind}\t{amount}\t{copy_escape(refund.currency)}\t"
+                f"{refund.method}\t{copy_escape(refund.reason)}\t[]\t\t{user_id}\t{at}\t{at}\t{user_id}\t"
+                f"{copy_escape(refund.reference)}\t{NULL}{extra}\n"
+            )
+            recorded = copy_json(refund_recorded_params(refund))
+            executed = copy_json(refund_executed_params(refund))
+            events.append(f"{order.pk}\t{MoneyEvent.REFUND_RECORDED}\t{recorded}{tail}")
+            events.append(f"{order.pk}\t{MoneyEvent.REFUND_EXECUTED}\t{executed}{tail}")
+        copy_lines(Refund._meta.db_table, REFUND_COLUMNS + extra_columns, rows)
+        copy_lines(OrderEvent._meta.db_table, EVENT_COLUMNS + self.event_extra_columns, events)
+
     def _insert_orders(self, rows: list[str]) -> set[int]:
         """copy_rows.insert_orders; returns the ids of the orders written (not those whose channel
         reference was taken meanwhile). `stage` is taken from the status row in that INSERT, so the
@@ -633,6 +701,17 @@ class OrderBatchCreator:
         the rest of the row."""
         with set_based("order_stage"):
             return insert_orders(rows, self.order_extra_columns)
+
+
+def refund_due(p: Planned) -> Decimal:
+    """The refund a planned order arrives with: what BatchOrder.refund says (all of it when it gives
+    no amount), never more than the order arrived paid with (refund_record's rule)."""
+    refund = p.item.refund
+    if refund is None or p.order is None:
+        return Decimal("0.00")
+    paid = p.order.amount_paid
+    amount = paid if refund.amount is None else min(money(refund.amount), paid)
+    return max(amount, Decimal("0.00"))
 
 
 @dataclass

@@ -37,7 +37,7 @@ def test_an_order_row_reads_back_as_written_whatever_its_text_holds():
         po_number="", customer_reference="", gift_message="Line one\r\nLine two\ttabbed", notes="back\\slash",
         tags=['a "quoted", tag', "back\\slash", "plain"], assigned_csr_id=None, assigned_agent_id=None,
         warehouse_id=None, priority=-1, tracking_numbers=["1Z,9"], version=3, is_deleted=False,
-        deleted_at=None, deleted_by_id=None, delete_reason="",
+        deleted_at=None, deleted_by_id=None, delete_reason="", attributes={"gift wrap": 'yes "please"\tnow\\'},
     )  # fmt: skip
     extra_columns, extra = constant_columns(Order, ORDER_WRITTEN)
     now = timezone.now().isoformat()
@@ -46,7 +46,15 @@ def test_an_order_row_reads_back_as_written_whatever_its_text_holds():
     )
     assert inserted == {row.pk}
     order = Order.objects.get(pk=row.pk)
-    for name in ("customer_name", "shipping_address", "gift_message", "notes", "tags", "tracking_numbers"):
+    for name in (
+        "customer_name",
+        "shipping_address",
+        "gift_message",
+        "notes",
+        "tags",
+        "tracking_numbers",
+        "attributes",
+    ):
         assert getattr(order, name) == getattr(row, name), name
     assert (order.channel_order_id, order.billing_address, order.priority, order.version) == (None, {}, -1, 3)
     assert order.stage == "processing" and order.total == Decimal("12.00")

@@ -43,6 +43,24 @@ def test_a_sku_with_markup_is_escaped_in_the_lines_table(client, users):
     assert "<b>SKU</b>" not in html
 
 
+def test_the_orders_attributes_are_listed_by_name_and_escaped(client, users):
+    order = make_order(attributes={"gift_wrap": "yes", "<b>slot</b>": "<script>x()</script>\nSaturday"})
+    client.force_login(users["manager"])
+    html = detail(client, order)
+    card = html.split('data-testid="order-attributes"', 1)[1].split("</dl>", 1)[0]
+    assert "Attributes" in card
+    names = [name.split("</dt>", 1)[0] for name in card.split("<dt")[1:]]
+    assert [name.split(">", 1)[1] for name in names] == ["&lt;b&gt;slot&lt;/b&gt;", "gift_wrap"]
+    assert "&lt;script&gt;x()&lt;/script&gt;<br>Saturday</dd>" in card
+    assert "<script>x()" not in html
+
+
+def test_an_order_without_attributes_shows_no_attributes_list(client, users):
+    order = make_order()
+    client.force_login(users["manager"])
+    assert 'data-testid="order-attributes"' not in detail(client, order)
+
+
 def test_lines_show_amounts_tax_rate_and_stock_state(client, users):
     product = ProductFactory(sku="TEA-1", price=Decimal("1234.50"), tax_rate=Decimal("7.25"))
     order = make_order(lines=[LineInput(sku=product.sku, quantity=1)])
@@ -77,6 +95,12 @@ def test_lines_show_amounts_tax_rate_and_stock_state(client, users):
         ("order.created", {"source": "csv", "detail": "file a.csv, row 2", "status": "Processing"},
          "Created from csv (file a.csv, row 2) as Processing."),
         ("mystery.event", {"x": 1}, "mystery.event {&#x27;x&#x27;: 1}"),
+        ("import.figures_differ", {"differences": [{"figure": "total", "file": "101.99", "computed": "99.99"}]},
+         "The file's total 101.99 differs from the computed 99.99."),
+        ("import.figures_differ", {"differences": [{"figure": "tax", "file": "<b>1</b>", "computed": "2.00"},
+                                                   {"figure": "discount", "file": "5.00", "computed": "0.00"}]},
+         "The file's tax &lt;b&gt;1&lt;/b&gt; differs from the computed 2.00. "
+         "The file's discount 5.00 differs from the computed 0.00."),
     ],
 )  # fmt: skip
 def test_each_event_type_is_worded_as_a_sentence(type, params, wording):

@@ -82,6 +82,11 @@ CASES = {
         "customer": "no-address",
         "actor": "user",
     },
+    "attributes": {
+        "payment_method": "cash",
+        "shipping_method": "Standard",
+        "attributes": {"gift_wrap": "yes", "delivery_slot": "Saturday 9-12"},
+    },
 }
 # Set by the database or by the sequence, different for any two orders however made.
 NOT_COMPARED = {"id", "number", "created_at", "updated_at", "recorded_at", "search_vector"}
@@ -245,3 +250,150 @@ def test_a_reference_taken_between_planning_and_writing_skips_that_order_and_wri
     assert (
         taken.lines.count() == 1 and OrderEvent.objects.filter(order=taken, type="order.created").count() == 1
     )
+
+
+# Refunds an order arrives with (imports of other tools' exports) ---------------------------------------
+
+REFUND_CASES = {
+    "part, by hand": {"kind": "manual", "reason": "refunded before the import", "amount": Decimal("5.00")},
+    "all, cancelled": {"kind": "cancellation", "reason": "order cancelled", "amount": None},
+}
+
+
+def refund_snapshot(order: Order) -> dict:
+    """The order's refund rows and refund events, without their ids and times."""
+    from orders.money.selectors import money_figures
+
+    refunds = [
+        (
+            refund.kind, refund.amount, refund.currency, refund.method, refund.reason, refund.lines,
+            refund.return_number, refund.recorded_by_id, refund.executed_by_id, refund.executed_at is not None,
+            refund.reference, refund.reverses_id,
+        )
+        for refund in order.refunds.order_by("pk")
+    ]  # fmt: skip
+    ids = {refund.pk: n for n, refund in enumerate(order.refunds.order_by("pk"))}
+    events = [
+        (event.type, {**event.params, "refund": ids[event.params["refund"]]}, event.actor_id, event.actor_kind,
+         event.actor_label)
+        for event in order.events.filter(type__startswith="refund.").order_by("pk")
+    ]  # fmt: skip
+    return {"refunds": refunds, "events": events, "figures": money_figures(order.pk)}
+
+
+@pytest.mark.parametrize("case", list(REFUND_CASES))
+def test_a_refund_written_with_its_batch_is_the_one_refund_record_and_refund_execute_leave(case, csr):
+    from orders.money.services import order_cancellation_refund, refund_execute, refund_record
+    from orders.services.create_many import RefundAtCreation
+    from orders.services.transitions import builtin_status, order_transition
+
+    channel = Channel.objects.get(code="csv")
+    product = ProductFactory(price=Decimal("12.50"), tax_rate=Decimal("20.00"))
+    customer = CustomerFactory()
+    given = REFUND_CASES[case]
+    cancelled = given["kind"] == "cancellation"
+
+    def data(reference: str) -> OrderInput:
+        return OrderInput(
+            customer=customer, lines=[LineInput(sku=product.sku, quantity=2)], channel=channel,
+            channel_order_id=reference, channel_order_number=reference, payment_method="card",
+            shipping_method="Standard", amount_paid=Decimal("30.00"),
+            shipping_address={"line1": "1 High St", "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"},
+        )  # fmt: skip
+
+    actor = Actor(user=csr, kind="job", label="Import 7")
+    # One at a time: the order, then the money services as a person would use them (the on-commit
+    # follow-ups, the automatic cancellation refund among them, are not run: it is called here).
+    single = order_create(data=data("R-single"), actor=actor, source="csv")
+    if cancelled:
+        order_transition(order_id=single.pk, to=builtin_status("cancelled"), actor=actor, reason="")
+        refund = order_cancellation_refund(order_id=single.pk, actor=actor)
+    else:
+        refund = refund_record(
+            order_id=single.pk, amount=given["amount"], actor=actor, reason=given["reason"]
+        )
+    refund_execute(refund_id=refund.pk, actor=actor, reference="PSP-42")
+    # The batch: the refund arrives with the order.
+    item = BatchOrder(
+        key=1,
+        data=data("R-batch"),
+        status=builtin_status("cancelled") if cancelled else None,
+        refund=RefundAtCreation(
+            amount=given["amount"], kind=given["kind"], reason=given["reason"], reference="PSP-42"
+        ),
+    )
+    (planned,) = order_create_many(items=[item], actor=actor, source="csv")
+    batched = Order.objects.get(pk=planned.order.pk)
+    expected, got = refund_snapshot(single), refund_snapshot(batched)
+    assert got == expected
+    assert len(got["refunds"]) == 1 and [event[0] for event in got["events"]] == [
+        "refund.recorded", "refund.executed",
+    ]  # fmt: skip
+
+
+def test_no_refund_is_written_for_an_order_taken_between_planning_and_writing(
+    django_capture_on_commit_callbacks,
+):
+    from orders.money.models import Refund
+    from orders.services.create_many import OrderBatchCreator, RefundAtCreation
+
+    channel = Channel.objects.get(code="csv")
+    product = ProductFactory()
+    customer = CustomerFactory()
+
+    def data(reference: str) -> OrderInput:
+        return OrderInput(
+            customer=customer, lines=[LineInput(sku=product.sku, quantity=1)], channel=channel,
+            channel_order_id=reference, channel_order_number=reference, amount_paid=Decimal("5.00"),
+        )  # fmt: skip
+
+    actor = Actor.system("tests")
+    creator = OrderBatchCreator(actor=actor)
+    items = [BatchOrder(key=n, data=data(f"R-{n}"), refund=RefundAtCreation()) for n in range(2)]
+    batch = creator.prepare(creator.plan(items))
+    with django_capture_on_commit_callbacks(execute=True):
+        order_create(data=data("R-1"), actor=actor, source="api")
+        creator.execute(batch)
+    assert list(Refund.objects.values_list("order__channel_order_id", "amount")) == [("R-0", Decimal("5.00"))]
+
+
+def test_both_paths_keep_the_channels_attributes_on_the_order(django_capture_on_commit_callbacks):
+    attributes = {"gift_wrap": "yes", "How did you hear about us?": "a friend"}
+    customer = CustomerFactory()
+
+    def data(reference: str) -> OrderInput:
+        return OrderInput(
+            customer=customer,
+            lines=[LineInput(sku="SKU-A", quantity=1, unit_price=Decimal(1))],
+            channel_order_id=reference,
+            attributes=dict(attributes),
+        )
+
+    single = order_create(data=data("R-single"), actor=Actor.system("tests"))
+    (planned,) = order_create_many(
+        items=[BatchOrder(key=1, data=data("R-batch"))], actor=Actor.system("tests")
+    )
+    assert Order.objects.get(pk=single.pk).attributes == attributes
+    assert Order.objects.get(pk=planned.order.pk).attributes == attributes
+
+
+def test_a_batched_order_keeps_its_payment_date_and_writes_its_own_events_after_creations():
+    from datetime import UTC, datetime
+
+    paid_at = datetime(2024, 5, 1, 9, 30, tzinfo=UTC)
+    data = OrderInput(
+        customer=CustomerFactory(),
+        lines=[LineInput(sku="SKU-A", quantity=1, unit_price=Decimal(4))],
+        amount_paid=Decimal(4),
+    )
+    item = BatchOrder(
+        key=1, data=data, paid_at=paid_at, events=[("import.figures_differ", {"differences": []})]
+    )
+    (planned,) = order_create_many(items=[item], actor=Actor.system("tests"))
+    order = Order.objects.get(pk=planned.order.pk)
+    assert order.payments.get().recorded_at == paid_at
+    events = list(order.events.order_by("pk").values_list("type", "params"))
+    assert [type for type, _params in events] == [
+        "order.created", "payment.recorded", "hold.placed", "import.figures_differ",
+    ]  # fmt: skip
+    assert events[-1][1] == {"differences": []}

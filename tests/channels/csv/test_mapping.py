@@ -25,6 +25,7 @@ def test_shopify_headers_map_to_packline_fields_and_group_by_name():
         "city": "Shipping City", "postcode": "Shipping Zip", "region": "Shipping Province",
         "country": "Shipping Country", "shipping_phone": "Shipping Phone", "shipping_method": "Shipping Method",
         "notes": "Notes", "tags": "Tags", "payment_method": "Payment Method",
+        "paid_at": "Paid at", "file_total": "Total",
     }  # fmt: skip
 
 
