@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from orders.errors import TransitionRefused
+
 
 class Stage(models.TextChoices):
     AWAITING_PAYMENT = "awaiting_payment", "Awaiting payment"
@@ -77,3 +79,45 @@ def permission_for(current: Stage, target: Stage) -> str:
 def payment_required_before_fulfilment(payment_method: str) -> bool:
     """Guard "paid before fulfilment": on for card and channel payments, off for cash on delivery."""
     return settings.PAID_BEFORE_FULFILMENT.get(payment_method, True)
+
+
+# Refusals: why a move may not happen, in words a person can act on ----------------------------------
+
+
+def _table_refusal(order, target) -> str:
+    held_from = order.held_from.stage if order.held_from_id else None
+    stages = allowed_stages(Stage(order.stage), held_from) - {Stage(order.stage)}
+    if not stages:
+        return f"{order} is {order.status.label}, a final status; nothing can follow it."
+    names = [Stage(stage).label for stage in Stage if stage in stages]
+    follow = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
+    return f"{order} is {order.status.label}; only {follow} can follow, not {target.label}."
+
+
+def transition_refusal(order, target, actor) -> str:
+    """Why the move is refused, by the table, the actor's permission and the guards; "" when allowed."""
+    current = Stage(order.stage)
+    held_from = order.held_from.stage if order.held_from_id else None
+    if Stage(target.stage) not in allowed_stages(current, held_from):
+        return _table_refusal(order, target)
+    permission = permission_for(current, Stage(target.stage))
+    if not actor.has_perm(permission):
+        return f"You may not move {order} from {order.status.label} to {target.label}."
+    if (
+        current == Stage.PROCESSING
+        and target.stage in (Stage.PICKING, Stage.SHIPPED)
+        and payment_required_before_fulfilment(order.payment_method)
+        and not order.is_paid
+    ):
+        return (
+            f"{order} is not paid: {order.get_payment_method_display()} orders must be paid before fulfilment "
+            f"(balance due {order.balance_due} {order.currency})."
+        )
+    return ""
+
+
+def check_transition(order, target, actor) -> None:
+    """Raise TransitionRefused with a reason a person can act on, or return when the move is allowed."""
+    refusal = transition_refusal(order, target, actor)
+    if refusal:
+        raise TransitionRefused(refusal)

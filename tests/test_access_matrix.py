@@ -30,7 +30,10 @@ def objects(roles_synced, make_user):
     # Money and returns (issue 7).
     from fulfilment.services import shipment_create
     from fulfilment.services.returns import return_create
-    from orders.money.services import expense_record, payment_record, refund_record, remittance_mark
+    from orders.money.services.expenses import expense_record
+    from orders.money.services.payments import payment_record
+    from orders.money.services.refunds import refund_record
+    from orders.money.services.remittance import remittance_mark
 
     system = Actor.system("tests")
     agent = make_user("agent")

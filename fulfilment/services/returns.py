@@ -17,7 +17,7 @@ from fulfilment.services.picking import _product_for
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.models import Order, OrderLine, Warehouse
-from orders.money.services import line_share, order_return_refund
+from orders.money.services.refunds import line_share, order_return_refund
 from orders.services.common import locked_order, service_context
 from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage

@@ -28,18 +28,10 @@ from orders.money.forms import (
     agents_for_money_forms,
 )
 from orders.money.models import Expense, Payment, Refund, Remittance
-from orders.money.services import (
-    expense_record,
-    expense_reverse,
-    payment_failure_record,
-    payment_record,
-    payment_reverse,
-    refund_execute,
-    refund_record,
-    refund_reverse,
-    remittance_mark,
-    remittance_reverse,
-)
+from orders.money.services.expenses import expense_record, expense_reverse
+from orders.money.services.payments import payment_failure_record, payment_record, payment_reverse
+from orders.money.services.refunds import refund_execute, refund_record, refund_reverse
+from orders.money.services.remittance import remittance_mark, remittance_reverse
 from orders.selectors import order_for
 from orders.workflow import FINAL, Stage
 

@@ -15,7 +15,7 @@ from orders.checks import run_checks
 from orders.errors import DuplicateOrder, OrderInvalid
 from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status, Warehouse
-from orders.money.services import payment_record_at_creation
+from orders.money.services.payments import payment_record_at_creation
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
 from orders.signals import order_stage_entered

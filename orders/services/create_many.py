@@ -59,8 +59,9 @@ from orders.models import (
     Status,
     Warehouse,
 )
+from orders.money.events import MoneyEvent
 from orders.money.models import Payment, Refund
-from orders.money.services import MoneyEvent, refund_executed_params, refund_recorded_params
+from orders.money.services.refunds import refund_executed_params, refund_recorded_params
 from orders.services.common import service_context
 from orders.services.create import (
     apply_totals,

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
+from celery import current_app
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -26,15 +27,18 @@ from orders.checks import Finding, run_checks
 from orders.errors import OrderError, TransitionRefused
 from orders.events import EventType
 from orders.models import HoldReason, Order, OrderEvent, OrderHold, Status
+from orders.money.services.common import PAYMENTS
+from orders.money.services.refunds import order_cancellation_refund, order_returned_refund
 from orders.services.common import locked_order, service_context
 from orders.signals import order_stage_entered
-from orders.workflow import Stage
+from orders.workflow import Stage, check_transition, transition_refusal
 
 logger = logging.getLogger(__name__)
 
-# The stages whose entry money answers (orders.money.services.order_money_on_stage): cancelled and
+# The stages whose entry money answers (order_money_on_stage below): cancelled and
 # returned refund what was paid, awaiting payment while fully paid moves on to processing. An order
 # with nothing paid has nothing to refund or to move on, so it costs no follow-up.
+MONEY_FOLLOW_UP_TASK = "money.follow_up"
 MONEY_STAGES = frozenset({Stage.CANCELLED, Stage.RETURNED, Stage.AWAITING_PAYMENT})
 
 
@@ -50,45 +54,6 @@ def allowed_statuses(order: Order, statuses: Iterable[Status] | None = None) -> 
     if statuses is None:
         statuses = Status.objects.filter(stage__in=stages)
     return [status for status in statuses if status.stage in stages and status.pk != order.status_id]
-
-
-def _table_refusal(order: Order, target: Status) -> str:
-    held_from = order.held_from.stage if order.held_from_id else None
-    stages = workflow.allowed_stages(Stage(order.stage), held_from) - {Stage(order.stage)}
-    if not stages:
-        return f"{order} is {order.status.label}, a final status; nothing can follow it."
-    names = [Stage(stage).label for stage in workflow.Stage if stage in stages]
-    follow = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
-    return f"{order} is {order.status.label}; only {follow} can follow, not {target.label}."
-
-
-def transition_refusal(order: Order, target: Status, actor: Actor) -> str:
-    """Why the move is refused, by the table, the actor's permission and the guards; "" when allowed."""
-    current = Stage(order.stage)
-    held_from = order.held_from.stage if order.held_from_id else None
-    if Stage(target.stage) not in workflow.allowed_stages(current, held_from):
-        return _table_refusal(order, target)
-    permission = workflow.permission_for(current, Stage(target.stage))
-    if not actor.has_perm(permission):
-        return f"You may not move {order} from {order.status.label} to {target.label}."
-    if (
-        current == Stage.PROCESSING
-        and target.stage in (Stage.PICKING, Stage.SHIPPED)
-        and workflow.payment_required_before_fulfilment(order.payment_method)
-        and not order.is_paid
-    ):
-        return (
-            f"{order} is not paid: {order.get_payment_method_display()} orders must be paid before fulfilment "
-            f"(balance due {order.balance_due} {order.currency})."
-        )
-    return ""
-
-
-def check_transition(order: Order, target: Status, actor: Actor) -> None:
-    """Raise TransitionRefused with a reason a person can act on, or return when the move is allowed."""
-    refusal = transition_refusal(order, target, actor)
-    if refusal:
-        raise TransitionRefused(refusal)
 
 
 # The plan ----------------------------------------------------------------------------------------
@@ -218,22 +183,55 @@ def _checks(order: Order) -> list[Finding]:
 # After commit ------------------------------------------------------------------------------------
 
 
+@transaction.atomic
+def order_paid_move_on(*, order_id: int) -> Order:
+    """An order entering awaiting payment already fully paid (a draft confirmed, a hold released)
+    goes on to processing, as the payment itself would have moved it (seed 001)."""
+    with service_context("order_paid_move_on", PAYMENTS):
+        order = locked_order(order_id)
+        if order.stage == Stage.AWAITING_PAYMENT and order.total > 0 and order.is_paid:
+            try:
+                order_transition(
+                    order_id=order.pk,
+                    to=builtin_status(Stage.PROCESSING),
+                    actor=PAYMENTS,
+                    reason="fully paid",
+                )
+            except TransitionRefused:
+                logger.warning("%s was not moved to processing once fully paid", order, exc_info=True)
+    return order
+
+
+def order_money_on_stage(*, order_id: int, stage: str):
+    """What follows an order entering a stage, money-wise: entering cancelled refunds what was paid,
+    entering returned the shipped lines no return refunded (seed 004), and an order awaiting payment
+    that is already paid goes on (seed 001)."""
+    if stage == Stage.CANCELLED:
+        return order_cancellation_refund(order_id=order_id)
+    if stage == Stage.RETURNED:
+        return order_returned_refund(order_id=order_id)
+    if stage == Stage.AWAITING_PAYMENT:
+        return order_paid_move_on(order_id=order_id)
+    return None
+
+
+def queue_money_follow_up(order_id: int, stage: str) -> None:
+    """Leave the follow-up to a worker (orders/money/tasks.py), queued by name: the task calls this
+    module, which never imports it."""
+    current_app.send_task(MONEY_FOLLOW_UP_TASK, kwargs={"order_id": order_id, "stage": stage})
+
+
 def _money_follow_up(order_id: int, stage: str) -> None:
     """Money's answer to the stage the order entered. Its move is committed: if the answer fails, a
     worker retries it rather than the request failing. The services are idempotent (they refund what
     is paid and not yet refunded), so a retry never refunds twice."""
-    # Imported at the call: money moves orders through this module (a payment completes an order, a
-    # failed one cancels it), and this module calls money after a move.
-    from orders.money.services import order_money_on_stage
-    from orders.money.tasks import order_money_follow_up
-
     try:
         order_money_on_stage(order_id=order_id, stage=stage)
     except Exception:
         logger.exception(
             "money follow-up of order %s entering %s failed; queued for a worker", order_id, stage
         )
-        order_money_follow_up.delay(order_id=order_id, stage=stage)
+        queue_money_follow_up(order_id, stage)
 
 
 def _follow_up_after_commit(plans: Iterable[TransitionPlan]) -> None:

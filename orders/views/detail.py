@@ -15,14 +15,11 @@ from orders.panels import ENTRY_ACTIONS, panels_for
 from orders.services.edit import (
     editable_fields,
 )
-from orders.services.transitions import (
-    allowed_statuses,
-    check_transition,
-)
+from orders.services.transitions import allowed_statuses
 from orders.tables import render_lines
 from orders.timeline import render_timeline
 from orders.views.access import view_required
-from orders.workflow import Stage
+from orders.workflow import Stage, check_transition
 
 
 def _actions(order: Order, user, all_statuses: Iterable[Status]) -> dict:

@@ -15,7 +15,7 @@ from orders.actors import Actor
 from orders.inputs import LineInput
 from orders.models import Order, Warehouse
 from orders.money.models import Payment, Refund
-from orders.money.services import payment_record
+from orders.money.services.payments import payment_record
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order
 

@@ -24,7 +24,7 @@ from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, Warehouse
 from orders.money.models import Refund
 from orders.money.selectors import PaymentStatus, order_breakdown
-from orders.money.services import payment_record
+from orders.money.services.payments import payment_record
 from orders.services.transitions import builtin_status, order_transition, order_transition_many
 from orders.workflow import Stage
 from tests.factories import ProductFactory, make_order

@@ -16,7 +16,7 @@ from fulfilment.services import ready_to_pick
 from orders.models import Order, OrderEvent, OrderHold, OrderLine, Warehouse
 from orders.money.models import Expense, Payment, Refund, Remittance
 from orders.money.selectors import money_figures
-from orders.money.services import payment_record
+from orders.money.services.payments import payment_record
 from orders.services.transitions import builtin_status, order_cancel
 from orders.workflow import Stage
 

@@ -172,7 +172,7 @@ def record_queries(client, order) -> list[str]:
 
 
 def test_money_and_fulfilment_records_are_read_only_when_the_order_has_them(client, users):
-    from orders.money.services import payment_record
+    from orders.money.services.payments import payment_record
 
     order = make_order()
     client.force_login(users["manager"])

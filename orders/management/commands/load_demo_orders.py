@@ -49,16 +49,15 @@ from orders.inputs import LineInput, OrderInput
 from orders.models import Channel, Customer, Order, OrderLine, Product, Warehouse
 from orders.money.models import Refund
 from orders.money.selectors import agent_owed
-from orders.money.services import (
-    expense_record,
+from orders.money.services.expenses import expense_record
+from orders.money.services.payments import payment_failure_record, payment_record
+from orders.money.services.refunds import (
     order_cancellation_refund,
     order_returned_refund,
-    payment_failure_record,
-    payment_record,
     refund_execute,
     refund_record,
-    remittance_mark,
 )
+from orders.money.services.remittance import remittance_mark
 from orders.sample_data import (
     NOTES,
     create_customers,

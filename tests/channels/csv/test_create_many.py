@@ -283,7 +283,7 @@ def refund_snapshot(order: Order) -> dict:
 
 @pytest.mark.parametrize("case", list(REFUND_CASES))
 def test_a_refund_written_with_its_batch_is_the_one_refund_record_and_refund_execute_leave(case, csr):
-    from orders.money.services import order_cancellation_refund, refund_execute, refund_record
+    from orders.money.services.refunds import order_cancellation_refund, refund_execute, refund_record
     from orders.services.create_many import RefundAtCreation
     from orders.services.transitions import builtin_status, order_transition
 

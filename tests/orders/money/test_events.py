@@ -4,16 +4,9 @@ on the order page and escaped; the one MoneyEvent is the registry's."""
 import pytest
 
 from orders.money.events import MoneyEvent
-from orders.money.services import (
-    expense_record,
-    expense_reverse,
-    payment_failure_record,
-    payment_record,
-    payment_reverse,
-    refund_execute,
-    refund_record,
-    refund_reverse,
-)
+from orders.money.services.expenses import expense_record, expense_reverse
+from orders.money.services.payments import payment_failure_record, payment_record, payment_reverse
+from orders.money.services.refunds import refund_execute, refund_record, refund_reverse
 from orders.selectors import order_timeline
 from orders.timeline import render_timeline
 from tests.event_wording import constants_of, shown_on_the_timeline, types_registered_by, with_markup
@@ -96,6 +89,6 @@ def test_every_event_the_money_services_write_is_worded_on_the_timeline(order_of
 
 
 def test_the_money_services_name_the_registered_types():
-    from orders.money import services as money
+    from orders.money.services import payments as money
 
-    assert money.MoneyEvent is MoneyEvent  # the name orders/services/create_many.py imports
+    assert money.MoneyEvent is MoneyEvent  # the services write the registry's own constants

@@ -8,7 +8,9 @@ import pytest
 from orders.models import Order, OrderEvent
 from orders.money.models import Expense, Payment, Refund
 from orders.money.selectors import PaymentStatus, order_breakdown, payment_status
-from orders.money.services import expense_record, payment_record, refund_record
+from orders.money.services.expenses import expense_record
+from orders.money.services.payments import payment_record
+from orders.money.services.refunds import refund_record
 from orders.services.transitions import builtin_status, order_transition
 from orders.workflow import Stage
 from tests.orders.money.conftest import d

@@ -13,13 +13,8 @@ from orders.errors import MoneyRefused, TransitionRefused
 from orders.models import Order, OrderEvent, Warehouse
 from orders.money.models import Payment, Refund
 from orders.money.selectors import PaymentStatus, order_breakdown
-from orders.money.services import (
-    order_cancellation_refund,
-    payment_failure_record,
-    payment_record,
-    payment_reverse,
-    refund_record,
-)
+from orders.money.services.payments import payment_failure_record, payment_record, payment_reverse
+from orders.money.services.refunds import order_cancellation_refund, refund_record
 from orders.services.transitions import (
     builtin_status,
     order_cancel,

@@ -8,7 +8,9 @@ from django.urls import reverse
 from orders.errors import MoneyRefused
 from orders.models import Order
 from orders.money.models import Expense, Payment
-from orders.money.services import expense_record, payment_record, refund_record
+from orders.money.services.expenses import expense_record
+from orders.money.services.payments import payment_record
+from orders.money.services.refunds import refund_record
 from orders.money.views import money_panel
 from tests.orders.money.conftest import d
 

@@ -15,15 +15,9 @@ from orders.errors import MoneyRefused
 from orders.models import Order
 from orders.money.models import Expense, Payment, Refund
 from orders.money.selectors import PaymentStatus, order_breakdown
-from orders.money.services import (
-    expense_record,
-    expense_reverse,
-    payment_record,
-    payment_reverse,
-    refund_execute,
-    refund_record,
-    refund_reverse,
-)
+from orders.money.services.expenses import expense_record, expense_reverse
+from orders.money.services.payments import payment_record, payment_reverse
+from orders.money.services.refunds import refund_execute, refund_record, refund_reverse
 from orders.workflow import Stage
 
 pytestmark = pytest.mark.django_db

@@ -10,13 +10,9 @@ from django.utils import timezone
 from orders.errors import MoneyRefused
 from orders.money.models import Payment, Remittance
 from orders.money.selectors import agent_owed, agent_remittance
-from orders.money.services import (
-    expense_record,
-    payment_record,
-    payment_reverse,
-    remittance_mark,
-    remittance_reverse,
-)
+from orders.money.services.expenses import expense_record
+from orders.money.services.payments import payment_record, payment_reverse
+from orders.money.services.remittance import remittance_mark, remittance_reverse
 from tests.orders.money.conftest import d
 
 pytestmark = pytest.mark.django_db

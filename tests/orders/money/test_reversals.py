@@ -7,16 +7,9 @@ from orders.errors import MoneyRefused
 from orders.models import Order, OrderEvent
 from orders.money.models import Expense, Payment, Refund
 from orders.money.selectors import PaymentStatus, order_breakdown, order_money_records
-from orders.money.services import (
-    expense_record,
-    expense_reverse,
-    payment_failure_record,
-    payment_record,
-    payment_reverse,
-    refund_execute,
-    refund_record,
-    refund_reverse,
-)
+from orders.money.services.expenses import expense_record, expense_reverse
+from orders.money.services.payments import payment_failure_record, payment_record, payment_reverse
+from orders.money.services.refunds import refund_execute, refund_record, refund_reverse
 from orders.workflow import Stage
 from tests.orders.money.conftest import d
 

@@ -16,7 +16,6 @@ from orders.errors import TransitionRefused
 from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, OrderHold, OrderLine, Status
 from orders.money.models import Refund
-from orders.money.tasks import order_money_follow_up
 from orders.services.transitions import (
     builtin_status,
     order_cancel,
@@ -349,8 +348,11 @@ def test_a_money_follow_up_that_fails_is_queued_for_a_worker(
     def fails(**kwargs):
         raise RuntimeError("payment provider down")
 
-    monkeypatch.setattr("orders.money.services.order_money_on_stage", fails)
-    monkeypatch.setattr(order_money_follow_up, "delay", lambda **kwargs: queued.append(kwargs))
+    monkeypatch.setattr("orders.services.transitions.order_money_on_stage", fails)
+    monkeypatch.setattr(
+        "orders.services.transitions.queue_money_follow_up",
+        lambda order_id, stage: queued.append({"order_id": order_id, "stage": stage}),
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         cancel(order, Actor.job(make_user("manager"), 5))
