@@ -190,3 +190,20 @@ def payment_row(
         f"{copy_escape(order.currency)}\t{copy_escape(payment_reference(order))}\t{copy_escape(note)}\t"
         f"{copy_id(recorded_by_id)}\t{recorded_at}\t{copy_id(collected_by_id)}\t{NULL}{extra}\n"
     )
+
+
+# Holds and refunds --------------------------------------------------------------------------------
+
+HOLD_COLUMNS = [
+    "order_id",
+    "reason",
+    "detail",
+    "created_at",
+    "created_by_id",
+    "released_at",
+    "released_by_id",
+]
+REFUND_COLUMNS = [
+    "id", "order_id", "kind", "amount", "currency", "method", "reason", "lines", "return_number",
+    "recorded_by_id", "recorded_at", "executed_at", "executed_by_id", "reference", "reverses_id",
+]  # fmt: skip

@@ -57,19 +57,18 @@ from orders.actors import Actor
 from orders.inputs import OrderInput
 from orders.models import ActorKind, Channel, HoldReason
 from orders.money.models import Refund
+from orders.money.services.refunds import refund_due
 from orders.services.create import money
-from orders.services.create_many import (
+from orders.services.create_many import NULL, OrderBatchCreator
+from orders.services.planned import (
     CREATED,
     HELD,
-    NULL,
     REJECTED,
     SKIPPED,
     BatchOrder,
     NewCustomer,
-    OrderBatchCreator,
     Planned,
     RefundAtCreation,
-    refund_due,
 )
 from orders.workflow import Stage
 

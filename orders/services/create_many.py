@@ -13,29 +13,27 @@ stock on it), in place of order_create's `order_stage_entered` per order. A call
 
 import json
 from collections import defaultdict
-from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
 from config.postgresql.copy import copy_escape, copy_lines
 from config.postgresql.lookups import sql_array
+from config.postgresql.sequences import ORDER_NUMBERS, reserve_many
 from config.postgresql.triggers import set_based
 from orders.actors import Actor, as_actor
 from orders.checks import DuplicateFinder, Finding, run_checks
 from orders.copy_rows import (  # NULL and copy_json: also imported from here by fulfilment's batch allocation
     CUSTOMER_COLUMNS,
+    HOLD_COLUMNS,
     LINE_COLUMNS,
     NULL,
     ORDER_WRITTEN,
     PAYMENT_COLUMNS,
     constant_columns,
     copy_id,
-    copy_json,
     customer_row,
     insert_orders,
     line_row,
@@ -43,7 +41,7 @@ from orders.copy_rows import (  # NULL and copy_json: also imported from here by
     payment_reference,
     payment_row,
 )
-from orders.events import EventType
+from orders.events import EventRows, EventType
 from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import (
     Channel,
@@ -60,222 +58,38 @@ from orders.models import (
     Warehouse,
 )
 from orders.money.events import MoneyEvent
-from orders.money.models import Payment, Refund
-from orders.money.services.refunds import refund_executed_params, refund_recorded_params
+from orders.money.models import Payment
+from orders.money.services.refunds import (
+    refunds_at_creation_many,
+)
 from orders.services.common import service_context
 from orders.services.create import (
     apply_totals,
     build_lines,
     initial_status,
-    money,
     order_fields,
     search_document,
 )
+from orders.services.planned import (
+    CREATED,
+    HELD,
+    REJECTED,
+    SHIPPED_STAGES,
+    SKIPPED,
+    BatchOrder,
+    NewCustomer,
+    Planned,
+    PlannedLine,
+    PlannedOrder,
+    PreparedBatch,
+)
 from orders.signals import orders_created
 from orders.workflow import HOLDABLE, Stage
-
-CREATED, HELD, SKIPPED, REJECTED = "created", "held", "skipped", "rejected"
-# Historical orders in these stages have shipped: their lines are written as shipped, and they hold
-# no stock. Hold checks run only on orders that could still be held (workflow.HOLDABLE).
-SHIPPED_STAGES = frozenset({Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED, Stage.RETURNED})
 
 
 def announce_created(order_ids: list[int], *, stock_allocated: bool = False) -> None:
     """Tell other apps (fulfilment allocates stock, unless the batch did) that these orders were created."""
     orders_created.send(sender=Order, order_ids=order_ids, stock_allocated=stock_allocated)
-
-
-class NewCustomer:
-    """A customer to create with its first order, or one found by email (with its pk): the Customer
-    fields creation reads, without a model instance."""
-
-    __slots__ = ("address", "company", "email", "name", "phone", "pk", "requires_po_number")
-
-    def __init__(self, *, name: str, email: str = "", phone: str = "", company: str = "", address=None):
-        self.name, self.email, self.phone, self.company = name, email, phone, company
-        self.address = address or {}
-        self.requires_po_number, self.pk = False, None
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class PlannedLine:
-    """An order line before it is written: OrderLine's fields without a model instance's cost
-    (build_lines builds these for create_many)."""
-
-    __slots__ = (
-        "discount", "line_total", "name", "pk", "position", "product", "quantity", "quantity_allocated",
-        "quantity_cancelled", "quantity_packed", "quantity_picked", "quantity_returned", "quantity_shipped",
-        "sku", "tax_amount", "tax_rate", "unit_price", "warehouse_id",
-    )  # fmt: skip
-
-    def __init__(
-        self,
-        *,
-        position,
-        product,
-        sku,
-        name,
-        quantity,
-        unit_price,
-        discount,
-        tax_rate,
-        tax_amount,
-        line_total,
-    ):
-        self.position, self.product, self.sku, self.name, self.quantity = (
-            position,
-            product,
-            sku,
-            name,
-            quantity,
-        )
-        self.unit_price, self.discount, self.tax_rate = unit_price, discount, tax_rate
-        self.tax_amount, self.line_total, self.warehouse_id, self.pk = tax_amount, line_total, None, None
-        self.quantity_allocated = self.quantity_picked = self.quantity_packed = 0
-        self.quantity_shipped = self.quantity_cancelled = self.quantity_returned = 0
-
-    @property
-    def product_id(self) -> int | None:
-        return self.product.pk if self.product else None
-
-
-class PlannedOrder:
-    """An order before it is written: the fields of Order that creation sets, as plain attributes, for
-    the same functions order_create uses (apply_totals, run_checks, search_document)."""
-
-    __slots__ = (
-        "amount_paid", "assigned_agent_id", "assigned_csr_id", "attributes", "billing_address", "channel", "channel_order_id",
-        "channel_order_number", "created_at", "currency", "customer", "customer_email", "customer_name",
-        "customer_phone", "customer_reference", "delivery_fee", "discount_total", "gift_message", "held_from", "notes", "number",
-        "payment_method", "pk", "po_number", "priority", "shipping_address", "shipping_method", "source", "stage",
-        "status", "subtotal", "tags", "tax_total", "total", "tracking_numbers", "warehouse_id",
-    )  # fmt: skip
-
-    # What creation never sets otherwise, for orders/copy_rows.order_row.
-    version, is_deleted, deleted_at, deleted_by_id, delete_reason = 1, False, None, None, ""
-
-    def __init__(self, **fields):
-        self.pk = self.number = self.held_from = self.status = self.stage = None
-        self.tracking_numbers = []
-        for name, value in fields.items():
-            setattr(self, name, value)
-
-    @property
-    def customer_id(self) -> int | None:
-        return self.customer.pk
-
-    @property
-    def channel_id(self) -> int:
-        return self.channel.pk
-
-    @property
-    def status_id(self) -> int:
-        return self.status.pk
-
-    @property
-    def held_from_id(self) -> int | None:
-        return self.held_from.pk if self.held_from else None
-
-    @property
-    def display_number(self) -> str:
-        return f"{settings.ORDER_NUMBER_PREFIX}{self.number}"
-
-    def __str__(self) -> str:
-        return self.display_number
-
-
-@dataclass
-class BatchOrder:
-    """One order to create. `data.customer` may be unsaved: it is matched by email to an existing
-    customer, or created together with the order."""
-
-    key: int  # the caller's own key (an import uses the order's first row number)
-    data: OrderInput
-    source_detail: str = ""
-    status: Status | None = None  # historical imports: keep this status instead of the initial one
-    created_at: datetime | None = None  # historical imports: keep this date
-    paid_in_full: bool = False  # amount_paid becomes the order's total once it is known
-    paid_at: datetime | None = None  # historical imports: the date of the payment it arrived with
-    refund: "RefundAtCreation | None" = None  # what was refunded before it arrived (write_refunds)
-    # More timeline events to write with the order: (type, params), after its own.
-    events: list[tuple[str, dict]] = field(default_factory=list)
-
-
-@dataclass
-class RefundAtCreation:
-    """Money refunded before the order reached Packline (another tool's export says so): recorded as
-    a refund already paid out, at most what the order arrived paid with (refund_due)."""
-
-    amount: Decimal | None = None  # None: everything paid
-    kind: str = Refund.Kind.MANUAL
-    reason: str = "refunded before the import"
-    reference: str = ""  # the payout's reference; default: the order's channel number
-    at: datetime | None = None  # when it was refunded; default: when it is written
-
-
-@dataclass
-class Planned:
-    item: BatchOrder
-    result: str  # CREATED, HELD, SKIPPED or REJECTED
-    order: PlannedOrder | None = None
-    lines: list[PlannedLine] = field(default_factory=list)
-    findings: list[Finding] = field(default_factory=list)
-    errors: dict[str, list[str]] = field(default_factory=dict)
-    message: str = ""
-    existing_id: int | None = None
-
-    @property
-    def creates(self) -> bool:
-        return self.result in (CREATED, HELD)
-
-
-ORDER_NUMBERS = "orders_order_number_seq"  # the sequence behind Order.number's database default
-
-
-def reserve_many(counts: dict[type[Model] | str, int]) -> dict[type[Model] | str, list[int]]:
-    """`count` values from each sequence, ascending (nextval never repeats a value): a model's identity
-    sequence, or a sequence by name (ORDER_NUMBERS, so that orders written by several connections at
-    once are still numbered in the order they were planned). One round trip, each sequence's values as
-    one array: a chunk's 5,000 line ids as 5,000 result rows, in four queries, cost the waiting reader
-    more than the nextval calls themselves."""
-    wanted = [(key, count) for key, count in counts.items() if count]
-    reserved: dict[type[Model] | str, list[int]] = {key: [] for key in counts}
-    if not wanted:
-        return reserved
-    # Each sequence is looked up once (OFFSET 0 keeps the planner from copying the lookup into every
-    # row): looked up per row, it cost 5 µs of catalogue search per id.
-    selects, params = [], []
-    for key, count in wanted:
-        sequence = "%s::regclass" if isinstance(key, str) else "pg_get_serial_sequence(%s, 'id')::regclass"
-        selects.append(
-            "(SELECT array_agg(n ORDER BY n) FROM (SELECT nextval(s.seq) AS n "
-            f"FROM (SELECT {sequence} AS seq OFFSET 0) AS s, generate_series(1, %s)) AS ids)"
-        )
-        params += [key if isinstance(key, str) else key._meta.db_table, count]
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(selects)}", params)
-        arrays = cursor.fetchone()
-    for (key, _count), values in zip(wanted, arrays, strict=True):
-        reserved[key] = values
-    return reserved
-
-
-HOLD_COLUMNS = [
-    "order_id",
-    "reason",
-    "detail",
-    "created_at",
-    "created_by_id",
-    "released_at",
-    "released_by_id",
-]
-EVENT_COLUMNS = ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label"]  # created_at: now()
-REFUND_COLUMNS = [
-    "id", "order_id", "kind", "amount", "currency", "method", "reason", "lines", "return_number",
-    "recorded_by_id", "recorded_at", "executed_at", "executed_by_id", "reference", "reverses_id",
-]  # fmt: skip
 
 
 class OrderBatchCreator:
@@ -314,9 +128,7 @@ class OrderBatchCreator:
         self.order_extra_columns, self.order_extra = constant_columns(Order, ORDER_WRITTEN)
         self.line_extra_columns, self.line_extra = constant_columns(OrderLine, {*LINE_COLUMNS, "id"})
         self.hold_extra_columns, self.hold_extra = constant_columns(OrderHold, {*HOLD_COLUMNS, "id"})
-        self.event_extra_columns, self.event_extra = constant_columns(
-            OrderEvent, {*EVENT_COLUMNS, "id", "created_at"}
-        )
+        self.event_rows = EventRows(self.actor)  # the timeline's one row builder (orders/events.py)
         self.customer_extra_columns, self.customer_extra = constant_columns(Customer, set(CUSTOMER_COLUMNS))
         extra_columns, self.payment_extra = constant_columns(Payment, set(PAYMENT_COLUMNS))
         self.payment_columns = PAYMENT_COLUMNS + extra_columns
@@ -524,7 +336,7 @@ class OrderBatchCreator:
         payment_ids = dict(zip((id(p) for p in paid), ids[Payment], strict=True))
         actor = self.actor
         user_id = copy_id(actor.user_id)
-        tail = f"\t{user_id}\t{actor.kind}\t{copy_escape(actor.label)}{self.event_extra}\n"
+        event = self.event_rows.line
         line_ids = iter(ids[OrderLine])
         for p, order_id, number in zip(creating, ids[Order], ids[ORDER_NUMBERS], strict=True):
             order = p.order
@@ -541,15 +353,12 @@ class OrderBatchCreator:
             for line in p.lines:
                 line.pk = next(line_ids)
             batch.lines.append([self._line_row(order_id, line) for line in p.lines])
-            events = [
-                f"{order_id}\t{EventType.CREATED}\t"
-                f"{copy_json({'source': self.source, 'detail': p.item.source_detail, 'status': order.status.label})}"
-                f"{tail}"
-            ]
+            created = {"source": self.source, "detail": p.item.source_detail, "status": order.status.label}
+            events = [event(order_id, EventType.CREATED, created)]
             payment = ""
             if id(p) in payment_ids:
                 payment, params = self._payment_row(p, payment_ids[id(p)], stamp)
-                events.append(f"{order_id}\t{MoneyEvent.PAYMENT_RECORDED}\t{params}{tail}")
+                events.append(event(order_id, MoneyEvent.PAYMENT_RECORDED, params))
             batch.payments.append(payment)
             holds = ""
             if p.findings:
@@ -559,8 +368,8 @@ class OrderBatchCreator:
                     for finding in p.findings
                 )
                 held = {"reasons": [str(finding) for finding in p.findings]}
-                events.append(f"{order_id}\t{EventType.HELD}\t{copy_json(held)}{tail}")
-            events.extend(f"{order_id}\t{type}\t{copy_json(params)}{tail}" for type, params in p.item.events)
+                events.append(event(order_id, EventType.HELD, held))
+            events.extend(event(order_id, type, params) for type, params in p.item.events)
             batch.holds.append(holds)
             batch.events.append("".join(events))
         return batch
@@ -600,10 +409,10 @@ class OrderBatchCreator:
             copy_lines(Payment._meta.db_table, self.payment_columns, [batch.payments[i] for i in kept])
             copy_lines(
                 OrderEvent._meta.db_table,
-                EVENT_COLUMNS + self.event_extra_columns,
+                self.event_rows.columns,
                 [batch.events[i] for i in kept],
             )
-            self.write_refunds([batch.creating[i] for i in kept])
+            refunds_at_creation_many(self.event_rows, [batch.creating[i] for i in kept])
             if wait_turn is not None:
                 wait_turn()
             # Stock is reserved last, so that its rows stay locked only for the end of the transaction.
@@ -639,7 +448,7 @@ class OrderBatchCreator:
         head, tail = line_row(order_id, line, self.line_extra)
         return line, f"{line.pk}\t{head}", tail
 
-    def _payment_row(self, p: Planned, payment_id: int, stamp: str) -> tuple[str, str]:
+    def _payment_row(self, p: Planned, payment_id: int, stamp: str) -> tuple[str, dict]:
         """The payment the order arrived with, as money.payment_record_at_creation records it, and its
         timeline event's parameters."""
         order = p.order
@@ -659,41 +468,7 @@ class OrderBatchCreator:
             "reference": reference,
             "collected_by": "",
         }
-        return row, copy_json(params)
-
-    def write_refunds(self, planned: list[Planned]) -> None:
-        """The refunds these just-written orders arrived with (BatchOrder.refund), each as refund_record
-        and refund_execute leave it: a Refund row paid out, and its "recorded" and "paid out" timeline
-        events in the money services' own words. Call inside the batch's transaction."""
-        due = [(p, amount) for p in planned if p.item.refund is not None and (amount := refund_due(p)) > 0]
-        if not due:
-            return
-        extra_columns, extra = constant_columns(Refund, set(REFUND_COLUMNS))
-        ids = reserve_many({Refund: len(due)})[Refund]
-        stamp = timezone.now()
-        actor = self.actor
-        user_id = copy_id(actor.user_id)
-        tail = f"\t{user_id}\t{actor.kind}\t{copy_escape(actor.label)}{self.event_extra}\n"
-        rows, events = [], []
-        for (p, amount), refund_id in zip(due, ids, strict=True):
-            order, given = p.order, p.item.refund
-            at = (given.at or stamp).isoformat()
-            refund = Refund(
-                pk=refund_id, order_id=order.pk, kind=given.kind, amount=amount, currency=order.currency,
-                method=order.payment_method, reason=given.reason.strip()[:300],
-                reference=(given.reference.strip() or order.channel_order_number or "imported")[:100],
-            )  # fmt: skip
-            rows.append(
-                f"{refund_id}\t{order.pk}\t{refund.kind}\t{amount}\t{copy_escape(refund.currency)}\t"
-                f"{refund.method}\t{copy_escape(refund.reason)}\t[]\t\t{user_id}\t{at}\t{at}\t{user_id}\t"
-                f"{copy_escape(refund.reference)}\t{NULL}{extra}\n"
-            )
-            recorded = copy_json(refund_recorded_params(refund))
-            executed = copy_json(refund_executed_params(refund))
-            events.append(f"{order.pk}\t{MoneyEvent.REFUND_RECORDED}\t{recorded}{tail}")
-            events.append(f"{order.pk}\t{MoneyEvent.REFUND_EXECUTED}\t{executed}{tail}")
-        copy_lines(Refund._meta.db_table, REFUND_COLUMNS + extra_columns, rows)
-        copy_lines(OrderEvent._meta.db_table, EVENT_COLUMNS + self.event_extra_columns, events)
+        return row, params
 
     def _insert_orders(self, rows: list[str]) -> set[int]:
         """copy_rows.insert_orders; returns the ids of the orders written (not those whose channel
@@ -702,32 +477,6 @@ class OrderBatchCreator:
         the rest of the row."""
         with set_based("order_stage"):
             return insert_orders(rows, self.order_extra_columns)
-
-
-def refund_due(p: Planned) -> Decimal:
-    """The refund a planned order arrives with: what BatchOrder.refund says (all of it when it gives
-    no amount), never more than the order arrived paid with (refund_record's rule)."""
-    refund = p.item.refund
-    if refund is None or p.order is None:
-        return Decimal("0.00")
-    paid = p.order.amount_paid
-    amount = paid if refund.amount is None else min(money(refund.amount), paid)
-    return max(amount, Decimal("0.00"))
-
-
-@dataclass
-class PreparedBatch:
-    """A planned batch formatted for COPY: one entry per creating order in each list, so that an order
-    found taken at write time is left out whole."""
-
-    planned: list[Planned]
-    creating: list[Planned]
-    customers: list[str] = field(default_factory=list)
-    orders: list[str] = field(default_factory=list)
-    lines: list[list[tuple[PlannedLine, str, str]]] = field(default_factory=list)
-    holds: list[str] = field(default_factory=list)
-    payments: list[str] = field(default_factory=list)
-    events: list[str] = field(default_factory=list)
 
 
 def order_create_many(*, items: list[BatchOrder], actor, source: str = "csv") -> list[Planned]:

@@ -6,9 +6,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from config.postgresql.sequences import ORDER_NUMBERS, reserve_many
 from orders.checks import DuplicateFinder
 from orders.models import Customer, Order, OrderLine
-from orders.services.create_many import ORDER_NUMBERS, reserve_many
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db

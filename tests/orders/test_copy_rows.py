@@ -7,9 +7,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from config.postgresql.sequences import ORDER_NUMBERS, reserve_many
 from orders.copy_rows import ORDER_COLUMNS, ORDER_WRITTEN, constant_columns, insert_orders, order_row
 from orders.models import Channel, Order, Status
-from orders.services.create_many import ORDER_NUMBERS, reserve_many
 from tests.factories import CustomerFactory
 
 pytestmark = pytest.mark.django_db

@@ -65,8 +65,9 @@ from orders.sample_data import (
     ensure_channels,
 )
 from orders.services.create import order_create
-from orders.services.create_many import BatchOrder, order_create_many
+from orders.services.create_many import order_create_many
 from orders.services.edit import order_assign
+from orders.services.planned import BatchOrder
 from orders.services.transitions import builtin_status, order_cancel, order_hold, order_transition
 from orders.workflow import Stage, payment_required_before_fulfilment
 

@@ -7,10 +7,14 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from config.postgresql.copy import copy_escape, copy_lines
+from config.postgresql.sequences import reserve_many
 from orders import events
 from orders.actors import Actor, as_actor
+from orders.copy_rows import NULL, REFUND_COLUMNS, constant_columns, copy_id
 from orders.errors import MoneyRefused
-from orders.models import Order, OrderLine, PaymentMethod
+from orders.events import EventRows
+from orders.models import Order, OrderEvent, OrderLine, PaymentMethod
 from orders.money.events import MoneyEvent
 from orders.money.models import Refund
 from orders.money.selectors import money_figures
@@ -211,3 +215,53 @@ def order_returned_refund(*, order_id: int, actor: Actor = REFUNDS) -> Refund | 
             share = line_share(line, before=line.quantity_returned, after=line.quantity_shipped)
             lines.append({"line": line.pk, "sku": line.sku, "quantity": units, "amount": str(share)})
         return order_return_refund(order=order, actor=actor, lines=lines, reason="order returned")
+
+
+# The batch form, for orders created many at once -------------------------------------------------
+
+
+def refund_due(p) -> Decimal:
+    """The refund a planned order arrives with: what BatchOrder.refund says (all of it when it gives
+    no amount), never more than the order arrived paid with (refund_record's rule)."""
+    refund = p.item.refund
+    if refund is None or p.order is None:
+        return Decimal("0.00")
+    paid = p.order.amount_paid
+    amount = (
+        paid if refund.amount is None else min(Decimal(refund.amount).quantize(CENT, ROUND_HALF_UP), paid)
+    )
+    return max(amount, Decimal("0.00"))
+
+
+def refunds_at_creation_many(event_rows: EventRows, planned: list) -> None:
+    """The batch form of refund_record + refund_execute, for orders batched creation just wrote
+    (orders/services/create_many.py): the refunds they arrived with (BatchOrder.refund), each as refund_record
+    and refund_execute leave it: a Refund row paid out, and its "recorded" and "paid out" timeline
+    events in the money services' own words. Call inside the batch's transaction."""
+    due = [(p, amount) for p in planned if p.item.refund is not None and (amount := refund_due(p)) > 0]
+    if not due:
+        return
+    extra_columns, extra = constant_columns(Refund, set(REFUND_COLUMNS))
+    ids = reserve_many({Refund: len(due)})[Refund]
+    stamp = timezone.now()
+    actor = event_rows.actor
+    user_id = copy_id(actor.user_id)
+    event = event_rows.line
+    rows, events = [], []
+    for (p, amount), refund_id in zip(due, ids, strict=True):
+        order, given = p.order, p.item.refund
+        at = (given.at or stamp).isoformat()
+        refund = Refund(
+            pk=refund_id, order_id=order.pk, kind=given.kind, amount=amount, currency=order.currency,
+            method=order.payment_method, reason=given.reason.strip()[:300],
+            reference=(given.reference.strip() or order.channel_order_number or "imported")[:100],
+        )  # fmt: skip
+        rows.append(
+            f"{refund_id}\t{order.pk}\t{refund.kind}\t{amount}\t{copy_escape(refund.currency)}\t"
+            f"{refund.method}\t{copy_escape(refund.reason)}\t[]\t\t{user_id}\t{at}\t{at}\t{user_id}\t"
+            f"{copy_escape(refund.reference)}\t{NULL}{extra}\n"
+        )
+        events.append(event(order.pk, MoneyEvent.REFUND_RECORDED, refund_recorded_params(refund)))
+        events.append(event(order.pk, MoneyEvent.REFUND_EXECUTED, refund_executed_params(refund)))
+    copy_lines(Refund._meta.db_table, REFUND_COLUMNS + extra_columns, rows)
+    copy_lines(OrderEvent._meta.db_table, event_rows.columns, events)

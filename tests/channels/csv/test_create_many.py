@@ -12,7 +12,8 @@ from orders.inputs import LineInput, OrderInput
 from orders.models import Channel, HoldRule, Order, Warehouse
 from orders.selectors import search_orders
 from orders.services.create import order_create
-from orders.services.create_many import BatchOrder, order_create_many
+from orders.services.create_many import order_create_many
+from orders.services.planned import BatchOrder
 from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +222,8 @@ def test_a_reference_taken_between_planning_and_writing_skips_that_order_and_wri
     django_capture_on_commit_callbacks,
 ):
     from orders.models import OrderEvent
-    from orders.services.create_many import SKIPPED, OrderBatchCreator
+    from orders.services.create_many import OrderBatchCreator
+    from orders.services.planned import SKIPPED
 
     channel = Channel.objects.get(code="csv")
     product = ProductFactory()
@@ -284,7 +286,7 @@ def refund_snapshot(order: Order) -> dict:
 @pytest.mark.parametrize("case", list(REFUND_CASES))
 def test_a_refund_written_with_its_batch_is_the_one_refund_record_and_refund_execute_leave(case, csr):
     from orders.money.services.refunds import order_cancellation_refund, refund_execute, refund_record
-    from orders.services.create_many import RefundAtCreation
+    from orders.services.planned import RefundAtCreation
     from orders.services.transitions import builtin_status, order_transition
 
     channel = Channel.objects.get(code="csv")
@@ -335,7 +337,8 @@ def test_no_refund_is_written_for_an_order_taken_between_planning_and_writing(
     django_capture_on_commit_callbacks,
 ):
     from orders.money.models import Refund
-    from orders.services.create_many import OrderBatchCreator, RefundAtCreation
+    from orders.services.create_many import OrderBatchCreator
+    from orders.services.planned import RefundAtCreation
 
     channel = Channel.objects.get(code="csv")
     product = ProductFactory()
