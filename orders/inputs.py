@@ -1,6 +1,6 @@
 """What every door into orders fills in (forms, CSV, marketplaces, the API), and the checks that decide
 whether an input can form an order at all (SPEC 2.2: no lines, a negative quantity... is an error and
-nothing is written; incomplete data is a hold, decided later by orders/checks.py)."""
+nothing is written; incomplete data is a hold, decided later by orders/holds.py)."""
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal

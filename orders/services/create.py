@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from orders import events
 from orders.actors import Actor, as_actor
-from orders.checks import run_checks
 from orders.errors import DuplicateOrder, OrderInvalid
+from orders.holds import run_checks
 from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status, Warehouse
 from orders.money.services.payments import payment_record_at_creation

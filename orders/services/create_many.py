@@ -24,7 +24,6 @@ from config.postgresql.lookups import sql_array
 from config.postgresql.sequences import ORDER_NUMBERS, reserve_many
 from config.postgresql.triggers import set_based
 from orders.actors import Actor, as_actor
-from orders.checks import DuplicateFinder, Finding, run_checks
 from orders.copy_rows import (  # NULL and copy_json: also imported from here by fulfilment's batch allocation
     CUSTOMER_COLUMNS,
     HOLD_COLUMNS,
@@ -42,6 +41,7 @@ from orders.copy_rows import (  # NULL and copy_json: also imported from here by
     payment_row,
 )
 from orders.events import EventRows, EventType
+from orders.holds import DuplicateFinder, Finding, run_checks
 from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import (
     Channel,

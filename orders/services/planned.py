@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 
-from orders.checks import Finding
+from orders.holds import Finding
 from orders.inputs import OrderInput
 from orders.models import (
     Status,

@@ -23,9 +23,9 @@ from django.utils import timezone
 from config.postgresql.copy import copy_lines, copy_text
 from orders import events, workflow
 from orders.actors import Actor, as_actor
-from orders.checks import Finding, run_checks
 from orders.errors import OrderError, TransitionRefused
 from orders.events import EventType
+from orders.holds import Finding, run_checks
 from orders.models import HoldReason, Order, OrderEvent, OrderHold, Status
 from orders.money.services.common import PAYMENTS
 from orders.money.services.refunds import order_cancellation_refund, order_returned_refund

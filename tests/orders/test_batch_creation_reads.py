@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from config.postgresql.sequences import ORDER_NUMBERS, reserve_many
-from orders.checks import DuplicateFinder
+from orders.holds import DuplicateFinder
 from orders.models import Customer, Order, OrderLine
 from tests.factories import make_order
 

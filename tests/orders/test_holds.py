@@ -1,4 +1,4 @@
-"""orders/checks.py: the suspected-duplicate rule in its two forms, for one order (_suspected_duplicate,
+"""orders/holds.py: the suspected-duplicate rule in its two forms, for one order (_suspected_duplicate,
 what order_create asks) and for a batch not yet written (DuplicateFinder, what batched creation asks),
 run over the same cases: they must name the same order, or none."""
 
@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from orders.actors import Actor
-from orders.checks import DuplicateFinder, _suspected_duplicate
+from orders.holds import DuplicateFinder, _suspected_duplicate
 from orders.inputs import LineInput
 from orders.models import Customer, Order
 from orders.services.transitions import order_cancel
