@@ -8,7 +8,7 @@ in a fresh child process per contender, so that each one's peak memory (the chil
 mark, VmHWM) is its own and includes Django itself:
 
 - packline: the path the Celery task runs, called synchronously: store and sniff the upload, map it
-  automatically, and channels.csv.services.import_run (parse, plan, COPY, timeline events, holds,
+  automatically, and channels.csv.pipeline.import_run (parse, plan, COPY, timeline events, holds,
   payments and stock allocation, one transaction per chunk). `import_lines_per_s` is lines divided
   by the wall time from the upload to the last allocation. The validation pass a person runs before
   importing is measured on its own (`import_validation_lines_per_s`, no budget).
@@ -175,7 +175,7 @@ def _upload(path: Path, user_id: int):
 
 def _packline(path: Path, user_id: int) -> dict:
     from channels.csv.models import OrderImport
-    from channels.csv.services import import_run
+    from channels.csv.pipeline import import_run
 
     order_import, _user = _upload(path, user_id)
     # A person starts the import after the validation pass; the benchmark starts it straight away.
@@ -193,7 +193,7 @@ def _packline(path: Path, user_id: int) -> dict:
 
 
 def _validate(path: Path, user_id: int) -> dict:
-    from channels.csv.services import import_validate
+    from channels.csv.validation import import_validate
 
     order_import, _user = _upload(path, user_id)
     import_validate(import_id=order_import.pk, generation=order_import.generation)

@@ -2,14 +2,9 @@
 
 from celery import shared_task
 
-from channels.csv.services import (
-    RUN_TASK,
-    SWEEP_TASK,
-    VALIDATE_TASK,
-    import_run,
-    import_validate,
-    imports_sweep,
-)
+from channels.csv.pipeline import import_run
+from channels.csv.services import RUN_TASK, SWEEP_TASK, VALIDATE_TASK, imports_sweep
+from channels.csv.validation import import_validate
 
 
 @shared_task(name=VALIDATE_TASK, acks_late=True, reject_on_worker_lost=True)

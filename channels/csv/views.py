@@ -13,17 +13,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from channels.csv.forms import MappingForm, SavedMappingForm, UploadForm
 from channels.csv.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
 from channels.csv.reading import FIELDS, ImportRefused, template_rows
+from channels.csv.reports import error_lines, report_lines
 from channels.csv.services import (
     ImportActionRefused,
     MappingInvalid,
-    error_lines,
-    import_preview,
     import_set_mapping,
     import_start,
     import_upload,
     mapping_from_saved,
-    report_lines,
 )
+from channels.csv.validation import import_preview
 
 import_required = permission_required("sales_channels.import_orders", raise_exception=True)
 SHOWN_ERRORS = 200

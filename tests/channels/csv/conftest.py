@@ -6,7 +6,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from channels.csv import services
+from channels.csv import pipeline, services, validation
 from channels.csv.models import OrderImport
 from tests.factories import ProductFactory
 
@@ -110,7 +110,7 @@ def validate(django_capture_on_commit_callbacks, csr):
         with django_capture_on_commit_callbacks(execute=True):
             order_import = services.import_set_mapping(order_import=order_import, user=user or csr, **fields)
         if order_import.size_bytes > 256 * 1024:
-            services.import_validate(import_id=order_import.pk, generation=order_import.generation)
+            validation.import_validate(import_id=order_import.pk, generation=order_import.generation)
         order_import.refresh_from_db()
         return order_import
 
@@ -124,7 +124,7 @@ def run_import(django_capture_on_commit_callbacks, csr):
     def run(order_import: OrderImport, user=None) -> OrderImport:
         services.import_start(order_import=order_import, user=user or csr)
         with django_capture_on_commit_callbacks(execute=True):
-            services.import_run(import_id=order_import.pk)
+            pipeline.import_run(import_id=order_import.pk)
         order_import.refresh_from_db()
         return order_import
 

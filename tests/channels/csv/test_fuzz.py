@@ -12,8 +12,10 @@ from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
 from channels.csv.models import OrderImport
+from channels.csv.pipeline import import_run
 from channels.csv.reading import ImportRefused
-from channels.csv.services import import_run, import_set_mapping, import_start, import_upload, import_validate
+from channels.csv.services import import_set_mapping, import_start, import_upload
+from channels.csv.validation import import_validate
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from channels.csv.models import ImportOutcome, OrderImport
-from channels.csv.services import import_run
+from channels.csv.pipeline import import_run
 from fulfilment.models import Allocation, StockItem
 from orders.actors import Actor
 from orders.events import EventType
@@ -231,9 +231,9 @@ def test_an_interrupted_import_resumes_after_its_last_committed_chunk(
     settings.IMPORT_CHUNK_ORDERS = 2
     orders = [shopify_order(f"#{n}", f"c{n}@example.com", [("MUG-1", "1", "9.50")]) for n in range(7)]
     order_import = validate(upload(shopify_file(*orders)))
-    from channels.csv import services
+    from channels.csv import pipeline
 
-    real, calls = services._write_chunk, []
+    real, calls = pipeline._write_chunk, []
 
     def dies_on_the_third_chunk(*args):
         calls.append(1)
@@ -241,13 +241,13 @@ def test_an_interrupted_import_resumes_after_its_last_committed_chunk(
             raise ConnectionError("worker lost")
         return real(*args)
 
-    monkeypatch.setattr(services, "_write_chunk", dies_on_the_third_chunk)
+    monkeypatch.setattr(pipeline, "_write_chunk", dies_on_the_third_chunk)
     with pytest.raises(ConnectionError):
         run_import(order_import)
     assert Order.objects.count() == 4
     order_import.refresh_from_db()
     assert order_import.state == OrderImport.State.FAILED and order_import.created_count == 4
-    monkeypatch.setattr(services, "_write_chunk", real)
+    monkeypatch.setattr(pipeline, "_write_chunk", real)
     OrderImport.objects.filter(pk=order_import.pk).update(state=OrderImport.State.RUNNING)  # the task again
     import_run(import_id=order_import.pk)
     order_import.refresh_from_db()

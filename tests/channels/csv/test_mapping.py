@@ -66,7 +66,7 @@ def test_the_user_changes_a_mapping_sets_constants_and_the_group_by(
     assert order_import.mapping == {"sku": 1, "quantity": 2, "shipping_method": 3, "postcode": 4}
     assert order_import.constants == {"channel": "manual", "payment_method": "cash", "country": "GB"}
     assert order_import.state == OrderImport.State.READY  # a small file is checked at once
-    from channels.csv.services import import_preview
+    from channels.csv.validation import import_preview
 
     order = import_preview(order_import=order_import)[0]
     assert order.reference == "R1" and "GB" in order.address

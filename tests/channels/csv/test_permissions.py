@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from accounts.roles import roles_with
 from channels.csv.models import OrderImport
-from channels.csv.services import ImportActionRefused, import_run, import_start, import_upload
+from channels.csv.pipeline import import_run
+from channels.csv.services import ImportActionRefused, import_start, import_upload
 from tests.channels.csv.conftest import csv_bytes
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,8 @@ from django.db import connection
 from django.db.models import Count, Sum
 
 from channels.csv.models import ImportOutcome, OrderImport
-from channels.csv.services import import_run, import_set_mapping, import_start, import_upload
+from channels.csv.pipeline import import_run
+from channels.csv.services import import_set_mapping, import_start, import_upload
 from fulfilment.models import Allocation, StockItem
 from orders.models import Order, OrderEvent, OrderLine, Warehouse
 from tests.channels.csv.conftest import shopify_file, shopify_order
@@ -199,7 +200,7 @@ def test_a_chunk_written_beside_a_failed_one_before_it_is_not_committed(ready, s
             raise RuntimeError("deadlock detected")
         return real(orders, **kwargs)
 
-    from channels.csv.services import ImportPass
+    from channels.csv.deciding import ImportPass
 
     monkeypatch.setattr(ImportPass, "__init__", _with_allocate(ImportPass.__init__, first_chunk_fails))
     with pytest.raises(RuntimeError, match="deadlock detected"):
@@ -240,10 +241,10 @@ def _with_allocate(init, allocate):
 
 def test_pipelined_chunks_start_small_and_shrink_again_near_the_end_of_the_file():
     """The writers start after a small first chunk, and little is left to write once reading ends."""
-    from channels.csv.services import _tapered_chunks
+    from channels.csv.deciding import tapered_chunks
 
     read, sizes = [0], []
-    for chunk in _tapered_chunks(iter(range(10_000)), 2000, lambda: read[0] / 10_000):
+    for chunk in tapered_chunks(iter(range(10_000)), 2000, lambda: read[0] / 10_000):
         sizes.append(len(chunk))
         read[0] += len(chunk)
     assert sum(sizes) == 10_000
@@ -256,7 +257,8 @@ def test_the_import_runs_with_the_garbage_collector_paused_and_gives_it_back(rea
     CPU); a pass turns it off, the writer threads included, and turns it on again when it ends."""
     import gc
 
-    from channels.csv.services import ImportPass, _write_chunk
+    from channels.csv.deciding import ImportPass
+    from channels.csv.pipeline import _write_chunk
 
     seen = []
     real_decide = ImportPass.decide
@@ -270,7 +272,7 @@ def test_the_import_runs_with_the_garbage_collector_paused_and_gives_it_back(rea
         return _write_chunk(*args, **kwargs)
 
     monkeypatch.setattr(ImportPass, "decide", decide)
-    monkeypatch.setattr("channels.csv.services._write_chunk", write)
+    monkeypatch.setattr("channels.csv.pipeline._write_chunk", write)
     assert gc.isenabled()
     order_import = import_run(import_id=ready(10).pk)
     assert order_import.state == OrderImport.State.DONE and order_import.created_count == 10
@@ -282,7 +284,7 @@ def test_the_import_runs_with_the_garbage_collector_paused_and_gives_it_back(rea
 def test_a_failed_import_gives_the_garbage_collector_back(ready, monkeypatch):
     import gc
 
-    from channels.csv.services import ImportPass
+    from channels.csv.deciding import ImportPass
 
     def fails(self, groups):
         raise RuntimeError("planning failed")

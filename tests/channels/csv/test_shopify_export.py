@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from channels.csv.models import ImportOutcome, ImportRowError
 from channels.csv.reading import auto_map, note_attributes
-from channels.csv.services import import_preview
+from channels.csv.validation import import_preview
 from orders.models import Order, OrderEvent
 from orders.money.models import Payment, Refund
 from orders.workflow import Stage

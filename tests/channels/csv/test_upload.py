@@ -29,7 +29,7 @@ def test_the_encoding_is_detected_and_the_text_read_right(
     order_import = upload(prefix + csv_bytes(ROWS, encoding=encoding))
     assert order_import.encoding == expected
     assert order_import.headers[0] == "Order reference"  # no BOM left on the first header
-    from channels.csv.services import import_preview
+    from channels.csv.validation import import_preview
 
     preview = import_preview(order_import=validate(order_import))
     assert preview[0].customer.startswith("Zoë Ångström")
@@ -60,7 +60,7 @@ def test_a_semicolon_file_with_decimal_commas_reads_its_amounts(upload, validate
         ["A-1", "MUG-1", "2", "12,50", "4,99"],
     ]
     order_import = validate(upload(csv_bytes(rows, delimiter=";")))
-    from channels.csv.services import import_preview
+    from channels.csv.validation import import_preview
 
     assert import_preview(order_import=order_import)[0].total.startswith("34.99")
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 
 from channels.csv.models import ImportRowError, OrderImport
-from channels.csv.services import import_preview, import_validate
+from channels.csv.validation import import_preview, import_validate
 from orders.models import Customer, Order
 from tests.channels.csv.conftest import shopify_file, shopify_order
 
@@ -191,7 +191,7 @@ def test_a_validation_for_an_older_mapping_does_nothing(upload, validate, produc
 def test_the_validation_pass_runs_with_the_garbage_collector_paused(upload, validate, products, monkeypatch):
     import gc
 
-    from channels.csv.services import ImportPass
+    from channels.csv.deciding import ImportPass
 
     seen, real = [], ImportPass.decide
 
