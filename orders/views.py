@@ -11,7 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html_join
 from django.views.decorators.http import require_GET, require_POST
 
-from orders import selectors, workflow
+from orders import bounds, selectors, workflow
 from orders.actors import Actor
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
@@ -338,7 +338,8 @@ def _decimal(raw):
         value = Decimal(raw or "0")
     except InvalidOperation:
         return Decimal("0")
-    return value if value >= 0 else Decimal("0")
+    # NaN, Infinity or an amount past numeric(12,2) counts as nothing, as a negative one does.
+    return value if bounds.amount_problem(value, "fee") is None and value >= 0 else Decimal("0")
 
 
 @require_GET

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.utils import timezone
 
-from orders import events
+from orders import bounds, events
 from orders.actors import Actor, as_actor
 from orders.checks import run_checks
 from orders.errors import DuplicateOrder, OrderInvalid
@@ -70,7 +70,10 @@ def money(value: Decimal) -> Decimal:
 
 def validate(data: OrderInput) -> dict[str, list[str]]:
     """Problems that mean there is no order at all (SPEC 2.2); incomplete data is a hold, not an error."""
-    errors: dict[str, list[str]] = {}
+    # Issue 15: values no database column can hold (orders/bounds.py). First: NaN compares with nothing.
+    errors = bounds.order_input_errors(data)
+    if errors:
+        return errors
     if not data.lines:
         errors.setdefault("lines", []).append("An order needs at least one line.")
     for index, line in enumerate(data.lines, start=1):
@@ -98,7 +101,10 @@ def validate(data: OrderInput) -> dict[str, list[str]]:
 
 def validate_prices(data: OrderInput, products: dict[str, Product]) -> dict[str, list[str]]:
     """A discount may not exceed the line's price, whether the price is given or the product's."""
-    errors: dict[str, list[str]] = {}
+    # Issue 15: lines and totals no numeric(12,2) column can hold (orders/bounds.py).
+    errors = bounds.order_total_errors(data, products)
+    if errors:
+        return errors
     for index, line in enumerate(data.lines, start=1):
         product = products.get(line.sku.strip())
         price = line.unit_price if line.unit_price is not None else (product.price if product else Decimal(0))
