@@ -6,9 +6,10 @@ import logging
 from django import forms
 from django.db import transaction
 
+from orders import bounds
 from orders.errors import OrderError
 from orders.jobs import BulkAction, Outcomes, job_output_path, register
-from orders.models import BulkJobResult, Status
+from orders.models import BulkJobResult, Order, OrderHold, Status
 from orders.resources import OrderResource, export_queryset
 from orders.selectors import assignable_agents, assignable_csrs
 from orders.services import builtin_status, order_release, order_restore, order_soft_delete
@@ -46,7 +47,11 @@ def each(order_ids: list[int], service) -> Outcomes:
 
 
 class ReasonParams(forms.Form):
-    reason = forms.CharField(max_length=300)
+    reason = forms.CharField(max_length=bounds.max_length(OrderHold, "detail"))
+
+
+class DeleteParams(forms.Form):
+    reason = forms.CharField(max_length=bounds.max_length(Order, "delete_reason"))
 
 
 class StatusParams(forms.Form):
@@ -246,7 +251,7 @@ def register_order_actions() -> None:
             "Delete",
             "orders.delete_order",
             destructive=True,
-            form=ReasonParams,
+            form=DeleteParams,
             apply=apply_soft_delete,
         )
     )

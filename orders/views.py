@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,7 +18,7 @@ from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.filters import OrderFilter
 from orders.forms import AssignForm, LineFormSet, OrderForm, StatusChangeForm
 from orders.jobs import actions_for
-from orders.models import Customer, Order, OrderLine, Product, Stage, Status, Warehouse
+from orders.models import Customer, Order, OrderHold, OrderLine, Product, Stage, Status, Warehouse
 from orders.money_views import cancellation_refund_notice
 from orders.panels import ENTRY_ACTIONS, panels_for
 from orders.services import (
@@ -398,9 +399,29 @@ def _posted_order(request: HttpRequest, number: int) -> Order:
     return selectors.order_for(request.user, number)
 
 
+HOLD_REASON_LENGTH = bounds.max_length(OrderHold, "detail")
+DELETE_REASON_LENGTH = bounds.max_length(Order, "delete_reason")
+
+
+def _posted_reason(request: HttpRequest, limit: int) -> str:
+    """The reason the form sent, refused (OrderError) when longer than the column that keeps it."""
+    reason = request.POST.get("reason", "").strip()
+    if len(reason) > limit:
+        raise OrderError(f"Keep the reason to {limit} characters; this one has {len(reason):,}.")
+    return reason
+
+
+# Every permission some status change needs (workflow.permission_for): without one, no change at all.
+TRANSITION_PERMISSIONS = frozenset(
+    workflow.permission_for(stage, target) for stage in Stage for target in workflow.allowed_stages(stage)
+)
+
+
 @require_POST
 @view_required
 def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
+    if not any(request.user.has_perm(permission) for permission in TRANSITION_PERMISSIONS):
+        raise PermissionDenied("Your role changes no order's status.")
     order = _posted_order(request, number)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
@@ -430,8 +451,7 @@ def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
 def order_line_action(request: HttpRequest, number: int) -> HttpResponse:
     """One form under the lines changes any line: cancel it, replace its product, move its warehouse."""
     order = _posted_order(request, number)
-    line_id = request.POST.get("line", "")
-    line = get_object_or_404(OrderLine, pk=int(line_id) if line_id.isdigit() else 0, order=order)
+    line = get_object_or_404(OrderLine, pk=bounds.parse_id(request.POST.get("line")) or 0, order=order)
     action = request.POST.get("action")
     try:
         if action == "cancel":
@@ -457,11 +477,12 @@ def order_line_action(request: HttpRequest, number: int) -> HttpResponse:
 @permission_required("orders.hold_order", raise_exception=True)
 def order_hold_view(request: HttpRequest, number: int) -> HttpResponse:
     order = _posted_order(request, number)
-    reason = request.POST.get("reason", "")
     return _run(
         request,
         order,
-        lambda: order_hold(order_id=order.pk, actor=request.user, reason=reason),
+        lambda: order_hold(
+            order_id=order.pk, actor=request.user, reason=_posted_reason(request, HOLD_REASON_LENGTH)
+        ),
         "{order} is on hold.",
     )
 
@@ -538,7 +559,8 @@ def order_note_view(request: HttpRequest, number: int) -> HttpResponse:
 def order_delete_view(request: HttpRequest, number: int) -> HttpResponse:
     order = _posted_order(request, number)
     try:
-        order_soft_delete(order_id=order.pk, actor=request.user, reason=request.POST.get("reason", ""))
+        reason = _posted_reason(request, DELETE_REASON_LENGTH)
+        order_soft_delete(order_id=order.pk, actor=request.user, reason=reason)
     except OrderError as error:
         messages.error(request, str(error))
         return redirect(order)
@@ -562,7 +584,11 @@ def order_restore_view(request: HttpRequest, number: int) -> HttpResponse:
 def deliveries(request: HttpRequest) -> HttpResponse:
     """A delivery agent's run: their shipped orders, each marked delivered or failed in one tap."""
     if request.method == "POST":
-        order = _posted_order(request, int(request.POST.get("number") or 0))
+        number = bounds.parse_id(request.POST.get("number"))
+        if number is None:
+            messages.error(request, "Choose the order to mark, by its number.")
+            return redirect("orders:deliveries")
+        order = _posted_order(request, number)
         outcome = request.POST.get("outcome")
         stage = {"delivered": Stage.DELIVERED, "failed": Stage.DELIVERY_FAILED}.get(outcome)
         if stage is None:
