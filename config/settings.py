@@ -36,7 +36,7 @@ PORT = int(os.environ.get("PORT", "8000"))
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "packline-demo")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.PacklineAdminConfig",  # django.contrib.admin, with its forms checked (config/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
