@@ -36,7 +36,7 @@ PORT = int(os.environ.get("PORT", "8000"))
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "packline-demo")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "config.admin.PacklineAdminConfig",  # django.contrib.admin, with its forms checked (config/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication and messages, so that its 400 page renders like every other page.
+    "config.middleware.InputLimitsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

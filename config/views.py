@@ -1,6 +1,7 @@
 """Project-wide views: the home dashboard, the health check and the error pages."""
 
 from django.contrib.auth.decorators import login_not_required, permission_required
+from django.core.exceptions import BadRequest
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -50,6 +51,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if healthy else 503,
     )
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """Input the application refuses (BadRequest carries the reason for the person who sent it); for
+    Django's own SuspiciousOperation the reason stays in the log."""
+    reason = str(exception) if isinstance(exception, BadRequest) else ""
+    return render(request, "errors/400.html", {"reason": reason}, status=400)
 
 
 def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

@@ -2,13 +2,15 @@
 
 from django import forms
 
+from fulfilment.models import PackingRecord, PicklistLine, StockItem
+from orders import bounds
 from orders.models import Product, Warehouse
 
 
 class ReceiveForm(forms.Form):
     warehouse = forms.ModelChoiceField(queryset=Warehouse.objects.filter(active=True))
     sku = forms.CharField(max_length=64, label="SKU or barcode")
-    quantity = forms.IntegerField(min_value=1)
+    quantity = forms.IntegerField(min_value=1, max_value=bounds.integer_range(StockItem, "on_hand")[1])
     bin_code = forms.CharField(max_length=30, required=False, label="Bin")
     reason = forms.CharField(max_length=200, required=False, initial="delivery from supplier")
 
@@ -27,7 +29,7 @@ class ReceiveForm(forms.Form):
 
 
 class AdjustForm(forms.Form):
-    counted = forms.IntegerField(min_value=0)
+    counted = forms.IntegerField(min_value=0, max_value=bounds.integer_range(StockItem, "on_hand")[1])
     reason = forms.CharField(max_length=200)
 
 
@@ -68,3 +70,23 @@ class ShipForm(forms.Form):
             for line in self.lines
             if self.cleaned_data.get(f"line_{line.pk}")
         }
+
+
+class ConfirmForm(forms.Form):
+    """A picker's count for one picklist line."""
+
+    line = forms.IntegerField(min_value=1, max_value=bounds.ID_MAX)
+    picked = forms.IntegerField(
+        min_value=0, max_value=bounds.integer_range(PicklistLine, "quantity_picked")[1], required=False
+    )
+
+
+class PackForm(forms.Form):
+    """Closing the box: how many packages and what they weigh, within what the packing record holds."""
+
+    packages = forms.IntegerField(
+        min_value=1, max_value=bounds.integer_range(PackingRecord, "packages")[1], required=False
+    )
+    weight_grams = forms.IntegerField(
+        min_value=0, max_value=bounds.integer_range(PackingRecord, "weight_grams")[1], required=False
+    )

@@ -279,7 +279,7 @@ class ReturnRequest(models.Model):
     @classmethod
     def pk_from_number(cls, code: str) -> int | None:
         """RMA-1001, rma1001 or 1001 -> 1; None when the code is no RMA number."""
-        digits = "".join(ch for ch in code if ch.isdigit())[:18]
+        digits = "".join(ch for ch in code if ch in "0123456789")[:18]  # not "²": isdigit() but no int
         if not digits or int(digits) <= cls.NUMBER_OFFSET:
             return None
         return int(digits) - cls.NUMBER_OFFSET

@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from fulfilment.models import ReturnLine, ReturnReason, ReturnRequest
+from orders.filters import DayFilter
 from orders.models import Warehouse
 
 
@@ -20,8 +21,8 @@ class ReturnFilter(django_filters.FilterSet):
     )
     reason = django_filters.ChoiceFilter(choices=ReturnReason.choices)
     warehouse = django_filters.ModelChoiceFilter(queryset=Warehouse.objects.all())
-    created_after = django_filters.DateFilter(method="filter_created_after", label="From")
-    created_before = django_filters.DateFilter(method="filter_created_before", label="To")
+    created_after = DayFilter(method="filter_created_after", label="From")
+    created_before = DayFilter(method="filter_created_before", label="To")
 
     class Meta:
         model = ReturnRequest

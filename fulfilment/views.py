@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from fulfilment.errors import FulfilmentError, WrongItem
-from fulfilment.forms import AdjustForm, BatchForm, ReceiveForm, ShipForm
+from fulfilment.forms import AdjustForm, BatchForm, ConfirmForm, PackForm, ReceiveForm, ShipForm
 from fulfilment.models import Picklist, StockItem, StockMovement
 from fulfilment.services import (
     document_print,
@@ -26,6 +26,7 @@ from fulfilment.services import (
 )
 from fulfilment.services.documents import DOCUMENTS
 from fulfilment.services.packing import to_pack
+from orders import bounds
 from orders.errors import OrderError
 from orders.models import Order, Warehouse
 from orders.selectors import order_for, orders_visible_to
@@ -40,9 +41,9 @@ def stock_list(request: HttpRequest) -> HttpResponse:
     term = request.GET.get("q", "").strip()
     if term:
         rows = rows.filter(Q(product__sku__istartswith=term) | Q(product__name__icontains=term))
-    warehouse = request.GET.get("warehouse")
-    if warehouse and warehouse.isdigit():
-        rows = rows.filter(warehouse_id=int(warehouse))
+    warehouse = bounds.parse_id(request.GET.get("warehouse"))
+    if warehouse:
+        rows = rows.filter(warehouse_id=warehouse)
     if request.GET.get("short"):
         rows = rows.filter(on_hand__lte=F("allocated"))
     return render(
@@ -113,7 +114,7 @@ def stock_adjust_view(request: HttpRequest, pk: int) -> HttpResponse:
 def picklist_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _picklist_create(request)
-    warehouse = Warehouse.objects.filter(pk=request.GET.get("warehouse") or 0).first()
+    warehouse = Warehouse.objects.filter(pk=bounds.parse_id(request.GET.get("warehouse")) or 0).first()
     ready = orders_visible_to(request.user) & ready_to_pick(warehouse)
     return render(
         request,
@@ -141,7 +142,7 @@ def _picklist_create(request: HttpRequest) -> HttpResponse:
             )
         else:
             # Hand-picked orders are re-filtered through what this user may see.
-            ids = [int(value) for value in request.POST.getlist("order") if value.isdigit()]
+            ids = [pk for pk in map(bounds.parse_id, request.POST.getlist("order")) if pk]
             visible = list(orders_visible_to(request.user).filter(pk__in=ids).values_list("pk", flat=True))
             if not visible:
                 messages.error(request, "Select the orders to pick.")
@@ -183,9 +184,12 @@ def picklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 line = picklist_scan(picklist_id=pk, code=request.POST.get("code", ""), actor=request.user)
                 context = _picklist_context(picklist) | {"scanned": line}
             elif action == "confirm":
+                form = ConfirmForm(request.POST)
+                if not form.is_valid():
+                    raise OrderError("Enter the quantity picked of the line, a whole number of 0 or more.")
                 picklist_line_confirm(
-                    line_id=int(request.POST.get("line", 0)),
-                    picked=int(request.POST.get("picked", 0) or 0),
+                    line_id=form.cleaned_data["line"],
+                    picked=form.cleaned_data["picked"] or 0,
                     actor=request.user,
                 )
                 context = _picklist_context(picklist)
@@ -213,7 +217,7 @@ def picklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def packing_station(request: HttpRequest) -> HttpResponse:
     code = request.GET.get("order", "").strip().upper()
     if code:
-        digits = "".join(ch for ch in code if ch.isdigit())[:18]
+        digits = "".join(ch for ch in code if ch in "0123456789")[:18]  # not "²": isdigit() but no int
         order = orders_visible_to(request.user).filter(number=int(digits or 0)).first()
         if order is None:
             messages.error(request, f"No order {code}.")
@@ -237,10 +241,13 @@ def pack_order(request: HttpRequest, number: int) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "complete":
+                form = PackForm(request.POST)
+                if not form.is_valid():
+                    raise OrderError(" ".join(error for errors in form.errors.values() for error in errors))
                 packing_complete(
                     order_id=order.pk,
-                    packages=int(request.POST.get("packages") or 1),
-                    weight_grams=int(request.POST.get("weight_grams") or 0),
+                    packages=form.cleaned_data["packages"] or 1,
+                    weight_grams=form.cleaned_data["weight_grams"] or 0,
                     actor=request.user,
                 )
                 messages.success(request, f"{order} is packed.")

@@ -1,18 +1,67 @@
-"""The order list's filters (django-filter); each method calls a query helper, not raw logic."""
+"""The order list's filters (django-filter); each method calls a query helper, not raw logic.
 
-from datetime import datetime, time, timedelta
+OrderFilter is the one validator of the list's query string: the filters, the sort and the page
+cursors. The list page, the mass actions' "select all matching" and the exports read it through here.
+"""
+
+from datetime import date, datetime, time, timedelta
 
 import django_filters
 from django import forms
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from orders.models import Channel, HoldReason, OrderHold, PaymentMethod, Status, Warehouse
-from orders.selectors import assignable_agents, assignable_csrs, search_orders
+from orders.selectors import SORTS, assignable_agents, assignable_csrs, parse_cursor, search_orders
+
+# The days a date filter accepts: wide enough for any order, far enough from the calendar's ends
+# (year 1 and 9999) that a day's start in any time zone, or the day after, still exists.
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 
 
 def _start_of(day) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
+
+
+class DayField(forms.DateField):
+    """A calendar day between FIRST_DAY and LAST_DAY."""
+
+    def __init__(self, **kwargs):
+        message = f"Enter a date between {FIRST_DAY:%Y-%m-%d} and {LAST_DAY:%Y-%m-%d}."
+        kwargs.setdefault(
+            "validators", [MinValueValidator(FIRST_DAY, message), MaxValueValidator(LAST_DAY, message)]
+        )
+        super().__init__(**kwargs)
+
+
+class DayFilter(django_filters.DateFilter):
+    field_class = DayField
+
+
+SORT_CHOICES = [(key, label) for key, (_column, label) in SORTS.items()]
+SORT_CHOICES += [(f"-{key}", f"{label}, descending") for key, label in SORT_CHOICES]
+
+
+class ListQueryForm(forms.Form):
+    """The list's own parameters beside the filters: the sort and the page cursors ("value|id" of the
+    last or first row shown, for that sort)."""
+
+    sort = forms.ChoiceField(choices=SORT_CHOICES, required=False, label="Sort")
+    after = forms.CharField(required=False, max_length=100, label="Page link")
+    before = forms.CharField(required=False, max_length=100, label="Page link")
+
+    def clean(self):
+        data = super().clean()
+        for name in ("after", "before"):
+            if data.get(name):
+                try:
+                    parse_cursor(data.get("sort") or "-created", data[name])
+                except ValueError:
+                    self.add_error(
+                        name, "This page link is not valid for this sort; start again from the first page."
+                    )
+        return data
 
 
 class OrderFilter(django_filters.FilterSet):
@@ -23,12 +72,15 @@ class OrderFilter(django_filters.FilterSet):
     assigned_csr = django_filters.ModelChoiceFilter(queryset=assignable_csrs(), label="CSR")
     assigned_agent = django_filters.ModelChoiceFilter(queryset=assignable_agents(), label="Agent")
     warehouse = django_filters.ModelChoiceFilter(queryset=Warehouse.objects.all())
-    created_after = django_filters.DateFilter(method="filter_created_after", label="From")
-    created_before = django_filters.DateFilter(method="filter_created_before", label="To")
+    created_after = DayFilter(method="filter_created_after", label="From")
+    created_before = DayFilter(method="filter_created_before", label="To")
     tags = django_filters.CharFilter(method="filter_tag", label="Tag")
     has_hold = django_filters.ChoiceFilter(
         choices=HoldReason.choices, method="filter_hold", label="Hold reason"
     )
+
+    class Meta:
+        form = ListQueryForm
 
     def filter_search(self, queryset, name, value):
         return search_orders(queryset, value)
@@ -54,7 +106,7 @@ class OrderFilter(django_filters.FilterSet):
         data = self.data if self.is_bound else {}
         controls = []
         for name, field in self.form.fields.items():
-            if name == "q":
+            if name == "q" or name not in self.filters:
                 continue
             value = str(data.get(name, "") or "")
             control = {
@@ -74,6 +126,23 @@ class OrderFilter(django_filters.FilterSet):
                 control["kind"] = "text"
             controls.append(control)
         return controls
+
+    def filter_queryset(self, queryset):
+        # The form holds the sort and the page cursors too (ListQueryForm); they are not filters.
+        for name, value in self.form.cleaned_data.items():
+            if name in self.filters:
+                queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def problems(self) -> list[str]:
+        """What is wrong with the query string, one sentence per parameter; empty when it is valid."""
+        if not self.is_bound or self.form.is_valid():
+            return []
+        labels = {name: field.label or name for name, field in self.form.fields.items()}
+        return [
+            f"{labels.get(name, name).capitalize() if name != '__all__' else 'Filter'}: {' '.join(errors)}"
+            for name, errors in self.form.errors.items()
+        ]
 
     @property
     def active(self) -> bool:

@@ -7,6 +7,7 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.forms import formset_factory
 
+from orders import bounds
 from orders.inputs import LineInput, OrderInput
 from orders.models import ADDRESS_KEYS, Customer, HoldRule, PaymentMethod, Status, Warehouse
 from orders.selectors import assignable_agents, assignable_csrs
@@ -19,8 +20,8 @@ ORDER_INPUT_FIELDS = [
 
 
 class LineForm(forms.Form):
-    sku = forms.CharField(max_length=64, label="SKU")
-    quantity = forms.IntegerField(min_value=1, initial=1)
+    sku = forms.CharField(max_length=bounds.SKU_LENGTH, label="SKU")
+    quantity = forms.IntegerField(min_value=1, max_value=bounds.QUANTITY_MAX, initial=1)
     unit_price = forms.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, required=False, help_text="Empty: the product's price"
     )
@@ -86,7 +87,13 @@ class OrderForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def clean_tags(self) -> list[str]:
-        return sorted({tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()})
+        tags = sorted({tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()})
+        too_long = [tag for tag in tags if len(tag) > bounds.TAG_LENGTH]
+        if too_long:  # said, not cut: the CSV import reports the same tag as an error
+            raise forms.ValidationError(
+                [f"The tag “{tag[:20]}…” is longer than {bounds.TAG_LENGTH} characters." for tag in too_long]
+            )
+        return tags
 
     def clean(self):
         data = super().clean()
@@ -185,7 +192,9 @@ class HoldRuleForm(forms.ModelForm):
         data = super().clean()
         if data.get("field") == HoldRule.Field.TOTAL_OVER:
             try:
-                Decimal(data.get("value", ""))
+                problem = bounds.amount_problem(Decimal(data.get("value", "")), "The amount")
             except ArithmeticError:
-                self.add_error("value", "Enter an amount, e.g. 500.00.")
+                problem = "Enter an amount, e.g. 500.00."
+            if problem:  # NaN or Infinity would hold no order, or every one
+                self.add_error("value", problem)
         return data

@@ -5,6 +5,7 @@ nothing is written; incomplete data is a hold, decided later by orders/holds.py)
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from orders import bounds
 from orders.models import Channel, Customer, PaymentMethod, Product, Warehouse
 
 # PaymentMethod.values builds the choices list anew on every call (~40,000 calls per 100,000 imported lines).
@@ -51,7 +52,10 @@ class OrderInput:
 
 def validate(data: OrderInput) -> dict[str, list[str]]:
     """Problems that mean there is no order at all (SPEC 2.2); incomplete data is a hold, not an error."""
-    errors: dict[str, list[str]] = {}
+    # Values no database column can hold (orders/bounds.py). First: NaN compares with nothing.
+    errors = bounds.order_input_errors(data)
+    if errors:
+        return errors
     if not data.lines:
         errors.setdefault("lines", []).append("An order needs at least one line.")
     for index, line in enumerate(data.lines, start=1):
@@ -79,7 +83,10 @@ def validate(data: OrderInput) -> dict[str, list[str]]:
 
 def validate_prices(data: OrderInput, products: dict[str, Product]) -> dict[str, list[str]]:
     """A discount may not exceed the line's price, whether the price is given or the product's."""
-    errors: dict[str, list[str]] = {}
+    # Lines and totals no numeric(12,2) column can hold (orders/bounds.py).
+    errors = bounds.order_total_errors(data, products)
+    if errors:
+        return errors
     for index, line in enumerate(data.lines, start=1):
         product = products.get(line.sku.strip())
         price = line.unit_price if line.unit_price is not None else (product.price if product else Decimal(0))

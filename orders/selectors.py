@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
@@ -11,6 +12,7 @@ from django.db import connection
 from django.db.models import F, Q, QuerySet
 from django.http import Http404
 
+from orders import bounds
 from orders.events import EventType
 from orders.jobs.models import BulkJob
 from orders.models import Order, OrderEvent, OrderHold, OrderLine, Status, Warehouse
@@ -177,14 +179,31 @@ def _cursor_value(order: Order, column: str) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
-def _parse(column: str, raw: str):
+def parse_cursor(sort: str, cursor: str) -> tuple[object, int]:
+    """The (value, id) a page cursor "value|id" names for this sort; ValueError when it names none a
+    row could have (NaN, Infinity, a number past its column, a time without a zone)."""
+    column = SORTS.get(sort.lstrip("-"), SORTS["created"])[0]
+    raw_value, _, raw_id = cursor.rpartition("|")
+    pk = bounds.parse_id(raw_id)
+    if pk is None or not raw_value.isascii():
+        raise ValueError(f"not a page cursor: {cursor[:40]!r}")
     if column == "created_at":
-        return datetime.fromisoformat(raw)
+        value = datetime.fromisoformat(raw_value)
+        if value.tzinfo is None:
+            raise ValueError("a page cursor's time names its zone")
+        return value, pk
     if column == "number":
-        return int(raw)
-    from decimal import Decimal
-
-    return Decimal(raw)
+        number = bounds.parse_id(raw_value)
+        if number is None:
+            raise ValueError(f"not an order number: {raw_value[:40]!r}")
+        return number, pk
+    try:
+        amount = Decimal(raw_value)
+    except ArithmeticError:
+        raise ValueError(f"not an amount: {raw_value[:40]!r}") from None
+    if bounds.amount_problem(amount, "total"):
+        raise ValueError(f"not an amount: {raw_value[:40]!r}")
+    return amount, pk
 
 
 def keyset_page(
@@ -203,9 +222,8 @@ def keyset_page(
     cursor = after or before
     if cursor:
         try:
-            raw_value, raw_id = cursor.rsplit("|", 1)
-            value, pk = _parse(column, raw_value), int(raw_id)
-        except (ValueError, ArithmeticError):
+            value, pk = parse_cursor(sort, cursor)
+        except ValueError:  # a page link from another sort, or made up: the first page
             value = pk = None
         if pk is not None:
             # Rows beyond the cursor in the walking direction.

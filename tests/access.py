@@ -68,7 +68,7 @@ MATRIX: list[Access] = [
     Access("orders:edit", only("superadmin", "manager", "csr"), kwargs=lambda o: {"number": o["order"].number}),
     Access(
         "orders:change_status",
-        roles(302, agent=404),
+        roles(302, agent=404, viewer=403),  # a viewer changes no status: refused, not a message (issue 15)
         method="post",
         kwargs=lambda o: {"number": o["order"].number},
         data=lambda o: {"status": o["picking"].pk},

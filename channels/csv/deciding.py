@@ -281,7 +281,8 @@ class ImportPass:
                 index = int(key[6:-1]) - 1
                 if 0 <= index < len(order.lines):
                     row = order.lines[index].row
-                column = self.parser.column("line_discount")
+                discount = any("discount" in message.lower() for message in messages)
+                column = self.parser.column("line_discount" if discount else "unit_price")
             elif key == "channel_order_id":
                 column = self.reference_column
             elif key in FIELD_BY_KEY:

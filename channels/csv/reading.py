@@ -365,8 +365,10 @@ def sniff(path: Path, encoding: str) -> tuple[str, list[str]]:
     with path.open(encoding=encoding, newline="", errors="replace") as text:
         sample = text.read(SNIFF_CHARS)
         truncated = bool(text.read(1))
+    rest = ""  # the start of a row too long for the sample
     if truncated and "\n" in sample:
-        sample = sample[: sample.rfind("\n") + 1]  # whole records only
+        cut = sample.rfind("\n") + 1
+        sample, rest = sample[:cut], sample[cut:]  # whole records only
     best: tuple | None = None
     for delimiter in DELIMITERS:
         try:
@@ -396,6 +398,15 @@ def sniff(path: Path, encoding: str) -> tuple[str, list[str]]:
         raise ImportRefused(
             "No recognisable header: the first row must name the columns (for example Order reference, "
             f"SKU, Quantity; download the template). The first row reads: {first}."
+        )
+    # A data row wider than any order file (a delimiter that is not one, a broken quote) is refused
+    # for what it is, whether it fits the sample or runs past it.
+    widths = [len(row) for row in rows[1:]] + ([rest.count(delimiter) + 1] if rest else [])
+    if max(widths, default=0) > MAX_COLUMNS:
+        raise ImportRefused(
+            f"A row under the header has {max(widths):,}{' or more' if widths[-1] == max(widths) and rest else ''} "
+            f"columns; an order file has at most {MAX_COLUMNS} (the header has {len(headers)}). "
+            "Is it really comma-, semicolon- or tab-separated, with its quotes closed?"
         )
     if len(rows) < 2:
         raise ImportRefused("The file has a header row but no orders under it.")
@@ -833,10 +844,21 @@ class OrderParser:
                 "import keeps statuses",
             )
 
-        line_rows = 0
+        line_rows = wide_rows = 0
         for number, cells in group.rows:
+            if len(cells) > MAX_COLUMNS:
+                wide_rows += 1  # past the sniffed start of the file: said, not cut silently
+                errors.append(
+                    RowError(
+                        number,
+                        "",
+                        f"the row has {len(cells):,} cells, the header {len(self.headers)}; an order file has "
+                        f"at most {MAX_COLUMNS} columns (check the delimiter and the quotes)",
+                    )
+                )
+                continue
             line_rows += self.parse_line(order, number, cells)
-        if not line_rows:
+        if not line_rows and not wide_rows:
             errors.append(
                 RowError(
                     group.first_row,
@@ -858,6 +880,7 @@ class OrderParser:
             sku
             and len(sku) <= 64
             and len(name) <= 200
+            and quantity.isascii()  # "²" is a digit to isdigit() but no number to int()
             and quantity.isdigit()
             and not tax_rate
             and 1 <= (count := int(quantity)) <= 1_000_000

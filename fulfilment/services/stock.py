@@ -6,6 +6,7 @@ from fulfilment.errors import FulfilmentError
 from fulfilment.models import BinLocation, StockItem, StockMovement
 from fulfilment.services.allocation import backorders_allocate
 from orders.actors import as_actor
+from orders.bounds import integer_range
 from orders.models import Product, Warehouse
 
 
@@ -25,6 +26,12 @@ def stock_receive(
     if not isinstance(quantity, int) or quantity <= 0:
         raise FulfilmentError("Receive a whole number of units above 0.")
     row = _stock_row(warehouse, product)
+    most = integer_range(StockItem, "on_hand")[1]
+    if row.on_hand + quantity > most:  # the column's range, not a 500 (issue 15)
+        raise FulfilmentError(
+            f"{product.sku} would have {row.on_hand + quantity:,} units on hand; a stock row holds at most "
+            f"{most:,}."
+        )
     if bin_code.strip():
         row.bin, _ = BinLocation.objects.get_or_create(warehouse=warehouse, code=bin_code.strip().upper())
     row.on_hand += quantity

@@ -6,11 +6,12 @@ import logging
 from django import forms
 from django.db import transaction
 
+from orders import bounds
 from orders.errors import OrderError
 from orders.jobs.models import BulkJobResult
 from orders.jobs.registry import BulkAction, Outcomes, register
 from orders.jobs.runner import job_output_path
-from orders.models import Status
+from orders.models import Order, OrderHold, Status
 from orders.resources import OrderResource, export_queryset
 from orders.selectors import assignable_agents, assignable_csrs
 from orders.services.bulk import order_assign_many
@@ -49,7 +50,11 @@ def each(order_ids: list[int], service) -> Outcomes:
 
 
 class ReasonParams(forms.Form):
-    reason = forms.CharField(max_length=300)
+    reason = forms.CharField(max_length=bounds.max_length(OrderHold, "detail"))
+
+
+class DeleteParams(forms.Form):
+    reason = forms.CharField(max_length=bounds.max_length(Order, "delete_reason"))
 
 
 class StatusParams(forms.Form):
@@ -249,7 +254,7 @@ def register_order_actions() -> None:
             "Delete",
             "orders.delete_order",
             destructive=True,
-            form=ReasonParams,
+            form=DeleteParams,
             apply=apply_soft_delete,
         )
     )

@@ -14,17 +14,19 @@ from pathlib import Path
 
 from celery import current_app
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import F, QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from orders import bounds
 from orders.actors import Actor
 from orders.errors import OrderError
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS, BulkAction, Outcomes
 from orders.models import Order
-from orders.selectors import orders_for_tab, orders_visible_to
+from orders.selectors import orders_for_tab, orders_visible_to, tabs_for
 
 logger = logging.getLogger(__name__)
 
@@ -36,18 +38,25 @@ SWEEP_TASK = "jobs.sweep"
 
 
 def selection_queryset(user, selection: dict) -> QuerySet[Order]:
-    """The orders a selection means *now*, through what the user may see (forged ids fall away)."""
+    """The orders a selection means *now*, through what the user may see (forged ids fall away).
+    Raises OrderError with the reason when the selection cannot be built: a tab the user cannot see,
+    or a filter the list would refuse (orders.filters.OrderFilter checks it)."""
     tab = selection.get("tab", "all")
+    if tab not in dict(tabs_for(user)):
+        raise OrderError(f"You cannot see the {tab!r} tab, so its orders cannot be selected.")
     if "ids" in selection:
         # Hand-picked orders stay in the job even if they left the tab meanwhile: the action's rules
         # then skip them with a reason rather than dropping them from the report.
-        ids = [int(pk) for pk in selection["ids"] if str(pk).isdigit()]
+        ids = [pk for pk in map(bounds.parse_id, selection["ids"]) if pk is not None]
         return orders_visible_to(user, deleted=tab == "deleted").filter(pk__any=ids)
     orders = orders_for_tab(user, tab)
     from orders.filters import OrderFilter
 
     filters = OrderFilter(QueryDict(selection.get("query", "")), queryset=orders)
-    return filters.qs if filters.is_valid() else orders.none()
+    problems = filters.problems()
+    if problems:
+        raise OrderError(f"The selection's filter cannot be used: {' '.join(problems)}")
+    return filters.qs
 
 
 # Submitting ------------------------------------------------------------------------------------------
@@ -63,6 +72,10 @@ def job_submit(*, user, action_code: str, selection: dict, params: dict) -> Bulk
         raise OrderError(f"You may not {action.label.lower()}.")
     if not selection.get("ids") and "query" not in selection:
         raise OrderError("Select orders first.")
+    tab = selection.get("tab", "all")
+    if not action.offered_on(tab):
+        raise OrderError(f"{action.label} is not offered on the {tab!r} tab.")
+    selection_queryset(user, selection)  # a selection that cannot be built is refused now, not in the worker
     job = BulkJob.objects.create(action=action.code, params=params, selection=selection, created_by=user)
     transaction.on_commit(lambda: enqueue(job.pk))
     return job
@@ -84,19 +97,23 @@ def chunk_size() -> int:
 
 def _materialise(job: BulkJob) -> int:
     """Turn the selection into result rows, once. Returns how many orders it found: 0 when an earlier
-    run materialised the job already."""
+    run materialised the job already. Raises OrderError when the selection cannot be built."""
     with transaction.atomic():
         job = BulkJob.objects.select_for_update().get(pk=job.pk)
         if job.state != BulkJob.State.QUEUED:
             return 0
         orders = selection_queryset(job.created_by, job.selection)
-        sql, params = orders.order_by().values("pk").query.sql_with_params()
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "INSERT INTO orders_bulkjobresult (job_id, order_id, state, message) "
-                f"SELECT %s, ids.*, 'pending', '' FROM ({sql}) AS ids ON CONFLICT DO NOTHING",
-                [job.pk, *params],
-            )
+        try:
+            sql, params = orders.order_by().values("pk").query.sql_with_params()
+        except EmptyResultSet:  # a selection that matches nothing by construction (no ids left)
+            sql = None
+        if sql is not None:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "INSERT INTO orders_bulkjobresult (job_id, order_id, state, message) "
+                    f"SELECT %s, ids.*, 'pending', '' FROM ({sql}) AS ids ON CONFLICT DO NOTHING",
+                    [job.pk, *params],
+                )
         total = BulkJobResult.objects.filter(job=job).count()
         BulkJob.objects.filter(pk=job.pk).update(
             state=BulkJob.State.RUNNING, total=total, started_at=timezone.now(), heartbeat_at=timezone.now()
@@ -145,18 +162,52 @@ def _finish(job: BulkJob, state: str = BulkJob.State.DONE, error: str = "") -> N
     )
 
 
-def job_run(job_id: int) -> None:
-    """Run (or resume) a job. Safe to call twice, at once or after a crash."""
-    job = BulkJob.objects.select_related("created_by").get(pk=job_id)
-    if job.finished:
-        return
+def job_refusal(job: BulkJob, *, selection: bool = True) -> str | None:
+    """Why this job cannot run, or None: its action is gone, its user may no longer run it, or (for a
+    job not started yet) its selection cannot be built: a tab the user cannot see, a filter the list
+    refuses."""
     action = ACTIONS.get(job.action)
     user = job.created_by
     if action is None or not (user.is_active and user.has_perm(action.permission)):
-        _finish(job, BulkJob.State.FAILED, "The action is unknown or its user may no longer run it.")
+        return "The action is unknown or its user may no longer run it."
+    if selection:
+        try:
+            selection_queryset(user, job.selection)
+        except OrderError as refusal:
+            return str(refusal)
+    return None
+
+
+def job_run(job_id: int) -> None:
+    """Run (or resume) a job. Safe to call twice, at once or after a crash. A job always ends: done,
+    or failed with the reason, never left queued or running by an error."""
+    try:
+        _job_run(job_id)
+    except Exception as error:
+        logger.exception("job %s stopped by an unexpected error", job_id)
+        _finish(
+            BulkJob(pk=job_id),
+            BulkJob.State.FAILED,
+            f"Stopped by an unexpected error ({type(error).__name__}). The orders the report shows as "
+            "done were done; the pending ones were not touched.",
+        )
+
+
+def _job_run(job_id: int) -> None:
+    job = BulkJob.objects.select_related("created_by").get(pk=job_id)
+    if job.finished:
         return
-    actor = Actor.job(user, job.pk)
-    total = _materialise(job)
+    refusal = job_refusal(job, selection=job.state == BulkJob.State.QUEUED)
+    if refusal is not None:
+        _finish(job, BulkJob.State.FAILED, refusal)
+        return
+    action = ACTIONS[job.action]
+    actor = Actor.job(job.created_by, job.pk)
+    try:
+        total = _materialise(job)
+    except OrderError as refusal:  # the selection went bad between the check and the lock
+        _finish(job, BulkJob.State.FAILED, str(refusal))
+        return
     if action.produce is not None:
         _produce(job, action, actor)
         return
@@ -215,7 +266,15 @@ def jobs_sweep(stale_after_seconds: int = 120) -> list[int]:
     stale = now - timedelta(seconds=stale_after_seconds)
     queued = BulkJob.objects.filter(state=BulkJob.State.QUEUED, created_at__lt=stale)
     running = BulkJob.objects.filter(state=BulkJob.State.RUNNING, heartbeat_at__lt=stale)
-    ids = list(queued.values_list("pk", flat=True)) + list(running.values_list("pk", flat=True))
+    ids = []
+    for job in queued.select_related("created_by"):
+        # A job that cannot start fails now with the reason, instead of being queued again forever.
+        refusal = job_refusal(job)
+        if refusal is not None:
+            _finish(job, BulkJob.State.FAILED, refusal)
+        else:
+            ids.append(job.pk)
+    ids += list(running.values_list("pk", flat=True))
     for job_id in ids:
         BulkJob.objects.filter(pk=job_id, state=BulkJob.State.RUNNING).update(heartbeat_at=now)
         enqueue(job_id)

@@ -40,13 +40,18 @@ def bulk_submit(request: HttpRequest) -> HttpResponse:
     if not selection.get("ids") and "query" not in selection:
         messages.error(request, "Select orders first.")
         return redirect(request.META.get("HTTP_REFERER") or "orders:list")
+    try:
+        selected = selection_queryset(request.user, selection)
+    except OrderError as error:  # a tab the user cannot see, a filter the list refuses
+        messages.error(request, str(error))
+        return redirect("orders:list")
     form = None
     if action.form is not None:
         kwargs = {"tab": selection["tab"]} if action.form is StatusParams else {}
         form = action.form(request.POST if "confirmed" in request.POST else None, **kwargs)
     needs_step = action.destructive or form is not None
     if needs_step and ("confirmed" not in request.POST or (form is not None and not form.is_valid())):
-        count = selection_queryset(request.user, selection).count()
+        count = selected.count()
         return render(
             request,
             "orders/bulk_confirm.html",

@@ -63,13 +63,7 @@ from orders.money.services.refunds import (
     refunds_at_creation_many,
 )
 from orders.services.common import service_context
-from orders.services.create import (
-    apply_totals,
-    build_lines,
-    initial_status,
-    order_fields,
-    search_document,
-)
+from orders.services.create import apply_totals, build_lines, initial_status, order_fields, search_document
 from orders.services.planned import (
     CREATED,
     HELD,

@@ -3,10 +3,10 @@
 from django.db import transaction
 from django.utils import timezone
 
-from orders import events, workflow
+from orders import bounds, events, workflow
 from orders.actors import as_actor
 from orders.errors import OrderError, OrderInvalid, StaleEdit
-from orders.inputs import LineInput, OrderInput, validate
+from orders.inputs import LineInput, OrderInput, validate, validate_prices
 from orders.models import ADDRESS_KEYS, Order, OrderLine, Product
 from orders.services.common import locked_order, service_context
 from orders.services.create import apply_totals, build_lines, money, search_vector
@@ -91,6 +91,9 @@ def order_update(
         if not recorded:
             return order
         apply_totals(order, current_lines)
+        errors = bounds.stored_total_errors(order, current_lines)
+        if errors:  # a delivery fee or lines that take the total past numeric(12,2); nothing is kept
+            raise OrderInvalid(errors)
         order.search_vector = search_vector(order, current_lines)
         order.version += 1
         # The fields this edit changed and what follows from them: a full save would write back every
@@ -109,6 +112,10 @@ def _replace_lines(order: Order, current: list[OrderLine], lines: list[LineInput
     if errors:
         raise OrderInvalid(errors)
     products = {p.sku: p for p in Product.objects.filter(sku__in={line.sku for line in lines}, active=True)}
+    # The same price checks as creation: a discount past the line's price, a line past numeric(12,2).
+    errors = validate_prices(OrderInput(customer=order.customer, lines=lines), products)
+    if errors:
+        raise OrderInvalid(errors)
     before = {line.sku: (line.quantity, line.unit_price, line.discount) for line in current}
     new_lines = build_lines(OrderInput(customer=order.customer, lines=lines), products)
     after = {line.sku: (line.quantity, line.unit_price, line.discount) for line in new_lines}

@@ -2,7 +2,7 @@
 
 from django.db import transaction
 
-from orders import events, workflow
+from orders import bounds, events, workflow
 from orders.actors import as_actor
 from orders.errors import OrderError
 from orders.inputs import LineInput, OrderInput
@@ -30,6 +30,9 @@ def _changeable(order_line_id: int, actor) -> tuple[Order, OrderLine]:
 def _after_change(order: Order) -> None:
     lines = list(order.lines.select_related("product"))
     apply_totals(order, lines)
+    errors = bounds.stored_total_errors(order, lines)
+    if errors:  # a dearer product on a large line: the change is refused, nothing kept
+        raise OrderError(" ".join(errors["total"]))
     order.search_vector = search_vector(order, lines)
     order.version += 1
     order.save(update_fields=[*Order.TOTAL_FIELDS, "search_vector", "version", "updated_at"])
@@ -68,6 +71,11 @@ def order_line_replace(*, line_id: int, sku: str, actor) -> OrderLine:
             OrderInput(customer=None, lines=[LineInput(sku=product.sku, quantity=quantity)]),
             {product.sku: product},
         )
+        if replacement.line_total > bounds.MONEY_MAX:
+            raise OrderError(
+                f"{quantity:,} × {product.sku} comes to {bounds.amount_text(replacement.line_total)}, more "
+                f"than the largest amount Packline stores ({bounds.amount_text(bounds.MONEY_MAX)})."
+            )
         replacement.order = order
         replacement.position = line.position
         replacement.warehouse = line.warehouse

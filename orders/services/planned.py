@@ -10,9 +10,7 @@ from django.conf import settings
 
 from orders.holds import Finding
 from orders.inputs import OrderInput
-from orders.models import (
-    Status,
-)
+from orders.models import Status
 from orders.money.models import Refund
 from orders.workflow import Stage
 

@@ -2,13 +2,15 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_POST
 
+from orders import bounds, workflow
 from orders.errors import OrderError
 from orders.forms import AssignForm, StatusChangeForm
-from orders.models import Order, OrderLine, Warehouse
+from orders.models import Order, OrderHold, OrderLine, Warehouse
 from orders.money.views import cancellation_refund_notice
 from orders.panels import ENTRY_ACTIONS
 from orders.services.edit import (
@@ -38,9 +40,29 @@ def _run(request: HttpRequest, order: Order, action, success: str) -> HttpRespon
     return redirect("orders:detail", number=order.number)
 
 
+HOLD_REASON_LENGTH = bounds.max_length(OrderHold, "detail")
+DELETE_REASON_LENGTH = bounds.max_length(Order, "delete_reason")
+
+
+def _posted_reason(request: HttpRequest, limit: int) -> str:
+    """The reason the form sent, refused (OrderError) when longer than the column that keeps it."""
+    reason = request.POST.get("reason", "").strip()
+    if len(reason) > limit:
+        raise OrderError(f"Keep the reason to {limit} characters; this one has {len(reason):,}.")
+    return reason
+
+
+# Every permission some status change needs (workflow.permission_for): without one, no change at all.
+TRANSITION_PERMISSIONS = frozenset(
+    workflow.permission_for(stage, target) for stage in Stage for target in workflow.allowed_stages(stage)
+)
+
+
 @require_POST
 @view_required
 def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
+    if not any(request.user.has_perm(permission) for permission in TRANSITION_PERMISSIONS):
+        raise PermissionDenied("Your role changes no order's status.")
     order = posted_order(request, number)
     form = StatusChangeForm(request.POST)
     if not form.is_valid():
@@ -70,8 +92,7 @@ def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
 def order_line_action(request: HttpRequest, number: int) -> HttpResponse:
     """One form under the lines changes any line: cancel it, replace its product, move its warehouse."""
     order = posted_order(request, number)
-    line_id = request.POST.get("line", "")
-    line = get_object_or_404(OrderLine, pk=int(line_id) if line_id.isdigit() else 0, order=order)
+    line = get_object_or_404(OrderLine, pk=bounds.parse_id(request.POST.get("line")) or 0, order=order)
     action = request.POST.get("action")
     try:
         if action == "cancel":
@@ -97,11 +118,12 @@ def order_line_action(request: HttpRequest, number: int) -> HttpResponse:
 @permission_required("orders.hold_order", raise_exception=True)
 def order_hold_view(request: HttpRequest, number: int) -> HttpResponse:
     order = posted_order(request, number)
-    reason = request.POST.get("reason", "")
     return _run(
         request,
         order,
-        lambda: order_hold(order_id=order.pk, actor=request.user, reason=reason),
+        lambda: order_hold(
+            order_id=order.pk, actor=request.user, reason=_posted_reason(request, HOLD_REASON_LENGTH)
+        ),
         "{order} is on hold.",
     )
 
@@ -178,7 +200,8 @@ def order_note_view(request: HttpRequest, number: int) -> HttpResponse:
 def order_delete_view(request: HttpRequest, number: int) -> HttpResponse:
     order = posted_order(request, number)
     try:
-        order_soft_delete(order_id=order.pk, actor=request.user, reason=request.POST.get("reason", ""))
+        reason = _posted_reason(request, DELETE_REASON_LENGTH)
+        order_soft_delete(order_id=order.pk, actor=request.user, reason=reason)
     except OrderError as error:
         messages.error(request, str(error))
         return redirect(order)

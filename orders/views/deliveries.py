@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import permission_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
-from orders import selectors
+from orders import bounds, selectors
 from orders.errors import OrderError
 from orders.services.transitions import (
     builtin_status,
@@ -19,7 +19,11 @@ from orders.workflow import Stage
 def deliveries(request: HttpRequest) -> HttpResponse:
     """A delivery agent's run: their shipped orders, each marked delivered or failed in one tap."""
     if request.method == "POST":
-        order = posted_order(request, int(request.POST.get("number") or 0))
+        number = bounds.parse_id(request.POST.get("number"))
+        if number is None:
+            messages.error(request, "Choose the order to mark, by its number.")
+            return redirect("orders:deliveries")
+        order = posted_order(request, number)
         outcome = request.POST.get("outcome")
         stage = {"delivered": Stage.DELIVERED, "failed": Stage.DELIVERY_FAILED}.get(outcome)
         if stage is None:

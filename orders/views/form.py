@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
-from orders import selectors
+from orders import bounds, selectors
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.forms import LineFormSet, OrderForm
 from orders.inputs import LineInput, OrderInput
@@ -165,7 +165,8 @@ def _decimal(raw):
         value = Decimal(raw or "0")
     except InvalidOperation:
         return Decimal("0")
-    return value if value >= 0 else Decimal("0")
+    # NaN, Infinity or an amount past numeric(12,2) counts as nothing, as a negative one does.
+    return value if bounds.amount_problem(value, "fee") is None and value >= 0 else Decimal("0")
 
 
 @require_GET

@@ -22,17 +22,24 @@ def order_list(request: HttpRequest) -> HttpResponse:
         tab = "all"
     orders = selectors.orders_for_tab(user, tab)
     filters = OrderFilter(request.GET or None, queryset=orders)
-    if filters.is_bound and filters.is_valid():
+    # A query the list cannot use (a page link from nowhere, a date past the calendar, an id that is
+    # no one's) shows why and no orders: neither a 500 nor, quietly, every order.
+    problems = filters.problems()
+    if problems:
+        orders = orders.none()
+    elif filters.is_bound:
         orders = filters.qs
     sort = request.GET.get("sort", "-created")
     page = selectors.keyset_page(
         selectors.list_columns(orders),
         sort=sort,
-        after=request.GET.get("after", ""),
-        before=request.GET.get("before", ""),
+        after="" if problems else request.GET.get("after", ""),
+        before="" if problems else request.GET.get("before", ""),
     )
     counts = selectors.tab_counts(user)
-    page.matching = selectors.capped_count(orders) if filters.active else counts.get(tab, 0)
+    page.matching = (
+        0 if problems else selectors.capped_count(orders) if filters.active else counts.get(tab, 0)
+    )
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -48,10 +55,15 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "query_without_sort": _without(query, "sort"),
         "query_without_tab": _without(query, "tab"),
         "cap": selectors.COUNT_CAP,
-        "bulk_actions": actions_for(user, tab),
+        "bulk_actions": [] if problems else actions_for(user, tab),
+        "problems": problems,
     }
     partial = request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request
-    response = render(request, "orders/_list_results.html" if partial else "orders/list.html", context)
+    # htmx swaps only 2xx answers into the page: the filters' own request gets the problems shown.
+    status = 400 if problems and not partial else 200
+    response = render(
+        request, "orders/_list_results.html" if partial else "orders/list.html", context, status=status
+    )
     # The same URL answers a fragment to htmx and a page to the browser: caches must tell them apart,
     # or Back after a search shows the bare fragment.
     patch_vary_headers(response, ["HX-Request"])

@@ -63,3 +63,15 @@ def test_a_user_without_a_role_is_refused_the_dashboard_with_the_styled_page(cli
     response = client.get(reverse("home"))
     assert response.status_code == 403
     assert "You do not have access to this page" in response.content.decode()
+
+
+def test_a_username_longer_than_any_is_a_form_error_not_a_500(client, users):
+    from axes.models import AccessAttempt
+
+    response = post_login(client, "w" * 256, "x")
+    assert response.status_code == 200
+    assert "at most 150 characters" in response.content.decode()
+    client.force_login(users["viewer"])  # the admin's own sign-in page, reached by a non-staff user
+    response = client.post(reverse("admin:login"), {"username": "w" * 256, "password": "x"})
+    assert response.status_code == 200
+    assert not AccessAttempt.objects.exists()

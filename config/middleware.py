@@ -1,0 +1,43 @@
+"""Input every view can trust: no NUL characters and no value longer than a field could hold, checked
+once here for every query parameter and form field, before any view or form sees the request."""
+
+from django.core.exceptions import BadRequest
+from django.http import QueryDict
+
+# The longest query parameter any page needs (a search term, a page cursor, a filter) and the longest
+# form field (free text such as notes: the CSV import's longest cell). Columns with a smaller limit are
+# checked by their forms.
+MAX_QUERY_VALUE = 2_000
+MAX_FORM_VALUE = 100_000
+
+
+def input_problem(values: QueryDict, where: str, limit: int) -> str | None:
+    """Why these parameters are refused, in words a person can act on, or None."""
+    for name, items in values.lists():
+        shown = repr(name[:40].replace("\x00", "\\x00"))
+        if "\x00" in name:
+            return f"The {where} has a parameter whose name contains a NUL character (%00): {shown}."
+        for value in items:
+            if "\x00" in value:
+                return f"The {where} {shown} contains a NUL character (%00); remove it and try again."
+            if len(value) > limit:
+                return (
+                    f"The {where} {shown} is {len(value):,} characters long; at most {limit:,} are accepted."
+                )
+    return None
+
+
+class InputLimitsMiddleware:
+    """Answer 400 with the reason to a request with a NUL character or an over-long value (PostgreSQL
+    text cannot hold NUL, and no field is longer than these limits)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        problem = input_problem(request.GET, "query parameter", MAX_QUERY_VALUE)
+        if problem is None and request.method == "POST":
+            problem = input_problem(request.POST, "form field", MAX_FORM_VALUE)
+        if problem is not None:
+            raise BadRequest(problem)
+        return self.get_response(request)
