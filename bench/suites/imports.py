@@ -72,7 +72,7 @@ def write_file(
     path: Path, lines: int, *, run: str, catalogue: list[tuple[str, str, str]], seed: int = 11
 ) -> int:
     """A Shopify-layout order export with `lines` line rows; returns the number of orders."""
-    from bench.generate_orders import CITIES, FIRST_NAMES, LAST_NAMES, STREETS
+    from orders.sample_data import CITIES, FIRST_NAMES, LAST_NAMES, STREETS
 
     rng = random.Random(seed)
     surnames = [name for name, _weight in LAST_NAMES]
@@ -312,7 +312,7 @@ def prepare() -> tuple[int, list[tuple[str, str, str]]]:
     from django.core.management import call_command
 
     from bench.cleanup import bench_channel
-    from bench.generate_orders import ensure_catalogue
+    from orders.sample_data import ensure_catalogue
     from fulfilment.models import StockItem
     from orders.models import Product, Warehouse
 

@@ -84,7 +84,7 @@ def bench_users():
 
 def detail_order(manager):
     """An order with 50 lines and 200 timeline entries, made through the services (once)."""
-    from bench.generate_orders import catalogue_item
+    from orders.sample_data import catalogue_item
     from orders import selectors
     from orders.inputs import LineInput, OrderInput
     from orders.models import Customer, Order, OrderLine

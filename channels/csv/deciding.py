@@ -11,18 +11,12 @@ from pathlib import Path
 
 from django.conf import settings
 
+from channels.csv.columns import FIELD_BY_KEY
 from channels.csv.events import ImportEvent
+from channels.csv.files import RowGroup, group_rows, read_records
 from channels.csv.models import OrderImport
-from channels.csv.reading import (
-    FIELD_BY_KEY,
-    Lookups,
-    OrderParser,
-    ParsedOrder,
-    RowError,
-    RowGroup,
-    group_rows,
-    read_records,
-)
+from channels.csv.parsing import OrderParser, ParsedOrder, RowError
+from channels.csv.values import Lookups
 from fulfilment.services.allocation_many import new_lines_allocate
 from orders.actors import Actor
 from orders.inputs import OrderInput

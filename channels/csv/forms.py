@@ -2,8 +2,8 @@
 
 from django import forms
 
+from channels.csv.columns import FIELDS
 from channels.csv.models import ImportMapping, OrderImport
-from channels.csv.reading import FIELDS
 from orders.models import Channel, PaymentMethod, Warehouse
 
 NOT_IMPORTED = ""

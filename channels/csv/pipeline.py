@@ -24,10 +24,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from channels.csv.deciding import Decision, ImportPass, chunk_orders, in_chunks, tapered_chunks
+from channels.csv.files import FileBroken
 from channels.csv.models import ImportOutcome, OrderImport
-from channels.csv.reading import (
-    FileBroken,
-)
 from channels.csv.services import PERMISSION
 from config.collector import collector_paused
 from config.postgresql.copy import copy_escape, copy_lines

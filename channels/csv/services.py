@@ -14,17 +14,11 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from channels.csv.columns import CONSTANT_FIELDS, FIELD_BY_KEY, auto_map
+from channels.csv.files import ImportRefused, store_upload
 from channels.csv.models import ImportMapping, ImportRowError, OrderImport
-from channels.csv.reading import (
-    CONSTANT_FIELDS,
-    FIELD_BY_KEY,
-    ImportRefused,
-    Lookups,
-    auto_map,
-    parse_payment_method,
-    store_upload,
-)
 from channels.csv.validation import import_validate
+from channels.csv.values import Lookups, parse_payment_method
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,9 @@ from django.db.models import F
 from django.utils import timezone
 
 from channels.csv.deciding import ImportPass, chunk_orders, hold_note, in_chunks
+from channels.csv.files import FileBroken
 from channels.csv.models import ImportRowError, OrderImport
-from channels.csv.reading import (
-    FileBroken,
-    RowError,
-)
+from channels.csv.parsing import RowError
 from config.collector import collector_paused
 from orders.services.planned import (
     CREATED,

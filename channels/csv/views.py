@@ -10,9 +10,10 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from channels.csv.columns import FIELDS, template_rows
+from channels.csv.files import ImportRefused
 from channels.csv.forms import MappingForm, SavedMappingForm, UploadForm
 from channels.csv.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
-from channels.csv.reading import FIELDS, ImportRefused, template_rows
 from channels.csv.reports import error_lines, report_lines
 from channels.csv.services import (
     ImportActionRefused,

@@ -9,19 +9,12 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from config.postgresql.copy import copy_rows
 from orders.actors import Actor
 from orders.errors import OrderError
-from orders.events import EventType
-from orders.models import Order, OrderEvent
+from orders.events import EventRows, EventType
+from orders.models import Order
 from orders.services.common import service_context
-from orders.services.transitions import EVENT_COLUMNS, locked_for_checks
-
-
-def _events(order_ids: list[int], actor: Actor, type: str, params: dict) -> tuple[list[int], tuple]:
-    """The same timeline event for many orders, as a group of COPY rows (config/postgresql/copy.py); the
-    database stamps created_at."""
-    return order_ids, (type, params, actor.user_id, actor.kind, actor.label)
+from orders.services.transitions import locked_for_checks
 
 
 @transaction.atomic
@@ -51,14 +44,12 @@ def order_assign_many(*, order_ids: list[int], actor: Actor, role: str, person) 
             assigned_before: dict[int | None, list[int]] = {}  # by the person before: the events say it
             for order in changed:
                 assigned_before.setdefault(getattr(order, f"{field}_id"), []).append(order.pk)
-            copy_rows(
-                OrderEvent._meta.db_table,
-                EVENT_COLUMNS,
-                [
-                    _events(ids, actor, EventType.ASSIGNED, {
-                        "role": label, "old": str(people.get(before) or ""), "new": str(person or ""),
-                    })
-                    for before, ids in assigned_before.items()
-                ],
-            )  # fmt: skip
+            rows = EventRows(actor)
+            rows.write([
+                line
+                for before, ids in assigned_before.items()
+                for line in rows.lines(ids, EventType.ASSIGNED, {
+                    "role": label, "old": str(people.get(before) or ""), "new": str(person or ""),
+                })
+            ])  # fmt: skip
     return refused

@@ -24,9 +24,9 @@ from config.postgresql.copy import copy_lines, copy_text
 from orders import events, workflow
 from orders.actors import Actor, as_actor
 from orders.errors import OrderError, TransitionRefused
-from orders.events import EventType
+from orders.events import EventRows, EventType
 from orders.holds import Finding, run_checks
-from orders.models import HoldReason, Order, OrderEvent, OrderHold, Status
+from orders.models import HoldReason, Order, OrderHold, Status
 from orders.money.services.common import PAYMENTS
 from orders.money.services.refunds import order_cancellation_refund, order_returned_refund
 from orders.services.common import locked_order, service_context
@@ -352,7 +352,6 @@ def order_cancel(*, order_id: int, actor, reason: str) -> Order:
 
 # Many orders -------------------------------------------------------------------------------------
 
-EVENT_COLUMNS = ("order_id", "type", "params", "actor_id", "actor_kind", "actor_label")
 HOLD_COLUMNS = ("order_id", "reason", "detail", "created_by_id", "created_at")
 # What transition_plan reads of an order (orders/services/bulk.py's mass changes read it too).
 CHECKED_FIELDS = (
@@ -433,19 +432,20 @@ def _write_many(plans: list[TransitionPlan], actor: Actor) -> None:
                 hold_tails[finding] = "".join(f"\t{copy_text(value)}" for value in shared) + "\n"
             hold_lines.append(f"{plan.order.pk}{hold_tails[finding]}")
     copy_lines(OrderHold._meta.db_table, HOLD_COLUMNS, hold_lines)
-    by_actor = "".join(f"\t{copy_text(value)}" for value in (actor.user_id, actor.kind, actor.label)) + "\n"
     # The events of a mass change repeat (the same move from the same status, the same hold reason):
-    # each distinct one is formatted once. Their parameters are strings and lists of strings.
-    texts: dict[tuple, str] = {}
+    # each distinct one is formatted once by the timeline's row builder. Their parameters are strings
+    # and lists of strings.
+    rows = EventRows(actor)
+    shared: dict[tuple, str] = {}
     event_lines = []
     for plan in plans:
         for event_type, params in plan.events:
             key = (event_type, *((name, tuple(v) if type(v) is list else v) for name, v in params.items()))
-            text = texts.get(key)
+            text = shared.get(key)
             if text is None:
-                text = texts[key] = f"\t{copy_text(event_type)}\t{copy_text(params)}{by_actor}"
-            event_lines.append(f"{plan.order.pk}{text}")
-    copy_lines(OrderEvent._meta.db_table, EVENT_COLUMNS, event_lines)
+                text = shared[key] = rows.shared(event_type, params)
+            event_lines.append(rows.join(plan.order.pk, text))
+    rows.write(event_lines)
 
 
 @transaction.atomic

@@ -1,5 +1,9 @@
 """Demo data for `make run`, made of the records Packline itself writes, by the people whose job it is.
 
+One long module on purpose: it is a script of journeys (each order walked from creation to its final
+state by the role that would do each step), which reads best top to bottom; it holds no rule of its
+own and calls only services.
+
 * A catalogue with stock in two warehouses (received by the manager, in bins; a few SKUs short, so
   backorders show) and ~200 customers.
 * ~200 orders made one at a time through the services, each walked along one journey by the demo

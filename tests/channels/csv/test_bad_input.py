@@ -4,8 +4,8 @@ refusal with the right reason, never a lost chunk (issue 15)."""
 import pytest
 from django.urls import reverse
 
+from channels.csv.files import ImportRefused
 from channels.csv.models import ImportOutcome, ImportRowError, OrderImport
-from channels.csv.reading import ImportRefused
 from orders.models import Order
 from tests.channels.csv.conftest import csv_bytes, shopify_file, shopify_order
 

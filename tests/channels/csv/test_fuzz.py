@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.configuration import set_hypothesis_home_dir
 
+from channels.csv.files import ImportRefused
 from channels.csv.models import OrderImport
 from channels.csv.pipeline import import_run
-from channels.csv.reading import ImportRefused
 from channels.csv.services import import_set_mapping, import_start, import_upload
 from channels.csv.validation import import_validate
 from orders.models import Order

@@ -4,8 +4,8 @@ user, constants for missing columns, the group-by column, and mappings saved and
 import pytest
 from django.urls import reverse
 
+from channels.csv.columns import auto_map
 from channels.csv.models import ImportMapping, OrderImport
-from channels.csv.reading import auto_map
 from channels.csv.services import MappingInvalid, import_set_mapping
 from tests.channels.csv.conftest import SHOPIFY_HEADERS, csv_bytes, shopify_file, shopify_order
 

@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from channels.csv.columns import auto_map
 from channels.csv.models import ImportOutcome, ImportRowError
-from channels.csv.reading import auto_map, note_attributes
 from channels.csv.validation import import_preview
+from channels.csv.values import note_attributes
 from orders.models import Order, OrderEvent
 from orders.money.models import Payment, Refund
 from orders.workflow import Stage

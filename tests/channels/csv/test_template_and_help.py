@@ -7,7 +7,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from channels.csv.reading import FIELDS
+from channels.csv.columns import FIELDS
 from orders.models import Order
 
 pytestmark = pytest.mark.django_db

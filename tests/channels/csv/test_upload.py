@@ -7,8 +7,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from channels.csv.files import ImportRefused
 from channels.csv.models import OrderImport
-from channels.csv.reading import ImportRefused
 from tests.channels.csv.conftest import csv_bytes, shopify_file, shopify_order
 
 pytestmark = pytest.mark.django_db
