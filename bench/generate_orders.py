@@ -81,6 +81,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 
 from config.postgresql.copy import copy_escape, copy_lines
+from orders.actors import Actor
 from orders.copy_rows import (
     LINE_COLUMNS,
     ORDER_WRITTEN,
@@ -93,11 +94,11 @@ from orders.copy_rows import (
     payment_reference,
     payment_row,
 )
+from orders.events import EventRows, EventType
 from orders.models import (
     Channel,
     HoldReason,
     Order,
-    OrderEvent,
     OrderHold,
     OrderLine,
     PaymentMethod,
@@ -105,6 +106,7 @@ from orders.models import (
     Status,
     Warehouse,
 )
+from orders.money.events import MoneyEvent
 from orders.money.models import Payment
 from orders.sample_data import (
     DAY,
@@ -222,7 +224,6 @@ FULFILMENT = [S.PICKING, S.PICKED, S.PACKED, S.SHIPPED]
 
 SHIPPED_OR_LATER = frozenset({S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED, S.RETURNED})
 
-EVENT_COLUMNS = ["order_id", "type", "params", "actor_id", "actor_kind", "actor_label", "created_at"]
 
 HOLD_COLUMNS = [
     "order_id",
@@ -373,7 +374,9 @@ class OrderFactory:
         self.requires_payment = {
             method: payment_required_before_fulfilment(method) for method in PaymentMethod.values
         }
-        self._json_cache: dict[tuple, str] = {}
+        self._event_rows: dict[tuple[str, str, str], EventRows] = {}
+        self._event_shared: dict[tuple, str] = {}
+        self._user = get_user_model()
         self.payment_labels = dict(PaymentMethod.choices)
         self.order_extra_columns, self.order_extra = constant_columns(Order, ORDER_WRITTEN)
         self.line_extra_columns, self.line_extra = constant_columns(OrderLine, {*LINE_COLUMNS, "id"})
@@ -397,12 +400,23 @@ class OrderFactory:
                 return self.rng.choices(stages, cum_weights=totals)[0]
         raise AssertionError("the last age bucket is unbounded")
 
-    def params(self, key: tuple, value: dict) -> str:
-        """An event's params as COPY text; the same few combinations recur, so they are cached."""
-        text = self._json_cache.get(key)
-        if text is None:
-            text = self._json_cache[key] = json_text(value)
-        return text
+    def event(
+        self, order_id: int, who: tuple[str, str, str], type: str, params: dict, at: float, key=None
+    ) -> str:
+        """One timeline row, made by the timeline's own row builder (orders.events.EventRows) for the
+        actor `who` (user id or NULL, kind, label). The same few (actor, params) combinations recur: with
+        a `key`, their shared part is formatted once."""
+        rows = self._event_rows.get(who)
+        if rows is None:
+            user_id, kind, label = who
+            user = None if user_id == NULL else self._user(pk=int(user_id))
+            rows = self._event_rows[who] = EventRows(Actor(user=user, kind=kind, label=label), dated=True)
+        if key is None:
+            return rows.line(order_id, type, params, at=timestamp(at))
+        shared = self._event_shared.get((who, key))
+        if shared is None:
+            shared = self._event_shared[(who, key)] = rows.shared(type, params)
+        return rows.join(order_id, shared, timestamp(at))
 
     # One order ----------------------------------------------------------------------------------
 
@@ -562,11 +576,11 @@ class OrderFactory:
         else:
             actor_id, actor_kind, actor_label = NULL, "channel", channel_name
         at = created
+        created = {"source": source, "detail": "", "status": label}
         events.append(
-            f"{order_id}\torder.created\t"
-            f"{self.params(('created', source, status_id), {'source': source, 'detail': '', 'status': label})}\t"
-            f"{actor_id}\t{actor_kind}\t{actor_label}\t{timestamp(at)}\n"
-        )
+            self.event(order_id, (actor_id, actor_kind, actor_label), EventType.CREATED, created, at,
+                       key=("created", source, status_id))
+        )  # fmt: skip
         held_from = None
         previous_stage, previous = initial, (status_id, label)
         held_at = created
@@ -598,18 +612,22 @@ class OrderFactory:
                 reason = rng.choice(RETURN_REASONS)
             old_id, old_label = previous
             new_id, new_label = current
-            params = self.params(
-                ("status", old_id, new_id, reason),
-                {
-                    "old": old_label,
-                    "new": new_label,
-                    "old_stage": previous_stage,
-                    "new_stage": move,
-                    "reason": reason,
-                },
-            )
+            params = {
+                "old": old_label,
+                "new": new_label,
+                "old_stage": previous_stage,
+                "new_stage": move,
+                "reason": reason,
+            }
             events.append(
-                f"{order_id}\tstatus.changed\t{params}\t{who[0]}\t{who[1]}\t{who[2]}\t{timestamp(at)}\n"
+                self.event(
+                    order_id,
+                    who,
+                    EventType.STATUS_CHANGED,
+                    params,
+                    at,
+                    key=("status", old_id, new_id, reason),
+                )
             )
             previous_stage, previous = move, current
             moved[move] = (at, who)
@@ -629,11 +647,8 @@ class OrderFactory:
                 f"{HoldReason(reason).label}: {detail}" if detail else HoldReason(reason).label
                 for reason, detail in hold_findings
             ]
-            events.append(
-                f"{order_id}\thold.placed\t{json_text({'reasons': reasons})}\t"
-                f"{actor_id if not moves else who[0]}\t{actor_kind if not moves else who[1]}\t"
-                f"{actor_label if not moves else who[2]}\t{timestamp(held_at + 0.001)}\n"
-            )
+            holder = (actor_id, actor_kind, actor_label) if not moves else who
+            events.append(self.event(order_id, holder, EventType.HELD, {"reasons": reasons}, held_at + 0.001))
 
         # Soft-deleted now and then.
         is_deleted = rng.random() < 0.003
@@ -644,10 +659,18 @@ class OrderFactory:
             deleted_at = timestamp(at)
             deleted_by = rng.choice(ref.managers) if ref.managers else None
             delete_reason = rng.choice(DELETE_REASONS)
+            deleter = (
+                (str(deleted_by), "user", "") if deleted_by is not None else (NULL, "system", "Packline")
+            )
             events.append(
-                f"{order_id}\torder.deleted\t{self.params(('deleted', delete_reason), {'reason': delete_reason})}\t"
-                f"{NULL if deleted_by is None else deleted_by}\t{'user' if ref.managers else 'system'}\t"
-                f"{'' if ref.managers else 'Packline'}\t{deleted_at}\n"
+                self.event(
+                    order_id,
+                    deleter,
+                    EventType.DELETED,
+                    {"reason": delete_reason},
+                    at,
+                    key=("deleted", delete_reason),
+                )
             )
 
         # Lines. quantity_allocated stays 0: it is the sum of fulfilment's Allocation rows, which belong
@@ -772,8 +795,9 @@ class OrderFactory:
                 "collected_by": collector[1] if collector else "",
             }
             events.append(
-                f"{order_id}\tpayment.recorded\t{json_text(params)}\t{who_id}\t{who_kind}\t{who_label}\t"
-                f"{timestamp(paid_at)}\n"
+                self.event(
+                    order_id, (who_id, who_kind, who_label), MoneyEvent.PAYMENT_RECORDED, params, paid_at
+                )
             )
         batch.stages[stage] = batch.stages.get(stage, 0) + 1
 
@@ -791,7 +815,6 @@ def _check_columns() -> None:
     """Fail clearly, not with a COPY error, when the models gained a column this command does not fill
     (orders, lines, customers and payments write new columns' defaults: copy_rows.constant_columns)."""
     written = {
-        OrderEvent: {"id", *EVENT_COLUMNS},
         OrderHold: {"id", *HOLD_COLUMNS},
     }
     for model, columns in written.items():
@@ -917,7 +940,7 @@ def _write(batch: Batch, factory: OrderFactory, timings: Timings) -> None:
     with timings("copy payments"):
         copy_lines("orders_payment", PAYMENT_COLUMNS + factory.payment_extra_columns, batch.payments)
     with timings("copy events"):
-        copy_lines("orders_orderevent", EVENT_COLUMNS, batch.events)
+        copy_lines("orders_orderevent", EventRows(Actor.system(), dated=True).columns, batch.events)
     with timings("copy holds"):
         copy_lines("orders_orderhold", HOLD_COLUMNS, batch.holds)
 

@@ -312,9 +312,9 @@ def prepare() -> tuple[int, list[tuple[str, str, str]]]:
     from django.core.management import call_command
 
     from bench.cleanup import bench_channel
-    from orders.sample_data import ensure_catalogue
     from fulfilment.models import StockItem
     from orders.models import Product, Warehouse
+    from orders.sample_data import ensure_catalogue
 
     call_command("migrate", interactive=False, verbosity=0)
     call_command("sync_roles", verbosity=0)

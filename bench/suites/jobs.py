@@ -84,6 +84,7 @@ def isolated_broker() -> dict:
 def start_worker(env: dict) -> subprocess.Popen:
     """A worker as the Procfile runs one: two pool processes, one per core."""
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # a fresh clone has no var/ until something runs
     log = open(BASE_DIR / "var" / "bench-worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
     return subprocess.Popen(
         [celery, "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2", "--queues", "bulk,default",

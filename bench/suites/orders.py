@@ -84,10 +84,10 @@ def bench_users():
 
 def detail_order(manager):
     """An order with 50 lines and 200 timeline entries, made through the services (once)."""
-    from orders.sample_data import catalogue_item
     from orders import selectors
     from orders.inputs import LineInput, OrderInput
     from orders.models import Customer, Order, OrderLine
+    from orders.sample_data import catalogue_item
     from orders.services.create import order_create
     from orders.services.edit import order_assign, order_note_add
 

@@ -1,5 +1,8 @@
 """The rows of one order turned into checked values (an OrderInput's parts) and the errors a person can
 fix, row by row.
+
+Over 400 lines because OrderParser reads every column the import knows, each a few lines, in one pass
+per order (the import's hot loop).
 """
 
 import re

@@ -1,5 +1,8 @@
 """Money pages: the order's money panel and its forms, and the delivery agents' remittance pages.
 
+Over 400 lines because it is every money form's view (payments, failures, reversals, expenses,
+refunds, payouts, remittance), each short; they share the order lookup and the panel's context.
+
 Each view checks the permission, finds the order through order_for (404 for orders the user may not
 see: an agent reaches only their own), calls a money service and says what happened.
 """

@@ -1,5 +1,8 @@
 """Many orders at once (CSV imports, backfills): order_create's rules, batched for speed.
 
+Over 400 lines because one class plans, formats and writes a batch, and splitting it would spread
+its per-row cost decisions (the import's budget) over several files.
+
 Every order goes through the steps order_create takes, with the same functions: validate,
 validate_prices, build_lines, apply_totals, run_checks (built-in hold checks and the managers' hold
 rules) and initial_status. What order_create asks the database once per order is asked once per batch

@@ -1,6 +1,9 @@
 """The one service that changes an order's status, for one order or many, and the hold / release /
 cancel actions built on it.
 
+Over 400 lines because it is the one module that writes status: the single form, the many-orders
+form and what follows a move must stay together for that to hold.
+
 One function decides every move: transition_plan looks at the locked order, the target status, the
 actor and the reason, and returns a TransitionPlan, either a refusal or what the move writes (status,
 held_from, holds closed and placed, timeline events in their order) and what follows it after commit
