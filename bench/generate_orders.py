@@ -576,9 +576,9 @@ class OrderFactory:
         else:
             actor_id, actor_kind, actor_label = NULL, "channel", channel_name
         at = created
-        created = {"source": source, "detail": "", "status": label}
+        created_params = {"source": source, "detail": "", "status": label}
         events.append(
-            self.event(order_id, (actor_id, actor_kind, actor_label), EventType.CREATED, created, at,
+            self.event(order_id, (actor_id, actor_kind, actor_label), EventType.CREATED, created_params, at,
                        key=("created", source, status_id))
         )  # fmt: skip
         held_from = None
