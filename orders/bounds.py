@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import connection
 from django.db.models import Model
 
-from orders.models import Order, OrderLine
+from orders.models import Order, OrderHold, OrderLine
 
 
 def integer_range(model: type[Model], field_name: str) -> tuple[int, int]:
@@ -29,6 +29,17 @@ def decimal_max(model: type[Model], field_name: str) -> Decimal:
 def max_length(model: type[Model], field_name: str) -> int:
     field = model._meta.get_field(field_name)
     return getattr(field, "base_field", field).max_length  # an ArrayField's items: the base field's
+
+
+def text_problem(text: str, model: type[Model], field_name: str, what: str = "reason") -> str | None:
+    """What is wrong with a text (stripped) that must fit the varchar that keeps it, or None."""
+    limit, length = max_length(model, field_name), len(text.strip())
+    return f"Keep the {what} to {limit} characters; this one has {length:,}." if length > limit else None
+
+
+def hold_reason_problem(reason: str) -> str | None:
+    """A hold's reason is kept as its detail."""
+    return text_problem(reason, OrderHold, "detail")
 
 
 MONEY_MAX = decimal_max(Order, "total")  # every amount of an order and its lines is numeric(12, 2)

@@ -184,6 +184,8 @@ def order_soft_delete(*, order_id: int, actor, reason: str) -> Order:
         raise OrderError("You may not delete orders.")
     if not reason.strip():
         raise OrderError("Say why the order is deleted.")
+    if problem := bounds.text_problem(reason, Order, "delete_reason"):
+        raise OrderError(problem)
     with service_context("order_soft_delete", actor):
         order = locked_order(order_id)
         if order.is_deleted:

@@ -24,7 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.postgresql.copy import copy_lines, copy_text
-from orders import events, workflow
+from orders import bounds, events, workflow
 from orders.actors import Actor, as_actor
 from orders.errors import OrderError, TransitionRefused
 from orders.events import EventRows, EventType
@@ -165,6 +165,8 @@ def transition_plan(
     if to.stage == Stage.ON_HOLD and order.stage != Stage.ON_HOLD:
         if not reason.strip():
             return TransitionPlan(order, refusal=f"Say why {order} is held.")
+        if problem := bounds.hold_reason_problem(reason):
+            return TransitionPlan(order, refusal=problem)
         return hold_plan(order, [Finding(HoldReason.MANUAL, reason)], to=to, reason=reason)
     if order.stage == Stage.ON_HOLD and to.stage not in (Stage.ON_HOLD, Stage.CANCELLED):
         return release_plan(order, to, released=active_holds(order), findings=checks(order))
@@ -319,6 +321,8 @@ def order_hold(*, order_id: int, actor, reason: str, code: str = HoldReason.MANU
     actor = as_actor(actor)
     if not reason.strip():
         raise TransitionRefused("Say why the order is held.")
+    if problem := bounds.hold_reason_problem(reason):
+        raise TransitionRefused(problem)
     finding = Finding(code, reason)
     with service_context("order_hold", actor):
         order = locked_order(order_id)
@@ -460,6 +464,8 @@ def order_transition_many(
     released but still held by the checks)."""
     if to.stage == Stage.ON_HOLD and not reason.strip():
         raise OrderError("Say why the orders are held.")
+    if to.stage == Stage.ON_HOLD and (problem := bounds.hold_reason_problem(reason)):
+        raise OrderError(problem)
     with service_context("order_transition_many", actor):
         orders = locked_for_checks(order_ids)
         active_holds = _ActiveHoldsOfChunk(orders)

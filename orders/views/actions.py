@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 from orders import bounds, workflow
 from orders.errors import OrderError
 from orders.forms import AssignForm, StatusChangeForm
-from orders.models import Order, OrderHold, OrderLine, Warehouse
+from orders.models import Order, OrderLine, Warehouse
 from orders.money.views import cancellation_refund_notice
 from orders.panels import ENTRY_ACTIONS
 from orders.services.edit import (
@@ -38,18 +38,6 @@ def _run(request: HttpRequest, order: Order, action, success: str) -> HttpRespon
     else:
         messages.success(request, success.format(order=result or order))
     return redirect("orders:detail", number=order.number)
-
-
-HOLD_REASON_LENGTH = bounds.max_length(OrderHold, "detail")
-DELETE_REASON_LENGTH = bounds.max_length(Order, "delete_reason")
-
-
-def _posted_reason(request: HttpRequest, limit: int) -> str:
-    """The reason the form sent, refused (OrderError) when longer than the column that keeps it."""
-    reason = request.POST.get("reason", "").strip()
-    if len(reason) > limit:
-        raise OrderError(f"Keep the reason to {limit} characters; this one has {len(reason):,}.")
-    return reason
 
 
 # Every permission some status change needs (workflow.permission_for): without one, no change at all.
@@ -121,9 +109,7 @@ def order_hold_view(request: HttpRequest, number: int) -> HttpResponse:
     return _run(
         request,
         order,
-        lambda: order_hold(
-            order_id=order.pk, actor=request.user, reason=_posted_reason(request, HOLD_REASON_LENGTH)
-        ),
+        lambda: order_hold(order_id=order.pk, actor=request.user, reason=request.POST.get("reason", "")),
         "{order} is on hold.",
     )
 
@@ -200,8 +186,7 @@ def order_note_view(request: HttpRequest, number: int) -> HttpResponse:
 def order_delete_view(request: HttpRequest, number: int) -> HttpResponse:
     order = posted_order(request, number)
     try:
-        reason = _posted_reason(request, DELETE_REASON_LENGTH)
-        order_soft_delete(order_id=order.pk, actor=request.user, reason=reason)
+        order_soft_delete(order_id=order.pk, actor=request.user, reason=request.POST.get("reason", ""))
     except OrderError as error:
         messages.error(request, str(error))
         return redirect(order)

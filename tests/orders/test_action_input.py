@@ -45,3 +45,29 @@ def test_a_reason_longer_than_its_column_is_refused_with_a_message(client, users
     order.refresh_from_db()
     assert order.stage == "processing" and not order.is_deleted
     assert not OrderHold.objects.exists()
+
+
+def test_every_path_that_holds_or_deletes_refuses_a_reason_past_its_column(users):
+    """The rule lives in the services, so the mass actions and the coming API get it too."""
+    from orders.errors import OrderError
+    from orders.models import Order
+    from orders.services.edit import order_soft_delete
+    from orders.services.transitions import order_hold, order_transition, order_transition_many
+
+    order = make_order()
+    manager = users["manager"]
+    too_long = "r" * 301
+    with pytest.raises(OrderError, match="Keep the reason to 300 characters"):
+        order_hold(order_id=order.pk, actor=manager, reason=too_long)
+    with pytest.raises(OrderError, match="Keep the reason to 300 characters"):
+        order_transition(order_id=order.pk, to=builtin_status("on_hold"), actor=manager, reason=too_long)
+    with pytest.raises(OrderError, match="Keep the reason to 300 characters"):
+        order_transition_many(
+            order_ids=[order.pk], to=builtin_status("on_hold"), actor=manager, reason=too_long
+        )
+    with pytest.raises(OrderError, match="Keep the reason to 200 characters"):
+        order_soft_delete(order_id=order.pk, actor=manager, reason="r" * 201)
+    order.refresh_from_db()
+    assert order.stage == "processing" and not order.is_deleted
+    assert not OrderHold.objects.filter(order=order).exists()
+    assert Order.objects.filter(pk=order.pk, version=order.version).exists()
