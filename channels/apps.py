@@ -13,7 +13,9 @@ class ChannelsConfig(AppConfig):
         from accounts import navigation, roles
         from channels import navigation as channels_navigation
         from channels.csv import events  # noqa: F401 - registers the import's event types
+        from channels.intake import events as intake_events  # noqa: F401 - registers the shops' event types
         from channels.permissions import ROLE_GRANTS
+        from channels.tracking import receivers  # noqa: F401 - shipments reach the tracking outbox
 
         roles.grant(ROLE_GRANTS)
         navigation.register(*channels_navigation.NAVIGATION)

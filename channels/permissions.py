@@ -2,9 +2,10 @@
 every app's grants into the role matrix that sync_roles applies."""
 
 IMPORT = {"sales_channels.import_orders"}
+CONNECT = {"sales_channels.manage_connections"}
 
 ROLE_GRANTS: dict[str, set[str]] = {
-    "superadmin": IMPORT,
-    "manager": IMPORT,
+    "superadmin": IMPORT | CONNECT,
+    "manager": IMPORT | CONNECT,
     "csr": IMPORT,
 }

@@ -2,8 +2,11 @@
 
 from django.urls import include, path
 
+from channels.intake.receive import webhook_receive
+
 app_name = "channels"
 
 urlpatterns = [
     path("imports/", include("channels.csv.urls")),
+    path("channels/webhooks/<int:connection_id>/", webhook_receive, name="webhook"),
 ]

@@ -19,7 +19,11 @@ app.conf.task_routes = {
 app.conf.beat_schedule = {
     "sweep-bulk-jobs": {"task": "jobs.sweep", "schedule": 60.0},
     "sweep-imports": {"task": "imports.sweep", "schedule": 60.0},
+    "poll-channels": {"task": "channels.poll_due", "schedule": 60.0},
+    "sweep-channels": {"task": "channels.sweep", "schedule": 60.0},
 }
 app.autodiscover_tasks()
-# Areas of an app keep their tasks beside them (orders/jobs/tasks.py, orders/money/tasks.py, channels/csv/tasks.py).
-app.autodiscover_tasks(["orders.jobs", "orders.money", "channels.csv"])
+# Areas of an app keep their tasks beside them (orders/jobs/tasks.py, channels/csv/tasks.py, ...).
+app.autodiscover_tasks(
+    ["orders.jobs", "orders.money", "channels.csv", "channels.intake", "channels.tracking"]
+)

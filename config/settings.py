@@ -30,6 +30,36 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("Set SECRET_KEY (or DEBUG=1 for local development).")
     SECRET_KEY = "insecure-local-development-key-do-not-use-in-production-0123456789"
 
+
+def encryption_keys() -> list[str]:
+    """Keys that encrypt shop credentials at rest (django-fernet-encrypted-fields' SALT_KEY, mixed with
+    SECRET_KEY): PACKLINE_ENCRYPTION_KEYS, comma-separated and newest first, the first encrypts and every
+    one decrypts, so a key rotates by putting the new one in front. Without it, one key is generated
+    into var/ the first time (a development machine; servers set the variable)."""
+    keys = env_list("PACKLINE_ENCRYPTION_KEYS", "")
+    if keys:
+        return keys
+    import secrets
+
+    path = VAR_DIR / "encryption-key"
+    if not path.exists():
+        # Written aside and linked into place: web, worker and beat start together, and only the first
+        # link wins, so they all read the same key.
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        draft = VAR_DIR / f"encryption-key.{os.getpid()}"
+        draft.write_text(secrets.token_urlsafe(32))
+        draft.chmod(0o600)
+        try:
+            os.link(draft, path)
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+    return [path.read_text().strip()]
+
+
+SALT_KEY = encryption_keys()
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 PORT = int(os.environ.get("PORT", "8000"))
@@ -195,6 +225,10 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem broker in var/celery.
 REDIS_URL = os.environ.get("REDIS_URL", "")
+# How often each connected shop is polled for changed orders (seconds); webhooks bring most changes
+# at once, the poll repairs what a lost webhook missed.
+CHANNEL_POLL_INTERVAL = int(os.environ.get("CHANNEL_POLL_INTERVAL", "300"))
+
 CELERY_QUEUES = ("default", "bulk", "imports", "channels", "documents")
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL

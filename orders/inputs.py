@@ -21,6 +21,7 @@ class LineInput:
     discount: Decimal = Decimal("0")
     name: str = ""
     tax_rate: Decimal | None = None  # None: the product's tax rate
+    channel_line_id: str = ""  # the shop's own id of the line (tracking pushes name it)
 
 
 @dataclass
@@ -48,6 +49,8 @@ class OrderInput:
     warehouse: Warehouse | None = None
     priority: int = 0
     draft: bool = False
+    # What the door could not read (a shop's malformed field): each puts the new order on hold.
+    problems: list[str] = field(default_factory=list)
 
 
 def validate(data: OrderInput) -> dict[str, list[str]]:

@@ -3,6 +3,8 @@
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-that-is-long-enough-for-django-0123456789")
+# Newest first; the second one stands for a key being rotated out (tests/channels/test_connections.py).
+os.environ.setdefault("PACKLINE_ENCRYPTION_KEYS", "test-encryption-key-new,test-encryption-key-old")
 
 from config.settings import *  # noqa: F403
 

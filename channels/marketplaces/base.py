@@ -139,7 +139,7 @@ class Limiter(Protocol):
 
 class PlatformClient(Protocol):
     def check(self) -> str:
-        """"Test connection": the shop's name as the platform gives it; PlatformError when unreachable."""
+        """ "Test connection": the shop's name as the platform gives it; PlatformError when unreachable."""
 
     def orders_updated_since(self, since: datetime, cursor: str | None = None) -> OrdersPage:
         """One page of orders updated at or after `since`, oldest change first when the platform allows."""
@@ -176,6 +176,11 @@ class Platform(Protocol):
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         """A realistic order webhook (topic, payload) as the shop would send it: channel_simulate."""
+
+    def webhook_headers(
+        self, *, topic: str, delivery_id: str, signature: str, shop_url: str
+    ) -> dict[str, str]:
+        """The headers the shop sends with a delivery (channel_simulate, the benchmark, tests)."""
 
 
 def hmac_sha256_base64(secret: str, body: bytes) -> str:

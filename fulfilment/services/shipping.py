@@ -7,6 +7,7 @@ from fulfilment.errors import FulfilmentError
 from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Allocation, Shipment, ShipmentLine, StockItem, StockMovement
 from fulfilment.services.allocation import lock_stock
+from fulfilment.signals import shipment_created
 from orders import events, workflow
 from orders.actors import as_actor
 from orders.models import OrderLine
@@ -104,4 +105,5 @@ def shipment_create(
         order_transition(
             order_id=order.pk, to=builtin_status(Stage.SHIPPED), actor=actor, reason=f"shipment {shipment.pk}"
         )
+    shipment_created.send(sender=Shipment, shipment=shipment)
     return shipment

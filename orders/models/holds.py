@@ -18,6 +18,10 @@ class HoldReason(models.TextChoices):
     OVER_VALUE = "over_value", "Over value threshold"
     RULE = "rule", "Hold rule"
     SHORT_PICK = "short_pick", "Short pick"
+    CHANNEL_DATA = "channel_data", "Shop data to check"
+    CHANGED_AFTER_PICKING = "changed_after_picking", "Changed in the shop after picking"
+    CANCELLED_AFTER_SHIPPING = "cancelled_after_shipping", "Cancelled in the shop after shipping"
+    CANCELLATION_REQUESTED = "cancellation_requested", "Buyer asked to cancel"
     MANUAL = "manual", "Manual hold"
 
 

@@ -236,6 +236,9 @@ class OrderLine(models.Model):
     quantity_shipped = models.PositiveIntegerField(default=0)
     quantity_cancelled = models.PositiveIntegerField(default=0)
     quantity_returned = models.PositiveIntegerField(default=0)
+    # The shop's own id of the line (a marketplace order's), which tracking pushes name. db_default:
+    # the COPY writers of batched creation leave the column out.
+    channel_line_id = models.CharField(max_length=64, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["order", "position", "id"]

@@ -12,9 +12,9 @@ from django.utils import timezone
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.errors import DuplicateOrder, OrderInvalid
-from orders.holds import run_checks
+from orders.holds import Finding, run_checks
 from orders.inputs import OrderInput, validate, validate_prices
-from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status, Warehouse
+from orders.models import Channel, HoldReason, Order, OrderHold, OrderLine, Product, Status, Warehouse
 from orders.money.services.payments import payment_record_at_creation
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
@@ -56,6 +56,8 @@ def build_lines(data: OrderInput, products: dict[str, Product], line_class=Order
                 line_total=net + tax,
             )
         )
+        if line.channel_line_id:  # the shop's own id of the line, which tracking pushes name
+            lines[-1].channel_line_id = line.channel_line_id
     return lines
 
 
@@ -188,6 +190,8 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     )
     apply_totals(order, lines)
     findings = [] if data.draft else run_checks(order, lines)
+    if data.problems and not data.draft:
+        findings += [Finding(HoldReason.CHANNEL_DATA, problem[:300]) for problem in data.problems]
     order.status, order.held_from = initial_status(data, total=order.total, findings=findings)
     order.stage = order.status.stage
     order.search_vector = search_vector(order, lines)

@@ -43,7 +43,9 @@ def _text(value) -> str:
 
 
 def editable_fields(order: Order, user) -> set[str]:
-    """What this user may change on this order now (SPEC 1 and the issue's stage rules)."""
+    """What this user (or actor: a shop's changes come from a channel actor) may change on this order
+    now (SPEC 1 and the issue's stage rules)."""
+    user = as_actor(user)
     if order.is_deleted or not user.has_perm("orders.change_order") or order.stage in workflow.ADDRESS_LOCKED:
         return set()
     fields = set(FIELD_LABELS) - PRICE_FIELDS
@@ -71,7 +73,7 @@ def order_update(
                 f"{order} was changed by someone else since you opened it. Reload it to see their changes, "
                 "then make yours again."
             )
-        allowed = editable_fields(order, actor.user)
+        allowed = editable_fields(order, actor)
         asked = {name for name, value in changes.items() if getattr(order, name) != value}
         if lines is not None:
             asked.add("lines")

@@ -1,0 +1,217 @@
+"""Connecting a shop: create, change, pause, and reach it (the client a worker talks to it through)."""
+
+import logging
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.utils.text import slugify
+
+from channels.connections.models import Connection
+from channels.errors import ConnectionInvalid
+from channels.marketplaces import KINDS, platform
+from channels.marketplaces.base import Access, PlatformClient, PlatformError
+from channels.ratelimit import ConnectionLimiter
+from orders.actors import as_actor
+from orders.models import Channel, Warehouse
+
+logger = logging.getLogger(__name__)
+
+SETTINGS = (
+    "auto_process",
+    "warehouse",
+    "paid_gateways",
+    "sku_mapping",
+    "sync_cancellations",
+    "push_tracking",
+)
+MANAGE = "sales_channels.manage_connections"
+
+
+def _require(actor) -> None:
+    if not as_actor(actor).has_perm(MANAGE):
+        raise ConnectionInvalid({"permission": "Only managers connect and configure shops."})
+
+
+def _check_url(errors: dict, field: str, value: str, *, required: bool) -> str:
+    value = (value or "").strip().rstrip("/")
+    if not value:
+        if required:
+            errors[field] = "Enter the address."
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 300:
+        errors[field] = f"{value[:80]!r} is not a web address (https://...)."
+    return value
+
+
+def _clean_secrets(errors: dict, webhook_secret: str, previous: list[str]) -> list[str]:
+    secret = (webhook_secret or "").strip()
+    if not secret:
+        errors["webhook_secret"] = "Enter the webhook secret the shop signs its deliveries with."
+        return previous
+    if len(secret) > 200:
+        errors["webhook_secret"] = "A webhook secret is at most 200 characters."
+    # The new secret signs from now on; the one it replaces is still accepted during the rotation.
+    return [secret] + [old for old in previous[:1] if old != secret]
+
+
+def _clean_credentials(errors: dict, kind: str, credentials: dict[str, str]) -> dict[str, str]:
+    names = platform(kind).credential_names
+    cleaned = {name: (credentials.get(name) or "").strip() for name in names}
+    missing = [name.replace("_", " ") for name, value in cleaned.items() if not value]
+    if missing:
+        errors["credentials"] = f"{KINDS[kind]} needs: {', '.join(missing)}."
+    if any(len(value) > 500 for value in cleaned.values()):
+        errors["credentials"] = "Credentials are at most 500 characters each."
+    return cleaned
+
+
+def _is_sku_mapping(value) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) and 0 < len(k) <= 64 and 0 < len(v) <= 64
+        for k, v in value.items()
+    )
+
+
+def _is_gateway_list(value) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) and 0 < len(v) <= 100 for v in value)
+
+
+def _clean_settings(errors: dict, values: dict) -> dict:
+    cleaned = {}
+    for name, value in values.items():
+        if name not in SETTINGS:
+            raise TypeError(f"unknown connection setting {name!r}")
+        if name == "sku_mapping" and not _is_sku_mapping(value):
+            errors[name] = "Map each shop SKU to one Packline SKU (at most 64 characters each)."
+            continue
+        if name == "paid_gateways" and not _is_gateway_list(value):
+            errors[name] = "List gateway names, at most 100 characters each."
+            continue
+        if name == "warehouse" and value is not None and not isinstance(value, Warehouse):
+            value = Warehouse.objects.filter(pk=value, active=True).first()
+            if value is None:
+                errors[name] = "Choose an active warehouse."
+                continue
+        cleaned[name] = value
+    return cleaned
+
+
+@transaction.atomic
+def connection_create(
+    *, kind: str, name: str, shop_url: str, credentials: dict[str, str], webhook_secret: str, actor,
+    api_base_url: str = "", **settings,
+) -> Connection:  # fmt: skip
+    """A new connection and the Channel its orders belong to. ConnectionInvalid: nothing is written."""
+    _require(actor)
+    errors: dict[str, str] = {}
+    if kind not in KINDS:
+        raise ConnectionInvalid({"kind": f"Choose one of {', '.join(KINDS)}, not {kind!r}."})
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        errors["name"] = "Name the connection (at most 100 characters), e.g. the store's name."
+    shop_url = _check_url(errors, "shop_url", shop_url, required=True)
+    api_base_url = _check_url(errors, "api_base_url", api_base_url, required=False)
+    cleaned_credentials = _clean_credentials(errors, kind, credentials)
+    secrets = _clean_secrets(errors, webhook_secret, [])
+    cleaned_settings = _clean_settings(errors, settings)
+    if name and Connection.objects.filter(name__iexact=name).exists():
+        errors["name"] = f"A connection named {name!r} exists already."
+    if errors:
+        raise ConnectionInvalid(errors)
+    code = _free_code(f"{kind}-{slugify(name)}"[:34])
+    channel = Channel.objects.create(code=code, name=name, kind=kind)
+    connection = Connection.objects.create(
+        channel=channel, kind=kind, name=name, shop_url=shop_url, api_base_url=api_base_url,
+        credentials=cleaned_credentials, webhook_secrets=secrets, **cleaned_settings,
+    )  # fmt: skip
+    logger.info("connection %s (%s) created", connection.pk, kind)
+    return connection
+
+
+def _free_code(base: str) -> str:
+    base = base.strip("-") or "shop"
+    code, n = base, 1
+    while Channel.objects.filter(code=code).exists():
+        n += 1
+        code = f"{base}-{n}"
+    return code
+
+
+@transaction.atomic
+def connection_update(
+    *, connection_id: int, actor, name: str | None = None, shop_url: str | None = None,
+    api_base_url: str | None = None, credentials: dict[str, str] | None = None,
+    webhook_secret: str | None = None, **settings,
+) -> Connection:  # fmt: skip
+    """Change what was given; credentials and the webhook secret only when new ones are typed (they
+    are never shown, so an empty field keeps the stored one)."""
+    _require(actor)
+    connection = Connection.objects.select_for_update().get(pk=connection_id)
+    errors: dict[str, str] = {}
+    if name is not None:
+        name = name.strip()
+        if not name or len(name) > 100:
+            errors["name"] = "Name the connection (at most 100 characters)."
+        elif Connection.objects.filter(name__iexact=name).exclude(pk=connection.pk).exists():
+            errors["name"] = f"A connection named {name!r} exists already."
+        connection.name = name
+    if shop_url is not None:
+        connection.shop_url = _check_url(errors, "shop_url", shop_url, required=True)
+    if api_base_url is not None:
+        connection.api_base_url = _check_url(errors, "api_base_url", api_base_url, required=False)
+    if credentials and any((value or "").strip() for value in credentials.values()):
+        connection.credentials = _clean_credentials(errors, connection.kind, credentials)
+    if webhook_secret and webhook_secret.strip():
+        connection.webhook_secrets = _clean_secrets(errors, webhook_secret, list(connection.webhook_secrets))
+    for field, value in _clean_settings(errors, settings).items():
+        setattr(connection, field, value)
+    if errors:
+        raise ConnectionInvalid(errors)
+    connection.save()
+    if name:
+        Channel.objects.filter(pk=connection.channel_id).update(name=name)
+    return connection
+
+
+@transaction.atomic
+def connection_pause(*, connection_id: int, actor, paused: bool) -> Connection:
+    """Paused: deliveries are still accepted and kept, nothing is processed or polled. Resuming works
+    through what waited."""
+    _require(actor)
+    connection = Connection.objects.select_for_update().get(pk=connection_id)
+    if connection.paused == paused:
+        return connection
+    connection.paused = paused
+    connection.save(update_fields=["paused"])
+    if not paused:
+        from channels.intake.tasks import queue_backlog
+
+        transaction.on_commit(lambda: queue_backlog(connection.pk))
+    return connection
+
+
+def connection_access(connection: Connection) -> Access:
+    return Access(
+        shop_url=connection.shop_url,
+        api_base_url=connection.api_base_url or platform(connection.kind).default_api_base_url,
+        credentials=dict(connection.credentials),
+        connection_id=connection.pk,
+    )
+
+
+def connection_client(connection: Connection) -> PlatformClient:
+    return platform(connection.kind).client(connection_access(connection), ConnectionLimiter(connection.pk))
+
+
+def connection_test(*, connection_id: int, actor) -> str:
+    """ "Test connection": what the shop calls itself, or a ChannelError saying what went wrong."""
+    from channels.errors import ChannelError
+
+    _require(actor)
+    connection = Connection.objects.get(pk=connection_id)
+    try:
+        shop_name = connection_client(connection).check()
+    except PlatformError as error:
+        raise ChannelError(f"{connection.label} did not answer as expected: {error}") from error
+    return shop_name

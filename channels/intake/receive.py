@@ -1,0 +1,88 @@
+"""The webhook door (SPEC 5): size cap, the platform's signature over the raw body, then the delivery
+is stored (deduplicated by the platform's delivery id) and a worker is asked to apply it. The answer
+is given at once; nothing is parsed or applied here."""
+
+import logging
+
+from django.db import connection as db
+from django.db.models import F
+from django.db.models.functions import Now
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from channels.connections.models import Connection
+from channels.intake.models import Delivery
+from channels.marketplaces import platform
+from channels.marketplaces.base import signature_matches
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 2 * 1024 * 1024  # a 250-line order is ~0.5 MB; anything past this is not an order
+
+
+def _answer(status: int, text: str) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
+
+
+@csrf_exempt
+@require_POST
+def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return _answer(400, "Content-Length is not a number.")
+    if length > MAX_BODY_BYTES:
+        return _answer(413, f"A delivery is at most {MAX_BODY_BYTES:,} bytes.")
+    connection = (
+        Connection.objects.filter(pk=connection_id).only("id", "kind", "webhook_secrets", "paused").first()
+    )
+    if connection is None:
+        return _answer(404, "No such connection.")
+    adapter = platform(connection.kind)
+    body = request.body
+    signature = request.headers.get(adapter.signature_header, "")
+    if not signature:
+        ping = getattr(adapter, "is_ping", None)
+        if ping is not None and ping(request.headers, body):
+            return _answer(200, "pong")
+    if not signature_matches(body, signature, list(connection.webhook_secrets)):
+        Connection.objects.filter(pk=connection.pk).update(
+            rejected_deliveries=F("rejected_deliveries") + 1, last_rejected_at=Now()
+        )
+        logger.warning("connection %s: webhook refused, signature does not match", connection.pk)
+        return _answer(401, "The signature does not match this connection's webhook secret.")
+    hook = adapter.webhook(request.headers)
+    if hook is None:
+        return _answer(400, "The delivery id or topic header is missing.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return _answer(400, "The body is not UTF-8.")
+    if "\x00" in text:
+        return _answer(400, "The body contains a NUL character.")
+    delivery_id = delivery_store(
+        connection_id=connection.pk, source=Delivery.Source.WEBHOOK, delivery_id=hook.delivery_id[:200],
+        topic=hook.topic[:100], body=text,
+    )  # fmt: skip
+    if delivery_id is not None and not connection.paused:
+        from channels.intake.tasks import queue_processing
+
+        queue_processing(connection.pk)
+    return _answer(200, "stored" if delivery_id is not None else "duplicate")
+
+
+def delivery_store(
+    *, connection_id: int, source: str, delivery_id: str, topic: str, body: str, run_id=None
+) -> int | None:
+    """Store a delivery once: its id, or None when this connection already has that delivery id."""
+    with db.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {Delivery._meta.db_table} (connection_id, source, delivery_id, topic, body, run_id, "
+            "state, outcome, platform_order_id, attempts, received_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, 'received', '', '', 0, now()) "
+            "ON CONFLICT (connection_id, delivery_id) DO NOTHING RETURNING id",
+            [connection_id, source, delivery_id, topic, body, run_id],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
