@@ -85,6 +85,12 @@ NOT_DUPLICATED_BY = (Stage.CANCELLED,)
 DUPLICATES_NEWEST_FIRST = ("-created_at", "-id")
 
 
+def door_findings(data) -> list[Finding]:
+    """What the door itself could not read (a shop's malformed field, OrderInput.problems): each holds
+    the new order, beside the checks' findings. order_create and batched creation both ask here."""
+    return [Finding(HoldReason.CHANNEL_DATA, problem[:300]) for problem in data.problems]
+
+
 def duplicate_window() -> timedelta:
     return timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
 

@@ -28,6 +28,7 @@ from orders.money.services.payments import payment_failure_record, payment_recor
 from orders.money.services.refunds import refund_execute, refund_record
 from orders.services.create import order_create
 from orders.services.edit import order_update
+from orders.services.planned import NewCustomer
 from orders.services.transitions import TransitionRefused, order_cancel, order_hold
 from orders.workflow import Stage
 
@@ -119,18 +120,29 @@ def payment_method(platform_order: PlatformOrder) -> str:
     return PaymentMethod.CHANNEL
 
 
-def _customer(platform_order: PlatformOrder, address: dict) -> Customer:
+def new_customer(platform_order: PlatformOrder, address: dict) -> NewCustomer:
+    """The buyer as a customer to create when no customer has their email (batched creation matches
+    the email itself)."""
     buyer = platform_order.buyer
     email = buyer.email.strip()[:254]
-    if email:
-        known = (
-            Customer.objects.annotate(email_lower=Lower("email")).filter(email_lower=email.lower()).first()
+    name = (buyer.name or address.get("name") or email or f"Customer of {platform_order.number}").strip()
+    return NewCustomer(
+        name=name[:200], email=email, phone=buyer.phone[:40], company=buyer.company[:200], address=address
+    )
+
+
+def _customer(platform_order: PlatformOrder, address: dict) -> Customer:
+    """Same email, same customer: the oldest with it (as batched creation decides), else a new one."""
+    new = new_customer(platform_order, address)
+    if new.email:
+        with_email = Customer.objects.annotate(email_lower=Lower("email")).filter(
+            email_lower=new.email.lower()
         )
+        known = with_email.order_by("pk").first()
         if known:
             return known
-    name = (buyer.name or address.get("name") or email or f"Customer of {platform_order.number}").strip()
     return Customer.objects.create(
-        name=name[:200], email=email, phone=buyer.phone[:40], company=buyer.company[:200], address=address
+        name=new.name, email=new.email, phone=new.phone, company=new.company, address=new.address
     )
 
 
@@ -156,13 +168,16 @@ def _lines(connection: Connection, platform_order: PlatformOrder) -> list[LineIn
     ]
 
 
-def order_input(connection: Connection, platform_order: PlatformOrder) -> OrderInput:
-    """The one OrderInput every door fills, from a shop's order."""
+def order_input(
+    connection: Connection, platform_order: PlatformOrder, *, batched: bool = False
+) -> OrderInput:
+    """The one OrderInput every door fills, from a shop's order. `batched`: the customer is left
+    unsaved for batched creation to match by email (channels/intake/batch.py)."""
     shipping = _address(platform_order.shipping_address)
     paid = counts_as_paid(connection, platform_order)
     attributes = {str(k)[:100]: str(v)[:1000] for k, v in platform_order.attributes.items()}
     return OrderInput(
-        customer=_customer(platform_order, shipping),
+        customer=new_customer(platform_order, shipping) if batched else _customer(platform_order, shipping),
         lines=_lines(connection, platform_order),
         channel=connection.channel,
         channel_order_id=platform_order.platform_order_id,
@@ -203,7 +218,7 @@ def _create(connection: Connection, platform_order: PlatformOrder, link: Platfor
         link.order = order
         return _update(connection, platform_order, link, adopted=str(duplicate))
     link.order = order
-    result = Applied("created", order.pk, [f"created {order.number}"])
+    result = Applied("created", order.pk, [f"created {order.display_number}"])
     _refunds(connection, platform_order, link, order, actor, result)
     return result
 

@@ -4,7 +4,6 @@ form an order is marked failed with the reason (a manager retries it from the sy
 
 import json
 import logging
-from collections import Counter
 from decimal import Decimal
 
 from django.db import transaction
@@ -104,28 +103,6 @@ def delivery_apply(*, delivery: Delivery, connection: Connection) -> Applied:
         )
     record(delivery, result, platform_order)
     return result
-
-
-def deliveries_process(*, connection_id: int, limit: int = 1000) -> Counter:
-    """Apply up to `limit` waiting deliveries of the connection; several workers share the backlog
-    (SKIP LOCKED) and work on one platform order is serialised by its link row."""
-    counts: Counter = Counter()
-    connection = Connection.objects.select_related("channel").get(pk=connection_id)
-    if connection.paused:
-        return counts
-    for _ in range(limit):
-        with transaction.atomic():
-            delivery = (
-                Delivery.objects.select_for_update(skip_locked=True)
-                .filter(connection_id=connection_id, state=Delivery.State.RECEIVED)
-                .order_by("id")
-                .first()
-            )
-            if delivery is None:
-                break
-            result = delivery_apply(delivery=delivery, connection=connection)
-        counts[result.outcome] += 1
-    return counts
 
 
 @transaction.atomic

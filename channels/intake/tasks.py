@@ -33,7 +33,7 @@ def queue_backlog(connection_id: int) -> None:
 
 @shared_task(name=PROCESS_TASK, acks_late=True, reject_on_worker_lost=True)
 def process_deliveries(connection_id: int) -> dict:
-    from channels.intake.processing import deliveries_process
+    from channels.intake.batch import deliveries_process
 
     return dict(deliveries_process(connection_id=connection_id))
 

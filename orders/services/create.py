@@ -12,9 +12,9 @@ from django.utils import timezone
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.errors import DuplicateOrder, OrderInvalid
-from orders.holds import Finding, run_checks
+from orders.holds import door_findings, run_checks
 from orders.inputs import OrderInput, validate, validate_prices
-from orders.models import Channel, HoldReason, Order, OrderHold, OrderLine, Product, Status, Warehouse
+from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status, Warehouse
 from orders.money.services.payments import payment_record_at_creation
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
@@ -189,9 +189,7 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
         **order_fields(data, channel=channel, source=source, warehouse=warehouse), created_at=timezone.now()
     )
     apply_totals(order, lines)
-    findings = [] if data.draft else run_checks(order, lines)
-    if data.problems and not data.draft:
-        findings += [Finding(HoldReason.CHANNEL_DATA, problem[:300]) for problem in data.problems]
+    findings = [] if data.draft else run_checks(order, lines) + door_findings(data)
     order.status, order.held_from = initial_status(data, total=order.total, findings=findings)
     order.stage = order.status.stage
     order.search_vector = search_vector(order, lines)

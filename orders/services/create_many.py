@@ -44,7 +44,7 @@ from orders.copy_rows import (  # NULL and copy_json: also imported from here by
     payment_row,
 )
 from orders.events import EventRows, EventType
-from orders.holds import DuplicateFinder, Finding, run_checks
+from orders.holds import DuplicateFinder, Finding, door_findings, run_checks
 from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import (
     Channel,
@@ -286,6 +286,7 @@ class OrderBatchCreator:
         order, lines, data, kept = p.order, p.lines, p.item.data, p.item.status
         findings = (
             run_checks(order, lines, rules=self.rules, find_duplicate=lambda _order: duplicate)
+            + door_findings(data)
             if checked
             else []
         )

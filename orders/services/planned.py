@@ -42,9 +42,9 @@ class PlannedLine:
     (build_lines builds these for create_many)."""
 
     __slots__ = (
-        "discount", "line_total", "name", "pk", "position", "product", "quantity", "quantity_allocated",
-        "quantity_cancelled", "quantity_packed", "quantity_picked", "quantity_returned", "quantity_shipped",
-        "sku", "tax_amount", "tax_rate", "unit_price", "warehouse_id",
+        "channel_line_id", "discount", "line_total", "name", "pk", "position", "product", "quantity",
+        "quantity_allocated", "quantity_cancelled", "quantity_packed", "quantity_picked", "quantity_returned",
+        "quantity_shipped", "sku", "tax_amount", "tax_rate", "unit_price", "warehouse_id",
     )  # fmt: skip
 
     def __init__(
@@ -70,6 +70,7 @@ class PlannedLine:
         )
         self.unit_price, self.discount, self.tax_rate = unit_price, discount, tax_rate
         self.tax_amount, self.line_total, self.warehouse_id, self.pk = tax_amount, line_total, None, None
+        self.channel_line_id = ""  # written by the door that knows it (channels/intake/batch.py)
         self.quantity_allocated = self.quantity_picked = self.quantity_packed = 0
         self.quantity_shipped = self.quantity_cancelled = self.quantity_returned = 0
 
