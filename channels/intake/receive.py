@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from channels.connections.models import Connection
 from channels.intake.models import Delivery
+from channels.intake.queueing import queue_processing
 from channels.marketplaces import platform
 from channels.marketplaces.base import signature_matches
 
@@ -66,8 +67,6 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
         topic=hook.topic[:100], body=text,
     )  # fmt: skip
     if delivery_id is not None and not connection.paused:
-        from channels.intake.tasks import queue_processing
-
         queue_processing(connection.pk)
     return _answer(200, "stored" if delivery_id is not None else "duplicate")
 
