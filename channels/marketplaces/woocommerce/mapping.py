@@ -57,8 +57,9 @@ def order_from_payload(payload: dict) -> PlatformOrder:
     if updated_at is None:
         raise ValueError(
             f"WooCommerce order {order_id} has no readable date_modified_gmt "
-            f"({payload.get('date_modified_gmt')!r}): Packline cannot tell how recent it is."
+            f"({_shown(payload.get('date_modified_gmt'))}): Packline cannot tell how recent it is."
         )
+    created_at = reading.date(payload.get("date_created_gmt"), "the creation date")
     status = _text(payload.get("status")).lower().removeprefix("wc-")
     date_paid = reading.date(payload.get("date_paid_gmt"), "the date paid")
     total = reading.amount(payload.get("total"), "the order total", required=True)
@@ -84,7 +85,7 @@ def order_from_payload(payload: dict) -> PlatformOrder:
         platform_order_id=order_id,
         number=number if number.startswith("#") else f"#{number}",
         updated_at=updated_at,
-        created_at=reading.date(payload.get("date_created_gmt"), "the creation date"),
+        created_at=created_at,
         buyer=Buyer(
             name=_person(billing) or _person(shipping),
             email=_text(billing.get("email")),
@@ -177,7 +178,7 @@ class _Reading:
             return ZERO
         amount = _decimal(value)
         if amount is None:
-            self.problems.append(f"{_capital(what)} {value!r} is not an amount.")
+            self.problems.append(f"{_capital(what)} {_shown(value)} is not an amount.")
             return None if required else ZERO
         return amount
 
@@ -187,14 +188,14 @@ class _Reading:
         try:
             return _gmt(value)
         except (TypeError, ValueError):
-            self.problems.append(f"{_capital(what)} {value!r} is not a date.")
+            self.problems.append(f"{_capital(what)} {_shown(value)} is not a date.")
             return None
 
     def address(self, part: dict, what: str) -> dict:
         country = _text(part.get("country")).upper()
         if country and country not in ISO_3166_ALPHA_2:
             self.problems.append(
-                f"The {what} country {part.get('country')!r} is not an ISO 3166-1 country code."
+                f"The {what} country {_shown(part.get('country'))} is not an ISO 3166-1 country code."
             )
             country = ""
         return {
@@ -216,7 +217,7 @@ class _Reading:
 
     def line(self, position: int, item) -> PlatformLine:
         if not isinstance(item, dict):
-            self.problems.append(f"Line {position} is not a line item ({item!r}).")
+            self.problems.append(f"Line {position} is not a line item ({_shown(item)}).")
             return PlatformLine(platform_line_id="", sku="", name="", quantity=0, unit_price=ZERO)
         name = _text(item.get("name"))
         label = f"line {position} ({name})" if name else f"line {position}"
@@ -229,7 +230,7 @@ class _Reading:
         quantity = whole_number(item.get("quantity"))
         if quantity is None or quantity <= 0:
             self.problems.append(
-                f"{_capital(label)} has quantity {item.get('quantity')!r}, not a whole number above 0."
+                f"{_capital(label)} has quantity {_shown(item.get('quantity'))}, not a whole number above 0."
             )
             quantity = 0
         unit_price, discount = self._price(label, item, quantity)
@@ -237,7 +238,7 @@ class _Reading:
         line_total = _decimal(item.get("total"))
         line_tax = _decimal(item.get("total_tax"))
         if item.get("total_tax") not in (None, "") and line_tax is None:
-            self.problems.append(f"{_capital(label)} has tax {item.get('total_tax')!r}, not an amount.")
+            self.problems.append(f"{_capital(label)} has tax {_shown(item.get('total_tax'))}, not an amount.")
         elif line_total and line_total > 0 and line_tax is not None:
             tax_rate = self._tax_rate(item, line_total, line_tax)
         return PlatformLine(
@@ -272,15 +273,22 @@ class _Reading:
         when the subtotal does not split into whole cents, the price is rounded up and the spare
         cents join the discount."""
         subtotal, total, price = (_decimal(item.get(key)) for key in ("subtotal", "total", "price"))
-        if subtotal is None and item.get("subtotal") not in (None, ""):
-            self.problems.append(f"{_capital(label)} has subtotal {item.get('subtotal')!r}, not an amount.")
-        if subtotal is not None and quantity:
+        if not quantity:  # its quantity is a problem already; a price per unit cannot be told
+            return (price.quantize(CENT, ROUND_HALF_UP) if price is not None and price >= 0 else ZERO), ZERO
+        if subtotal is not None:
             unit = subtotal / quantity
         elif price is not None:
             unit = price
+            if item.get("subtotal") not in (None, ""):
+                self.problems.append(
+                    f"{_capital(label)} has subtotal {_shown(item.get('subtotal'))}, not an amount; "
+                    f"its price {price} is used."
+                )
         else:
-            shown = item.get("subtotal", item.get("price"))
-            self.problems.append(f"{_capital(label)} has no readable price ({shown!r}).")
+            self.problems.append(
+                f"{_capital(label)} has no readable price "
+                f"(subtotal {_shown(item.get('subtotal'))}, price {_shown(item.get('price'))})."
+            )
             return ZERO, ZERO
         rounded = unit.quantize(CENT, ROUND_HALF_UP)
         unit = rounded if rounded == unit else unit.quantize(CENT, ROUND_CEILING)
@@ -288,7 +296,7 @@ class _Reading:
             self.problems.append(f"{_capital(label)} has a negative price ({unit}).")
             return ZERO, ZERO
         if total is None:
-            self.problems.append(f"{_capital(label)} has total {item.get('total')!r}, not an amount.")
+            self.problems.append(f"{_capital(label)} has total {_shown(item.get('total'))}, not an amount.")
             return unit, ZERO
         discount = unit * quantity - total
         if discount < 0:
@@ -306,7 +314,7 @@ class _Reading:
             amount = _decimal(item.get("total"))
             if amount is None:
                 self.problems.append(
-                    f"Refund {item.get('id')!r} has total {item.get('total')!r}, not an amount."
+                    f"Refund {_shown(item.get('id'))} has total {_shown(item.get('total'))}, not an amount."
                 )
                 continue
             # WooCommerce lists a refund's total as a negative amount ("-10.00").
@@ -323,7 +331,7 @@ class _Reading:
 def _order_id(payload: dict) -> str:
     value = payload.get("id")
     if isinstance(value, bool) or whole_number(value) is None or whole_number(value) <= 0:
-        raise ValueError(f"A WooCommerce order needs a numeric id; this one has {value!r}.")
+        raise ValueError(f"A WooCommerce order needs a numeric id; this one has {_shown(value)}.")
     return str(whole_number(value))
 
 
@@ -361,6 +369,13 @@ def _meta_value(value) -> str:
     if isinstance(value, bool | dict | list):
         return json.dumps(value, default=str, ensure_ascii=False)
     return str(value)
+
+
+def _shown(value) -> str:
+    """A value as a sentence shows it: amounts as written, text in quotes."""
+    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
+        return str(value)
+    return repr(value)
 
 
 def _text(value) -> str:
