@@ -4,7 +4,8 @@ Netherlands, Ireland or the US would send on order.created, the same for the sam
 Most orders are card or PayPal payments WooCommerce has moved to "processing" (paid); about one in five
 is a direct bank transfer, which WooCommerce puts "on-hold" until the money arrives (financially
 pending). Amounts add up the way WooCommerce adds them: per line, tax on the discounted line total,
-shipping taxed at the same rate outside the US. The payload is plain JSON (money as strings, a line's
+shipping taxed at the same rate outside the US. Tax rates have at most two decimals, as Packline keeps
+them: a US rate like New York City's 8.875 % cannot give every line's tax to the cent. The payload is plain JSON (money as strings, a line's
 `price` as a number), so it can be serialised and signed as a real delivery would be.
 """
 
@@ -31,7 +32,7 @@ class Buyer:
     postcode: str
     country: str
     phone: str
-    tax_rate: Decimal  # percent: VAT, or a US state's and city's sales tax
+    tax_rate: Decimal  # percent: VAT, or a US state's and city's sales tax (Oregon has none)
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ BUYERS = (
     Buyer("Louis", "Moreau", "5 boulevard Haussmann", "Paris", "", "75009", "FR", "+33 1 42 68 53 00", Decimal(20)),
     Buyer("Sanne", "de Vries", "Prinsengracht 263", "Amsterdam", "", "1016 GV", "NL", "+31 20 555 0143", Decimal(21)),
     Buyer("Daan", "Jansen", "Oudegracht 158", "Utrecht", "", "3511 AZ", "NL", "+31 30 555 0188", Decimal(21)),
-    Buyer("Emily", "Carter", "1840 Folsom Street", "San Francisco", "CA", "94103", "US", "+1 415 555 0134", Decimal("8.625")),
-    Buyer("Michael", "Nguyen", "355 Bedford Avenue", "Brooklyn", "NY", "11211", "US", "+1 718 555 0199", Decimal("8.875")),
+    Buyer("Emily", "Carter", "1520 Western Avenue", "Seattle", "WA", "98101", "US", "+1 206 555 0134", Decimal("10.25")),
+    Buyer("Michael", "Nguyen", "2301 NW Thurman Street", "Portland", "OR", "97210", "US", "+1 503 555 0199", Decimal(0)),
     Buyer("Sarah", "Mitchell", "2101 Lamar Boulevard", "Austin", "TX", "78705", "US", "+1 512 555 0162", Decimal("8.25")),
 )  # fmt: skip
 
