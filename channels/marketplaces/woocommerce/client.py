@@ -101,10 +101,17 @@ class WooCommerceClient:
     # PlatformClient
 
     def check(self) -> str:
-        """The site's name from the WordPress REST index (/wp-json/), after making sure WooCommerce's v3
-        API is there and the keys may read orders: the index itself needs no keys."""
-        index = self._json(self._request("GET", "/wp-json/"), "/wp-json/")
-        namespaces = index.get("namespaces") if isinstance(index, dict) else None
+        """The site's name from the WordPress REST index (GET /wp-json/), then GET
+        /wp-json/wc/v3/orders?per_page=1: the index needs no keys, so only the orders list proves the
+        keys may read orders. A site that hides its index (a security plugin) is named by its host."""
+        try:
+            index = self._json(self._request("GET", "/wp-json/"), "/wp-json/")
+        except PlatformError as error:
+            if not error.permanent:
+                raise
+            index = {}
+        index = index if isinstance(index, dict) else {}
+        namespaces = index.get("namespaces")
         if isinstance(namespaces, list) and "wc/v3" not in namespaces:
             raise PlatformError(
                 f"{self.base_url} runs WordPress but offers no WooCommerce REST API v3: is WooCommerce "
@@ -112,8 +119,7 @@ class WooCommerceClient:
                 permanent=True,
             )
         self._request("GET", f"{API}/orders", params={"per_page": 1})
-        name = str(index.get("name") or "").strip() if isinstance(index, dict) else ""
-        return name or self._host
+        return str(index.get("name") or "").strip() or self._host
 
     def orders_updated_since(self, since: datetime, cursor: str | None = None) -> OrdersPage:
         """One page of orders modified at or after `since`, oldest change first; the cursor is the
@@ -284,6 +290,14 @@ def _ships_whole_order(push: TrackingPush, payload: dict) -> bool:
 
 def _refusal(base_url: str, method: str, path: str, response: httpx.Response) -> PlatformError:
     status, detail = response.status_code, _error_text(response)
+    if 300 <= status < 400:
+        # Not followed: a redirect would drop the keys (another host) or turn a POST into a GET.
+        target = response.headers.get("Location", "another address")
+        return PlatformError(
+            f"The shop at {base_url} redirects {path} to {target} (HTTP {status}): enter the address it "
+            "redirects to as the shop's address in the connection settings.",
+            permanent=True,
+        )
     if status in (401, 403):
         advice = (
             "Check the consumer key and secret in the connection settings, and that the key's user may "
@@ -297,6 +311,12 @@ def _refusal(base_url: str, method: str, path: str, response: httpx.Response) ->
     if status == 404 and "/orders/" in path:
         return PlatformError(
             f"The shop has no order at {path.removeprefix(API)} (HTTP 404: {detail}); it may have been deleted.",
+            permanent=True,
+        )
+    if status == 404 and path.startswith(API):
+        return PlatformError(
+            f"{base_url} has no WooCommerce REST API at {path} (HTTP 404: {detail}): is WooCommerce active, "
+            "and are permalinks anything but Plain (WordPress › Settings › Permalinks)?",
             permanent=True,
         )
     return PlatformError(f"WooCommerce refused {method} {path} (HTTP {status}: {detail}).", permanent=True)

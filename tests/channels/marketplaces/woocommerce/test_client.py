@@ -293,3 +293,68 @@ def test_a_connection_without_keys_is_refused_before_any_request(limiter):
         WooCommerceClient(access, limiter)
     assert refused.value.permanent
     assert limiter.waits == 0
+
+
+def scripted(routes: dict[str, httpx.Response]) -> httpx.MockTransport:
+    return httpx.MockTransport(lambda request: routes[request.url.path])
+
+
+def test_a_shop_that_hides_its_rest_index_is_named_by_its_host_once_the_keys_work(limiter):
+    transport = scripted(
+        {
+            "/wp-json/": httpx.Response(
+                401,
+                json={
+                    "code": "rest_cannot_access",
+                    "message": "Only authenticated users can access the REST API.",
+                },
+            ),
+            "/wp-json/wc/v3/orders": httpx.Response(200, json=[], headers={"X-WP-TotalPages": "0"}),
+        }
+    )
+    access = Access(
+        shop_url="https://shop.example.com",
+        api_base_url="",
+        credentials={"consumer_key": "ck", "consumer_secret": "cs"},
+    )
+    with WooCommerceClient(access, limiter, transport=transport) as client:
+        assert client.check() == "shop.example.com"
+
+
+def test_a_redirect_is_not_followed_but_explained(limiter):
+    transport = scripted(
+        {
+            "/wp-json/wc/v3/orders/7": httpx.Response(
+                301, headers={"Location": "https://www.shop.example.com/wp-json/wc/v3/orders/7"}
+            )
+        }
+    )
+    access = Access(
+        shop_url="https://shop.example.com",
+        api_base_url="",
+        credentials={"consumer_key": "ck", "consumer_secret": "cs"},
+    )
+    client = WooCommerceClient(access, limiter, transport=transport)
+    with (
+        client,
+        pytest.raises(
+            PlatformError, match=r"redirects /wp-json/wc/v3/orders/7 to https://www\.shop\.example\.com"
+        ) as moved,
+    ):
+        client.order("7")
+    assert moved.value.permanent
+
+
+def test_a_site_without_pretty_permalinks_is_told_what_to_check(limiter):
+    # With "Plain" permalinks WordPress answers /wp-json/... with its HTML "not found" page.
+    not_found = httpx.Response(404, html="<html><title>Page not found</title></html>")
+    transport = scripted({"/wp-json/": not_found, "/wp-json/wc/v3/orders": not_found})
+    access = Access(
+        shop_url="https://shop.example.com",
+        api_base_url="",
+        credentials={"consumer_key": "ck", "consumer_secret": "cs"},
+    )
+    client = WooCommerceClient(access, limiter, transport=transport)
+    with client, pytest.raises(PlatformError, match="permalinks anything but Plain") as missing:
+        client.check()
+    assert missing.value.permanent
