@@ -148,7 +148,7 @@ def financial_status(status: str, *, paid: bool, refunded: Decimal = ZERO, total
         return FinancialStatus.VOIDED
     if not paid:
         return FinancialStatus.VOIDED if status in CANCELLED else FinancialStatus.PENDING
-    if refunded and refunded >= total:
+    if refunded and total and refunded >= total:
         return FinancialStatus.REFUNDED
     if refunded:
         return FinancialStatus.PARTIALLY_REFUNDED

@@ -172,6 +172,8 @@ def test_refunds_as_large_as_the_total_make_a_processing_order_refunded():
         financial_status("processing", paid=True, refunded=D("9.99"), total=D("10.00"))
         == "partially_refunded"
     )
+    # An unreadable total (a problem already) does not make any refund a full one.
+    assert financial_status("processing", paid=True, refunded=D("1.00"), total=D("0")) == "partially_refunded"
 
 
 def test_dates_with_an_offset_are_converted_to_utc(paid_order):
