@@ -37,7 +37,7 @@ def read_delivery(adapter: Platform, delivery: Delivery) -> PlatformOrder | str 
     if not isinstance(payload, dict):
         return "the body is not a JSON object"
     try:
-        return adapter.order_from_webhook(delivery.topic, payload)
+        return adapter.order_from_webhook(delivery.topic, payload, received_at=delivery.received_at)
     except (ValueError, KeyError, TypeError, ArithmeticError) as error:
         return f"the order could not be read: {error}"
 

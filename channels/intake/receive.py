@@ -2,8 +2,10 @@
 is stored (deduplicated by the platform's delivery id) and a worker is asked to apply it. The answer
 is given at once; nothing is parsed or applied here."""
 
+import hashlib
 import logging
 
+from django.contrib.auth.decorators import login_not_required
 from django.db import connection as db
 from django.db.models import F
 from django.db.models.functions import Now
@@ -26,6 +28,7 @@ def _answer(status: int, text: str) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
+@login_not_required  # the shop signs its deliveries; it has no Packline session
 @csrf_exempt
 @require_POST
 def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -62,8 +65,12 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
         return _answer(400, "The body is not UTF-8.")
     if "\x00" in text:
         return _answer(400, "The body contains a NUL character.")
+    key = hook.delivery_id[:150]
+    if getattr(adapter, "delivery_ids_repeat", False):
+        # The same id with another body is another delivery; a redelivery repeats both.
+        key = f"{key}:{hashlib.sha256(body).hexdigest()[:32]}"
     delivery_id = delivery_store(
-        connection_id=connection.pk, source=Delivery.Source.WEBHOOK, delivery_id=hook.delivery_id[:200],
+        connection_id=connection.pk, source=Delivery.Source.WEBHOOK, delivery_id=key,
         topic=hook.topic[:100], body=text,
     )  # fmt: skip
     if delivery_id is not None and not connection.paused:

@@ -117,3 +117,35 @@ def test_a_paused_connection_keeps_deliveries_without_asking_a_worker(client, no
 
     assert Delivery.objects.filter(state="received").count() == 1
     no_broker.assert_not_called()
+
+
+def post_woo(client, connection, body: bytes, delivery="wc-1"):
+    return client.post(
+        reverse("channels:webhook", args=[connection.pk]), data=body, content_type="application/json",
+        HTTP_X_WC_WEBHOOK_TOPIC="order.updated", HTTP_X_WC_WEBHOOK_DELIVERY_ID=delivery,
+        HTTP_X_WC_WEBHOOK_SIGNATURE=hmac_sha256_base64("whsec-current", body),
+    )  # fmt: skip
+
+
+def test_woocommerce_deliveries_that_share_an_id_within_a_second_are_both_kept(client):
+    shop = make_connection(kind="woocommerce", name="Acme EU")
+    first, second = b'{"id": 1, "status": "processing"}', b'{"id": 2, "status": "processing"}'
+
+    answers = [post_woo(client, shop, first), post_woo(client, shop, second), post_woo(client, shop, first)]
+
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert answers[2].content == b"duplicate"
+    assert Delivery.objects.count() == 2
+
+
+def test_woocommerces_unsigned_ping_is_answered_and_not_stored(client):
+    shop = make_connection(kind="woocommerce", name="Acme EU")
+
+    answer = client.post(
+        reverse("channels:webhook", args=[shop.pk]), data=b"webhook_id=12",
+        content_type="application/x-www-form-urlencoded",
+    )  # fmt: skip
+
+    assert answer.status_code == 200
+    assert not Delivery.objects.exists()
+    assert Connection.objects.get(pk=shop.pk).rejected_deliveries == 0

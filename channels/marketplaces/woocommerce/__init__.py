@@ -18,6 +18,9 @@ class WooCommercePlatform:
     default_api_base_url = ""  # the REST API is on the shop's own site: /wp-json/wc/v3/
     credential_names = ("consumer_key", "consumer_secret")
     signature_header = webhooks.SIGNATURE_HEADER
+    # WooCommerce makes a delivery id from the webhook's id and the current second (webhooks.webhook):
+    # the framework keeps two deliveries with one id apart by their bodies.
+    delivery_ids_repeat = True
 
     def webhook(self, headers) -> Webhook | None:
         return webhooks.webhook(headers)
@@ -36,6 +39,19 @@ class WooCommercePlatform:
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         return samples.sample_webhook(sequence=sequence, seed=seed, skus=skus)
+
+    def webhook_headers(
+        self, *, topic: str, delivery_id: str, signature: str, shop_url: str
+    ) -> dict[str, str]:
+        resource, _, event = topic.partition(".")
+        return {
+            webhooks.TOPIC_HEADER: topic,
+            webhooks.DELIVERY_HEADER: delivery_id,
+            webhooks.SIGNATURE_HEADER: signature,
+            "X-WC-Webhook-Source": shop_url.rstrip("/") + "/",
+            "X-WC-Webhook-Resource": resource,
+            "X-WC-Webhook-Event": event,
+        }
 
 
 PLATFORM = WooCommercePlatform()
