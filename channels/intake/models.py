@@ -66,7 +66,10 @@ class PlatformOrderLink(models.Model):
     applied_updated_at = models.DateTimeField(null=True, blank=True)
     # Adapters read money as Decimal (never float); stored for reading, it is written as text.
     payload = models.JSONField(
-        default=dict, blank=True, encoder=DjangoJSONEncoder, help_text="The newest payload applied, for managers"
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="The newest payload applied, for managers",
     )
     refunds_recorded = models.JSONField(
         default=list, blank=True

@@ -5,15 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales_channels', '0004_connections'),
+        ("sales_channels", "0004_connections"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='platformorderlink',
-            name='payload',
-            field=models.JSONField(blank=True, default=dict, encoder=django.core.serializers.json.DjangoJSONEncoder, help_text='The newest payload applied, for managers'),
+            model_name="platformorderlink",
+            name="payload",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                encoder=django.core.serializers.json.DjangoJSONEncoder,
+                help_text="The newest payload applied, for managers",
+            ),
         ),
     ]
