@@ -179,8 +179,8 @@ class ShopifyClient:
             if status in (401, 403):
                 raise PlatformError(
                     f"Shopify refused the access token: {_error_text(response) or status}. "
-                    "Check that the app is still installed and the token has read_orders and "
-                    "write_fulfillments (merchant-managed) access, or paste a new token.",
+                    "Check that the app is still installed and its token has the read_orders and "
+                    "write_merchant_managed_fulfillment_orders scopes, or paste a new token.",
                     permanent=True,
                 )
             if status == 429:
@@ -207,7 +207,13 @@ class ShopifyClient:
                     f"Shopify has no shop at {urlsplit(self.endpoint).hostname} (404); check the shop address.",
                     permanent=True,
                 )
-            if status >= 400 or status < 200:
+            if 300 <= status < 400:
+                raise PlatformError(
+                    f"Shopify sent {operation} elsewhere ({status} to {response.headers.get('Location', '?')}); "
+                    "check the shop address (it must be the shop's myshopify.com address).",
+                    permanent=True,
+                )
+            if not 200 <= status < 300:
                 raise PlatformError(
                     f"Shopify refused {operation} ({status}): {_error_text(response)}", permanent=True
                 )
@@ -234,7 +240,7 @@ class ShopifyClient:
                 if "ACCESS_DENIED" in codes:
                     raise PlatformError(
                         f"Shopify refused the access token: {_errors_text(errors)}. Grant the app the "
-                        "access it needs (read_orders, write_merchant_managed_fulfillment_orders).",
+                        "read_orders and write_merchant_managed_fulfillment_orders scopes.",
                         permanent=True,
                     )
                 raise PlatformError(f"Shopify refused {operation}: {_errors_text(errors)}", permanent=True)

@@ -45,6 +45,8 @@ mutation PacklineFulfillmentCreate($fulfillment: FulfillmentInput!) {
 
 # A fulfillment order can take a fulfillment while it is open or already partly fulfilled.
 FULFILLABLE = frozenset({"OPEN", "IN_PROGRESS"})
+# Held back in Shopify (a fraud check, a date): fulfillable again once released, so a push may be retried.
+WAITING = frozenset({"ON_HOLD", "SCHEDULED"})
 # A fulfillment in these states shipped nothing; its tracking number may be pushed again.
 NOT_SHIPPED = frozenset({"CANCELLED", "ERROR", "FAILURE"})
 
@@ -76,6 +78,7 @@ def fulfillment_input(order: dict, push: TrackingPush) -> dict:
         # An empty fulfillmentOrderLineItems fulfils everything that fulfillment order still has.
         by_fulfillment_order = [{"fulfillmentOrderId": fo["id"]} for fo in open_orders if _remaining(fo) > 0]
         if not by_fulfillment_order:
+            _refuse_if_waiting(order_id, fulfillment_orders)
             raise PlatformError(
                 f"Shopify order {order_id} has nothing left to fulfil: it is already fulfilled or cancelled.",
                 permanent=True,
@@ -124,6 +127,7 @@ def _chosen_lines(order_id: str, push: TrackingPush, every: list[dict], open_ord
                     chosen.setdefault(fo["id"], []).append({"id": item["id"], "quantity": take})
                     left -= take
         if left:
+            _refuse_if_waiting(order_id, every, line_id)
             remaining = quantity - left
             raise PlatformError(
                 f"Shopify order {order_id}, line {line_id}: {quantity} shipped but only {remaining} left "
@@ -133,6 +137,19 @@ def _chosen_lines(order_id: str, push: TrackingPush, every: list[dict], open_ord
     return [
         {"fulfillmentOrderId": fo_id, "fulfillmentOrderLineItems": items} for fo_id, items in chosen.items()
     ]
+
+
+def _refuse_if_waiting(order_id: str, fulfillment_orders: list[dict], line_id: str = "") -> None:
+    """PlatformError to try again later when what is missing sits in a fulfillment order on hold."""
+    for fo in fulfillment_orders:
+        if str(fo.get("status", "")).upper() not in WAITING:
+            continue
+        lines = [numeric_id((item.get("lineItem") or {}).get("id")) for item in _nodes(fo.get("lineItems"))]
+        if not line_id or line_id in lines:
+            raise PlatformError(
+                f"Shopify order {order_id} is {str(fo['status']).lower().replace('_', ' ')} in Shopify; "
+                "the tracking can be pushed once it is released there."
+            )
 
 
 def _remaining(fulfillment_order: dict) -> int:

@@ -41,8 +41,13 @@ def order_from_rest(payload: dict) -> PlatformOrder:
     if status in CAPTURED_IN_FULL:
         amount_paid = total or ZERO
     elif status == "partially_paid":
-        outstanding = _money(payload.get("total_outstanding"), "the amount outstanding", problems)
-        amount_paid = max((total or ZERO) - outstanding, ZERO)
+        outstanding = _money(
+            payload.get("total_outstanding"), "the amount outstanding", problems, missing=None
+        )
+        if outstanding is None:  # without it, what was paid is unknown: count nothing rather than all
+            problems.append("the order is partially paid but does not say how much is outstanding")
+        else:
+            amount_paid = max((total or ZERO) - outstanding, ZERO)
     return _order(payload, amount_paid=amount_paid, total=total, problems=problems, raw=payload)
 
 

@@ -36,7 +36,8 @@ Records:
     pushes        every fulfillmentCreate input (the `fulfillment` variable), accepted or refused
     fulfillments(order_id)   the fulfillments created: id, tracking info, lines and quantities
 Helpers: url, access() (a base.Access for the client), order(order_id) (the stored REST payload),
-fulfil_all(order_id) (as the merchant would in the admin), remaining(order_id) ({line id: quantity}).
+fulfil_all(order_id) (as the merchant would in the admin), hold(order_id) / release(order_id) (its
+fulfillment orders on hold and back), remaining(order_id) ({line id: quantity}).
 
 One long module on purpose: the framework's tests import this one file, and the small GraphQL reader at
 the bottom serves nothing else.
@@ -217,6 +218,19 @@ class FakeShopify:
                     line["remaining"] = 0
                 fo.status = "CLOSED"
             self._shop.orders[int(order_id)]["fulfillment_status"] = "fulfilled"
+
+    def hold(self, order_id, status: str = "ON_HOLD") -> None:
+        """Puts the order's open fulfillment orders on hold (or SCHEDULED), as a fraud check would."""
+        with self._lock:
+            for fo in self._shop.fulfillment_orders[int(order_id)]:
+                if fo.status in FULFILLABLE:
+                    fo.status = status
+
+    def release(self, order_id) -> None:
+        with self._lock:
+            for fo in self._shop.fulfillment_orders[int(order_id)]:
+                if fo.status in ("ON_HOLD", "SCHEDULED"):
+                    fo.status = "OPEN"
 
     # Knobs.
 

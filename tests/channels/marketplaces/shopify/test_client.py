@@ -290,6 +290,21 @@ def test_pushing_a_whole_order_that_is_already_fulfilled_is_a_permanent_error(sh
     assert shop.pushes == []
 
 
+@pytest.mark.parametrize("lines", [(), ((MUG, 1),)], ids=["whole order", "some lines"])
+def test_an_order_on_hold_in_shopify_is_an_error_to_try_again_once_released(shop, make_client, lines):
+    shop.add_order(payload("order_webhook_de.json"))
+    shop.hold(ORDER_ID)
+    client = make_client()
+
+    with pytest.raises(PlatformError, match="is on hold in Shopify") as held:
+        client.push_tracking(push(*lines))
+
+    assert not held.value.permanent
+    assert shop.pushes == []
+    shop.release(ORDER_ID)
+    assert client.push_tracking(push(*lines))
+
+
 def test_a_line_the_order_does_not_have_is_a_permanent_error(shop, make_client):
     shop.add_order(payload("order_webhook_de.json"))
 
@@ -402,6 +417,16 @@ def test_a_documented_user_error_is_a_permanent_error_quoting_shopify():
         PlatformError, match="Invalid fulfillment order line item quantity requested"
     ) as error:
         client.push_tracking(push((MUG, 1)))
+
+    assert error.value.permanent
+
+
+def test_a_redirect_is_a_permanent_error_about_the_shop_address():
+    moved = httpx.Response(301, headers={"Location": "https://atelier.example/admin"})
+    client = mock_client([moved], RecordingLimiter())
+
+    with pytest.raises(PlatformError, match="check the shop address") as error:
+        client.check()
 
     assert error.value.permanent
 

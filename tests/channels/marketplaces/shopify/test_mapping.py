@@ -290,6 +290,11 @@ def _drop(path):
             lambda o: o.total is None,
         ),
         (
+            lambda order: order.update(financial_status="partially_paid", total_outstanding=None),
+            "the order is partially paid but does not say how much is outstanding",
+            lambda o: o.amount_paid == 0 and o.financial_status == FinancialStatus.PARTIALLY_PAID,
+        ),
+        (
             _set(["shipping_lines", 0, "price"], "free"),
             "the price of shipping line 1 (DHL Paket) is not an amount ('free')",
             lambda o: o.delivery_fee == 0,
