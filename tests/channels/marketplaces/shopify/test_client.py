@@ -23,20 +23,16 @@ SINCE = datetime(2026, 3, 1, tzinfo=UTC)
 
 
 def add_orders(shop, count: int, *, start: datetime) -> list[str]:
-    """`count` sample orders updated one minute apart from `start`, added in scrambled order."""
-    ids = []
+    """`count` sample orders (count not a multiple of 3) whose last changes come in another order than
+    their ids; their ids, oldest change first."""
+    changed = {}
     for sequence in range(1, count + 1):
         _, sample = PLATFORM.sample_webhook(sequence=sequence, seed=5, skus=["MUG-BLU-350", "TOWEL-LIN-NAT"])
-        sample["updated_at"] = (start + timedelta(minutes=sequence)).isoformat()
-        ids.append(str(sample["id"]))
-    samples = {}
-    for sequence in range(1, count + 1):
-        _, sample = PLATFORM.sample_webhook(sequence=sequence, seed=5, skus=["MUG-BLU-350", "TOWEL-LIN-NAT"])
-        sample["updated_at"] = (start + timedelta(minutes=sequence)).isoformat()
-        samples[sequence] = sample
-    for sequence in sorted(samples, key=lambda s: (s * 7) % count):
-        shop.add_order(samples[sequence])
-    return ids
+        minutes = (sequence * 3) % count + 1
+        sample["updated_at"] = (start + timedelta(minutes=minutes)).isoformat()
+        shop.add_order(sample)
+        changed[minutes] = str(sample["id"])
+    return [changed[minutes] for minutes in sorted(changed)]
 
 
 def push(*lines, number="00340434161094042557", order_id=ORDER_ID, url="") -> TrackingPush:
@@ -65,9 +61,10 @@ def test_check_answers_the_shop_name_through_the_pinned_api_version(shop, make_c
 
 def test_paging_across_three_pages_returns_every_changed_order_once_oldest_change_first(shop, make_client):
     ids = add_orders(shop, 5, start=SINCE)
-    add_orders_before = PLATFORM.sample_webhook(sequence=99, seed=5, skus=["MUG-BLU-350"])[1]
-    add_orders_before["updated_at"] = "2026-02-27T10:00:00+01:00"  # before SINCE: not listed
-    shop.add_order(add_orders_before)
+    assert ids != sorted(ids)  # the shop's id order would not pass
+    older = PLATFORM.sample_webhook(sequence=99, seed=5, skus=["MUG-BLU-350"])[1]
+    older["updated_at"] = "2026-02-27T10:00:00+01:00"  # before SINCE: not listed
+    shop.add_order(older)
     client = make_client(page_size=2)
 
     pages, cursor = [], None
