@@ -149,3 +149,42 @@ def test_woocommerces_unsigned_ping_is_answered_and_not_stored(client):
     assert answer.status_code == 200
     assert not Delivery.objects.exists()
     assert Connection.objects.get(pk=shop.pk).rejected_deliveries == 0
+
+
+@pytest.mark.parametrize("kind", ["shopify", "woocommerce"])
+def test_each_platforms_sample_webhook_is_stored_and_becomes_an_order(
+    client, kind, django_capture_on_commit_callbacks
+):
+    from channels.intake.batch import deliveries_process
+    from channels.marketplaces import platform
+    from orders.models import Order
+    from tests.factories import ProductFactory
+
+    for sku in ("MUG-1", "PLATE-2"):
+        ProductFactory(sku=sku)
+    shop = make_connection(kind=kind, name=f"Acme {kind}")
+    adapter = platform(kind)
+    topic, payload = adapter.sample_webhook(sequence=3, seed=9, skus=["MUG-1", "PLATE-2"])
+    body = json.dumps(payload).encode()
+    headers = adapter.webhook_headers(
+        topic=topic,
+        delivery_id="sample-1",
+        signature=hmac_sha256_base64("whsec-current", body),
+        shop_url=shop.shop_url,
+    )
+    answer = client.post(
+        reverse("channels:webhook", args=[shop.pk]), data=body, content_type="application/json",
+        **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()},
+    )  # fmt: skip
+    assert answer.status_code == 200
+
+    counts = deliveries_process(connection_id=shop.pk)
+
+    assert dict(counts) == {"created": 1}
+    delivery = Delivery.objects.get()
+    order = Order.objects.get(channel=shop.channel)
+    assert delivery.state == "applied" and delivery.order_id == order.pk
+    assert delivery.outcome == f"created {order.display_number}"
+    assert order.channel_order_id == delivery.platform_order_id
+    assert all(line.channel_line_id for line in order.lines.all())
+    assert order.lines.count() == len(payload.get("line_items", []))

@@ -1,6 +1,8 @@
 """The Shopify adapter: webhooks from Shopify, orders read through the GraphQL Admin API on the shop's
 own host (https://{shop}.myshopify.com), tracking pushed back as fulfillments."""
 
+from datetime import datetime
+
 from channels.marketplaces.base import Access, Limiter, PlatformOrder, Webhook
 from channels.marketplaces.shopify import samples, webhooks
 from channels.marketplaces.shopify.client import ShopifyClient
@@ -16,7 +18,10 @@ class ShopifyPlatform:
     def webhook(self, headers) -> Webhook | None:
         return webhooks.webhook(headers)
 
-    def order_from_webhook(self, topic: str, payload: dict) -> PlatformOrder | None:
+    def order_from_webhook(
+        self, topic: str, payload: dict, *, received_at: datetime | None = None
+    ) -> PlatformOrder | None:
+        # Every Shopify order payload carries its own updated_at: received_at is not needed.
         return webhooks.order_from_webhook(topic, payload)
 
     def client(self, access: Access, limiter: Limiter) -> ShopifyClient:
