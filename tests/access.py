@@ -153,6 +153,10 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"number": o["return"].order.number},
            data=lambda o: {"reason": "damaged", f"line_{o['return'].order.lines.first().pk}": "1"}),
     # CSV order imports (an import is visible to its owner only; superadmins see all)
+    # A shop's webhook: no session needed, and no session helps. The matrix posts a form, which is no
+    # delivery (400); unsigned JSON is 401 (tests/channels/test_webhook_door.py).
+    Access("channels:webhook", roles(400, anonymous=400), method="post",
+           kwargs=lambda o: {"connection_id": o["connection"].pk}),
     Access("channels:import_list", only("superadmin", "manager", "csr")),
     Access("channels:import_upload", only("superadmin", "manager", "csr"), method="post"),
     Access("channels:import_template", only("superadmin", "manager", "csr")),

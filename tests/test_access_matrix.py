@@ -55,7 +55,10 @@ def objects(roles_synced, make_user):
         reason="damaged",
         actor=make_user("csr"),
     )
+    from tests.channels.shops import make_connection
+
     return {
+        "connection": make_connection(),
         "payment": payment,
         "expense": expense,
         "refund": refund,

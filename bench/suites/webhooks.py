@@ -2,7 +2,7 @@
 
 - `webhook_accept_per_s`, `webhook_accept_p99_ms`: signed Shopify deliveries (orders/create, each with
   its own delivery id) posted to gunicorn started as the Procfile starts it (bench/processes.py), on
-  loopback, by a separate load process (bench/webhook_load.py, 32 keep-alive connections). Budget: at
+  loopback, by a separate load process (bench/webhook_load.py, 16 keep-alive connections). Budget: at
   least 500/s with p99 under 100 ms on the 2-core machine. The server verifies each signature, stores
   the delivery and asks a worker to apply it, as in production (DEBUG off).
 - `webhook_orders_per_s`: the deliveries stored above turned into orders (hold checks, stock allocation,
@@ -17,7 +17,7 @@ The connections and orders a run creates are removed afterwards (channels whose 
 `shopify-bench-webhook`), so the benchmark database stays as the orders suite expects it.
 
 Options: --deliveries N (default 10,000), --storm-orders N (default 1,000), --versions N (default 10),
---connections N (load connections, default 32), --port P (default 8765).
+--connections N (deliveries in flight, default 16: four per server thread keep all four busy; more only wait in the socket backlog), --port P (default 8765).
 """
 
 import argparse
@@ -46,7 +46,7 @@ def options(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--deliveries", type=int, default=10_000)
     parser.add_argument("--storm-orders", type=int, default=1_000)
     parser.add_argument("--versions", type=int, default=10)
-    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--port", type=int, default=8765)
     known, _ = parser.parse_known_args(argv)
     return known

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection as db
 from django.db.models import F
 from django.db.models.functions import Now
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -76,7 +76,10 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
     if connection is None:
         return _answer(404, "No such connection.")
     adapter = platform(connection.kind)
-    body = request.body
+    try:
+        body = request.body
+    except RawPostDataException:  # a multipart form, already parsed by the input limits: not a delivery
+        return _answer(400, "A delivery's body is JSON, not a form upload.")
     signature = request.headers.get(adapter.signature_header, "")
     if not signature:
         ping = getattr(adapter, "is_ping", None)

@@ -188,3 +188,12 @@ def test_each_platforms_sample_webhook_is_stored_and_becomes_an_order(
     assert order.channel_order_id == delivery.platform_order_id
     assert all(line.channel_line_id for line in order.lines.all())
     assert order.lines.count() == len(payload.get("line_items", []))
+
+
+def test_a_form_upload_is_no_delivery_and_is_refused_with_the_reason(client):
+    shop = make_connection()
+
+    answer = client.post(reverse("channels:webhook", args=[shop.pk]), data={"file": "x", "id": "1"})
+
+    assert answer.status_code == 400 and b"JSON" in answer.content
+    assert not Delivery.objects.exists()
