@@ -14,7 +14,15 @@ from django.db import transaction
 from channels.connections.models import Connection
 from channels.intake.apply import Applied, order_input, shop_actor
 from channels.intake.models import Delivery, PlatformOrderLink
-from channels.intake.processing import apply_safely, delivery_apply, read_delivery, record
+from channels.intake.processing import (
+    FetchLater,
+    apply_safely,
+    delivery_apply,
+    read_delivery,
+    record,
+    wait_for_fetch,
+    waiting_deliveries,
+)
 from channels.marketplaces import platform
 from channels.marketplaces.base import PlatformOrder
 from config.postgresql.lookups import sql_array
@@ -61,7 +69,11 @@ def deliveries_apply_batch(
         if delivery.source != Delivery.Source.WEBHOOK:
             counts[delivery_apply(delivery=delivery, connection=connection).outcome] += 1
             continue
-        read = read_delivery(adapter, delivery)
+        try:
+            read = read_delivery(adapter, delivery, connection)
+        except FetchLater as later:
+            counts[wait_for_fetch(delivery, later).outcome] += 1
+            continue
         if read is None or isinstance(read, str):
             result = (
                 Applied("skipped", None, [f"topic {delivery.topic!r} carries no order"])
@@ -184,8 +196,8 @@ def deliveries_process(*, connection_id: int, limit: int = DRAIN_LIMIT) -> dict:
     while done < limit:
         with transaction.atomic():
             deliveries = list(
-                Delivery.objects.select_for_update(skip_locked=True)
-                .filter(connection_id=connection_id, state=Delivery.State.RECEIVED)
+                waiting_deliveries(connection_id)
+                .select_for_update(skip_locked=True)
                 .order_by("id")[: min(BATCH_SIZE, limit - done)]
             )
             if not deliveries:

@@ -4,16 +4,18 @@ form an order is marked failed with the reason (a manager retries it from the sy
 
 import json
 import logging
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from channels.connections.models import Connection
 from channels.intake.apply import Applied, platform_order_apply
 from channels.intake.models import Delivery
 from channels.marketplaces import platform
-from channels.marketplaces.base import Platform, PlatformError, PlatformOrder
+from channels.marketplaces.base import OrderReference, Platform, PlatformError, PlatformOrder
 from orders.errors import OrderError
 
 logger = logging.getLogger(__name__)
@@ -25,11 +27,30 @@ STATE_OF = {
     "stale": Delivery.State.SKIPPED,
     "skipped": Delivery.State.SKIPPED,
     "failed": Delivery.State.FAILED,
-}
+}  # "waiting" leaves the delivery received (wait_for_fetch)
 
 
-def read_delivery(adapter: Platform, delivery: Delivery) -> PlatformOrder | str | None:
-    """The order a webhook delivery describes, None for a topic without one, or why it cannot be read."""
+FETCH_ATTEMPTS = 5  # a notification's order the platform does not show yet is asked for again
+FETCH_AGAIN_AFTER = timedelta(seconds=30)
+
+
+def waiting_deliveries(connection_id: int):
+    """What a drain takes: waiting deliveries, but not one whose order was asked for just now."""
+    return Delivery.objects.filter(connection_id=connection_id, state=Delivery.State.RECEIVED).filter(
+        Q(processed_at__isnull=True) | Q(processed_at__lt=timezone.now() - FETCH_AGAIN_AFTER)
+    )
+
+
+class FetchLater(Exception):
+    """The delivery names an order the platform could not give now: the delivery waits for the next
+    drain (the sweeper's), up to FETCH_ATTEMPTS times."""
+
+
+def read_delivery(
+    adapter: Platform, delivery: Delivery, connection: Connection
+) -> PlatformOrder | str | None:
+    """The order a webhook delivery describes (fetched from the platform when the notification only
+    names it), None for a topic without one, or why it cannot be read. FetchLater: try again later."""
     try:
         payload = json.loads(delivery.body, parse_float=Decimal)
     except ValueError as error:
@@ -37,12 +58,33 @@ def read_delivery(adapter: Platform, delivery: Delivery) -> PlatformOrder | str 
     if not isinstance(payload, dict):
         return "the body is not a JSON object"
     try:
-        return adapter.order_from_webhook(delivery.topic, payload, received_at=delivery.received_at)
+        read = adapter.order_from_webhook(delivery.topic, payload, received_at=delivery.received_at)
     except ValueError as error:  # what an adapter raises for a payload that is no order
         return f"the order could not be read: {error}"
     except (KeyError, TypeError, ArithmeticError) as error:  # an adapter's defect: say so in the log too
         logger.exception("delivery %s: %s could not read it", delivery.pk, adapter.label)
         return f"the order could not be read: {type(error).__name__} {error}"
+    if not isinstance(read, OrderReference):
+        return read
+    from channels.connections.services import connection_client
+
+    try:
+        return connection_client(connection).order(read.platform_order_id)
+    except PlatformError as error:
+        if error.permanent or delivery.attempts + 1 >= FETCH_ATTEMPTS:
+            return f"{adapter.label} did not give order {read.platform_order_id}: {error}"
+        raise FetchLater(
+            f"waiting for {adapter.label} to give order {read.platform_order_id}: {error}"
+        ) from error
+
+
+def wait_for_fetch(delivery: Delivery, later: FetchLater) -> Applied:
+    """Leave the delivery waiting, with why, for the next drain."""
+    delivery.attempts += 1
+    delivery.outcome = str(later)[:300]
+    delivery.processed_at = timezone.now()  # the drain leaves it alone until FETCH_AGAIN_AFTER has passed
+    delivery.save(update_fields=["attempts", "outcome", "processed_at"])
+    return Applied("waiting", None, [str(later)])
 
 
 def apply_safely(connection: Connection, platform_order: PlatformOrder) -> Applied:
@@ -88,7 +130,10 @@ def delivery_apply(*, delivery: Delivery, connection: Connection) -> Applied:
             record(delivery, result)
             return result
     else:
-        platform_order = read_delivery(adapter, delivery)
+        try:
+            platform_order = read_delivery(adapter, delivery, connection)
+        except FetchLater as later:
+            return wait_for_fetch(delivery, later)
         if platform_order is None:
             result = Applied("skipped", None, [f"topic {delivery.topic!r} carries no order"])
             record(delivery, result)

@@ -92,6 +92,14 @@ class PlatformOrder:
     raw: dict = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class OrderReference:
+    """What a notification that names an order without describing it gives (TikTok Shop's order
+    status change, eBay's): the framework fetches the order (PlatformClient.order) before applying it."""
+
+    platform_order_id: str
+
+
 @dataclass
 class OrdersPage:
     orders: list[PlatformOrder]
@@ -171,9 +179,10 @@ class Platform(Protocol):
 
     def order_from_webhook(
         self, topic: str, payload: dict, *, received_at: datetime | None = None
-    ) -> PlatformOrder | None:
-        """The order a delivery describes; None for topics that carry no order (ping, app/uninstalled).
-        `received_at` dates a delivery that carries no date of its own (WooCommerce's order.deleted)."""
+    ) -> PlatformOrder | OrderReference | None:
+        """The order a delivery describes; an OrderReference when it only names one (the framework
+        fetches it); None for topics that carry no order (ping, app/uninstalled). `received_at` dates
+        a delivery that carries no date of its own (WooCommerce's order.deleted)."""
 
     def client(self, access: Access, limiter: Limiter) -> PlatformClient: ...
 
