@@ -270,6 +270,10 @@ LOGGING = {
         "axes": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},
+        # httpx logs every request's full URL at INFO; the platform clients log their own line without
+        # query strings or credentials (channels/marketplaces/*/client.py).
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
     },
 }
 
