@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -21,6 +22,8 @@ app.conf.beat_schedule = {
     "sweep-imports": {"task": "imports.sweep", "schedule": 60.0},
     "poll-channels": {"task": "channels.poll_due", "schedule": 60.0},
     "sweep-channels": {"task": "channels.sweep", "schedule": 60.0},
+    # What a lost webhook missed is repaired by morning (docs/channels.md).
+    "reconcile-channels": {"task": "channels.reconcile_all", "schedule": crontab(hour=3, minute=15)},
 }
 app.autodiscover_tasks()
 # Areas of an app keep their tasks beside them (orders/jobs/tasks.py, channels/csv/tasks.py, ...).

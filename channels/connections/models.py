@@ -77,6 +77,7 @@ class SyncRun(models.Model):
     class Kind(models.TextChoices):
         POLL = "poll", "Poll"
         BACKFILL = "backfill", "Backfill"
+        RECONCILE = "reconcile", "Reconciliation"
 
     class State(models.TextChoices):
         RUNNING = "running", "Running"

@@ -6,6 +6,7 @@ on where it stopped."""
 
 import json
 import logging
+from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -16,11 +17,12 @@ from django.utils import timezone
 from channels.connections.models import Connection, SyncRun
 from channels.connections.services import connection_client
 from channels.errors import ChannelError
-from channels.intake.apply import Applied
-from channels.intake.models import Delivery
-from channels.intake.processing import apply_safely, record
-from channels.intake.receive import delivery_store
+from channels.intake.apply import Applied, shop_actor
+from channels.intake.batch import platform_orders_apply_batch
+from channels.intake.models import Delivery, PlatformOrderLink
+from channels.intake.processing import STATE_OF, apply_safely
 from channels.marketplaces.base import PlatformError, PlatformOrder
+from orders.services.create_many import OrderBatchCreator
 
 logger = logging.getLogger(__name__)
 
@@ -48,27 +50,71 @@ def sync_start(*, connection_id: int, kind: str, since: datetime | None = None, 
         raise ChannelError(f"A {kind} of {connection} is running already; wait for it to end.") from None
 
 
-def _apply_polled(connection: Connection, run: SyncRun, platform_order: PlatformOrder) -> str:
-    """Store the polled version as a delivery (once per order and version) and apply it."""
-    updated = platform_order.updated_at.isoformat()
-    with transaction.atomic():
-        delivery_id = delivery_store(
-            connection_id=connection.pk, source=Delivery.Source.POLL,
-            delivery_id=f"poll:{platform_order.platform_order_id}:{updated}"[:200], topic="poll",
-            body=json.dumps(platform_order.raw, default=str), run_id=run.pk,
-        )  # fmt: skip
-        if delivery_id is None:  # this version was read before: nothing new
-            return "skipped"
-        delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
-        try:
-            result = apply_safely(connection, platform_order)
-        except Exception as error:
-            logger.exception("polled order %s could not be applied", platform_order.platform_order_id)
-            result = Applied(
-                "failed", None, [f"Packline could not apply it ({type(error).__name__}); see the logs"]
+def _log(connection: Connection, run: SyncRun, versions: list[PlatformOrder], results: list[Applied]) -> None:
+    """The sync log's rows for polled versions, one per order and version (a version read again is
+    not logged twice)."""
+    now = timezone.now()
+    Delivery.objects.bulk_create(
+        [
+            Delivery(
+                connection=connection,
+                source=Delivery.Source.POLL,
+                run=run,
+                topic=run.kind,
+                delivery_id=f"poll:{version.platform_order_id}:{version.updated_at.isoformat()}"[:200],
+                body=json.dumps(version.raw, default=str),
+                state=STATE_OF[result.outcome],
+                outcome=(result.text() or result.outcome)[:300],
+                order_id=result.order_id,
+                platform_order_id=version.platform_order_id[:100],
+                platform_updated_at=version.updated_at,
+                processed_at=now,
+                attempts=1,
             )
-        record(delivery, result, platform_order)
-    return COUNTED[result.outcome]
+            for version, result in zip(versions, results, strict=True)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def _apply_page(connection: Connection, run: SyncRun, versions: list[PlatformOrder], creator) -> Counter:
+    """Apply a page of polled versions: those already applied (a webhook brought them) are counted
+    and left alone; the rest go through the batch form of intake (new orders created together)."""
+    counts: Counter = Counter()
+    applied = dict(
+        PlatformOrderLink.objects.filter(
+            connection=connection, platform_order_id__in=[v.platform_order_id for v in versions]
+        ).values_list("platform_order_id", "applied_updated_at")
+    )
+    fresh = []
+    for version in versions:
+        applied_at = applied.get(version.platform_order_id)
+        if applied_at is not None and version.updated_at <= applied_at:
+            counts["skipped"] += 1
+        else:
+            fresh.append(version)
+    if not fresh:
+        return counts
+    try:
+        with transaction.atomic():
+            results = platform_orders_apply_batch(connection, fresh, creator)
+            _log(connection, run, fresh, results)
+    except Exception:  # a defect in the batch form must not stop the sync: one by one instead
+        logger.exception("connection %s: a polled page failed in batch; applying one by one", connection.pk)
+        results = []
+        for version in fresh:
+            try:
+                result = apply_safely(connection, version)
+            except Exception as error:
+                logger.exception("polled order %s could not be applied", version.platform_order_id)
+                result = Applied(
+                    "failed", None, [f"Packline could not apply it ({type(error).__name__}); see the logs"]
+                )
+            _log(connection, run, [version], [result])
+            results.append(result)
+    for result in results:
+        counts[COUNTED[result.outcome]] += 1
+    return counts
 
 
 def sync_continue(*, run_id: int, progress: Callable[[SyncRun], None] | None = None) -> SyncRun:
@@ -78,19 +124,17 @@ def sync_continue(*, run_id: int, progress: Callable[[SyncRun], None] | None = N
     if run.state != SyncRun.State.RUNNING:
         return run
     client = connection_client(connection)
+    creator = OrderBatchCreator(actor=shop_actor(connection), source=connection.kind)
     cursor = run.page_cursor or None
     while True:
         try:
             page = client.orders_updated_since(run.since, cursor)
         except PlatformError as error:
             return _finish(run, SyncRun.State.FAILED, f"{connection.label} did not answer: {error}")
-        newest = None
-        for platform_order in page.orders:
-            counted = _apply_polled(connection, run, platform_order)
-            setattr(run, counted, getattr(run, counted) + 1)
-            run.seen += 1
-            if counted != "failed" and (newest is None or platform_order.updated_at > newest):
-                newest = platform_order.updated_at
+        for counted, count in _apply_page(connection, run, page.orders, creator).items():
+            setattr(run, counted, getattr(run, counted) + count)
+        run.seen += len(page.orders)
+        newest = max((version.updated_at for version in page.orders), default=None)
         run.pages += 1
         run.page_cursor = page.next_cursor or ""
         run.heartbeat_at = timezone.now()
@@ -115,6 +159,23 @@ def _finish(run: SyncRun, state: str, error: str = "") -> SyncRun:
     if error:
         logger.warning("sync run %s of connection %s failed: %s", run.pk, run.connection_id, error)
     return run
+
+
+RECONCILE_WINDOW = timedelta(days=2)
+
+
+def connection_reconcile(*, connection_id: int, user=None) -> SyncRun:
+    """The nightly repair: the last two days of the shop's orders read again and compared with what
+    was applied. An order a lost webhook never brought is created, one whose newer version was missed
+    is brought up to date (through the same intake), and each repair is a row of the sync log; the
+    orders already up to date are only counted. The poll cursor stays where it is."""
+    connection = Connection.objects.get(pk=connection_id)
+    if connection.paused:
+        raise ChannelError(f"{connection} is paused; resume it to reconcile.")
+    run = sync_start(
+        connection_id=connection_id, kind=SyncRun.Kind.RECONCILE, since=timezone.now() - RECONCILE_WINDOW, user=user
+    )
+    return sync_continue(run_id=run.pk)
 
 
 def connection_poll(*, connection_id: int, since: datetime | None = None, user=None) -> SyncRun:

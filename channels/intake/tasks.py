@@ -50,6 +50,26 @@ def backfill(run_id: int) -> dict:
     return sync_continue(run_id=run_id).counts()
 
 
+@shared_task(name="channels.reconcile", acks_late=True, reject_on_worker_lost=True)
+def reconcile(connection_id: int) -> dict | None:
+    from channels.intake.polling import connection_reconcile
+
+    try:
+        return connection_reconcile(connection_id=connection_id).counts()
+    except ChannelError as busy:
+        logger.info("reconciliation of connection %s not started: %s", connection_id, busy)
+        return None
+
+
+@shared_task(name="channels.reconcile_all")
+def reconcile_all() -> list[int]:
+    """Nightly (beat): a reconciliation of every active connection."""
+    ids = list(Connection.objects.filter(paused=False).values_list("pk", flat=True))
+    for connection_id in ids:
+        reconcile.delay(connection_id)
+    return ids
+
+
 @shared_task(name="channels.poll_due")
 def poll_due() -> list[int]:
     """Periodic: queue a poll of every active connection whose last poll is older than the interval."""
@@ -83,7 +103,7 @@ def sweep() -> dict:
     stale = SyncRun.objects.filter(state=SyncRun.State.RUNNING, heartbeat_at__lt=now - STALE_RUN)
     resumed = []
     for run in stale:
-        if run.kind == SyncRun.Kind.BACKFILL:
+        if run.kind in (SyncRun.Kind.BACKFILL, SyncRun.Kind.RECONCILE):
             SyncRun.objects.filter(pk=run.pk).update(heartbeat_at=now)
             backfill.delay(run.pk)
             resumed.append(run.pk)

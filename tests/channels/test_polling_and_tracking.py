@@ -4,6 +4,7 @@ shared through the database, and tracking pushed back through the outbox."""
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -211,3 +212,45 @@ def test_a_permanent_refusal_shows_on_the_order_and_a_manager_retries_it(
         tracking_push_retry(push_id=push.pk, actor=users["manager"])
     push.refresh_from_db()
     assert push.state == "pending"
+
+
+def test_the_nightly_reconciliation_repairs_what_lost_webhooks_missed(shop):
+    from channels.intake.apply import platform_order_apply
+    from channels.intake.polling import connection_reconcile
+    from channels.intake.tasks import reconcile_all
+
+    recent = (timezone.now() - timedelta(hours=3)).replace(microsecond=0)
+    orders = []
+    for n in range(5):
+        _topic, payload = WOO.sample_webhook(sequence=n, seed=11, skus=SKUS)
+        payload["date_modified_gmt"] = (recent + timedelta(minutes=n)).strftime("%Y-%m-%dT%H:%M:%S")
+        orders.append(shop.add_order(payload))
+    # Webhooks brought orders 0 to 3 (order 4's was lost); order 3 changed again later without one.
+    for payload in orders[:4]:
+        platform_order_apply(
+            connection=shop.connection, platform_order=WOO.order_from_webhook("order.updated", payload)
+        )
+    changed = json.loads(json.dumps(orders[3], default=str))
+    changed["shipping_lines"][0]["method_title"] = "Express"
+    changed["date_modified_gmt"] = (recent + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S")
+    shop.add_order(changed)
+    poll_cursor = Connection.objects.get(pk=shop.connection.pk).poll_cursor
+
+    run = connection_reconcile(connection_id=shop.connection.pk)
+
+    assert (run.kind, run.state, run.seen, run.created, run.updated, run.skipped) == (
+        "reconcile",
+        "done",
+        5,
+        1,
+        1,
+        3,
+    )
+    assert Order.objects.filter(channel=shop.connection.channel).count() == 5
+    logged = dict(Delivery.objects.filter(run=run).values_list("platform_order_id", "state"))
+    assert logged == {str(orders[4]["id"]): "applied", str(orders[3]["id"]): "applied"}
+    assert Order.objects.get(channel_order_id=str(orders[3]["id"])).shipping_method == "Express"
+    assert Connection.objects.get(pk=shop.connection.pk).poll_cursor == poll_cursor
+    with mock.patch("channels.intake.tasks.reconcile.delay") as queued:
+        assert reconcile_all() == [shop.connection.pk]
+    queued.assert_called_once_with(shop.connection.pk)
