@@ -319,6 +319,20 @@ def test_an_edit_the_service_refuses_is_shown_and_nothing_changes(manager_client
     assert shop.name == "Acme Store" and shop.webhook_secrets == ["s"]
 
 
+def test_an_address_urlsplit_cannot_read_is_an_error_next_to_its_field(manager_client, shop):
+    response = manager_client.post(
+        reverse("channels:connection_edit", args=[shop.pk]),
+        form_data(shop_url="https://[acme", api_base_url="http://[::1", access_token="", webhook_secret=""),
+    )
+    errors = response.context["form"].errors
+    assert (
+        "is not a web address" in errors["shop_url"][0]
+        and "is not a web address" in errors["api_base_url"][0]
+    )
+    shop.refresh_from_db()
+    assert shop.shop_url.startswith("https://shopify-store-")
+
+
 @needs_adapters
 def test_a_new_access_token_replaces_the_stored_one(manager_client, shop):
     manager_client.post(
