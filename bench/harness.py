@@ -18,7 +18,7 @@ class Measurement:
     key: str
     value: float
     unit: str
-    budget: str = ""  # e.g. "<= 60" or ">= 10000"; empty when there is no budget (peers, context)
+    budget: str = ""  # e.g. "<= 60", ">= 10000" or "== 1000"; empty when there is no budget (peers, context)
     note: str = ""
 
     @property
@@ -27,7 +27,7 @@ class Measurement:
             return ""
         operator, limit = self.budget.split()
         limit = float(limit)
-        ok = self.value <= limit if operator == "<=" else self.value >= limit
+        ok = {"<=": self.value <= limit, ">=": self.value >= limit, "==": self.value == limit}[operator]
         return "ok" if ok else "OVER BUDGET"
 
 

@@ -7,22 +7,16 @@ writes its timeline event (what one reaches for without a bulk path).
 """
 
 import argparse
-import os
-import shutil
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 from django.core.management import call_command
 from django.db import transaction
 
 from bench.harness import Report
+from bench.processes import isolated_broker, start_worker
 
 # The channels of the packline and the peer orders (one per run, with its time), removed at the end.
 BULK_PREFIX, NAIVE_PREFIX = "bench-bulk-", "bench-naive-"
-
-BASE_DIR = Path(__file__).resolve().parents[2]
 
 
 def options(argv: list[str]) -> argparse.Namespace:
@@ -56,43 +50,6 @@ def processing_orders(count: int, channel_code: str) -> list[int]:
     return [order.pk for order in orders]
 
 
-def isolated_broker() -> dict:
-    """A broker of the benchmark's own (Redis database 14, or a folder of its own), set for this
-    process and returned as the worker's environment: a `make run` worker never takes bench jobs."""
-    from config.celery import app
-
-    env = dict(os.environ)
-    redis_url = os.environ.get("REDIS_URL", "")
-    if redis_url:
-        env["REDIS_URL"] = redis_url.rsplit("/", 1)[0] + "/14"
-        app.conf.broker_url = env["REDIS_URL"]
-    else:
-        folder = BASE_DIR / "var" / "celery-bench"
-        for sub in ("queue", "processed", "control"):
-            (folder / sub).mkdir(parents=True, exist_ok=True)
-        env["CELERY_FS_DIR"] = str(folder)
-        app.conf.broker_transport_options = {
-            "data_folder_in": str(folder / "queue"),
-            "data_folder_out": str(folder / "queue"),
-            "processed_folder": str(folder / "processed"),
-            "control_folder": str(folder / "control"),
-            "store_processed": False,
-        }
-    return env
-
-
-def start_worker(env: dict) -> subprocess.Popen:
-    """A worker as the Procfile runs one: two pool processes, one per core."""
-    celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"
-    (BASE_DIR / "var").mkdir(exist_ok=True)  # a fresh clone has no var/ until something runs
-    log = open(BASE_DIR / "var" / "bench-worker.log", "wb")  # noqa: SIM115 - lives as long as the worker
-    return subprocess.Popen(
-        [celery, "-A", "config", "worker", "--pool", "prefork", "--concurrency", "2", "--queues", "bulk,default",
-         "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-
-
 def run(report: Report, argv: list[str]) -> None:
     from django.contrib.auth.models import Group
 
@@ -114,7 +71,7 @@ def run(report: Report, argv: list[str]) -> None:
 
     stamp = str(int(time.time()))
     ids = processing_orders(count, f"{BULK_PREFIX}{stamp}")
-    worker = start_worker(isolated_broker())
+    worker = start_worker(isolated_broker(), queues="bulk,default")
     try:
         time.sleep(3)  # let the worker connect before the clock starts
         started = time.perf_counter()

@@ -188,7 +188,7 @@ def connection_pause(*, connection_id: int, actor, paused: bool) -> Connection:
     connection.paused = paused
     connection.save(update_fields=["paused"])
     if not paused:
-        from channels.intake.tasks import queue_backlog
+        from channels.intake.queueing import queue_backlog
 
         transaction.on_commit(lambda: queue_backlog(connection.pk))
     return connection

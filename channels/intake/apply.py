@@ -320,15 +320,18 @@ def _refunds(connection, platform_order, link, order, actor, result) -> None:
     link.refunds_recorded = sorted(done)
 
 
-def _hold_once(order: Order, actor: Actor, code: str, reason: str, result: Applied) -> None:
+def _hold_once(order: Order, actor: Actor, code: str, reason: str, result: Applied) -> bool:
+    """Hold the order for this reason unless it is held for it already; True when it was held now."""
     if order.holds.filter(reason=code, released_at__isnull=True).exists():
-        return
+        return False
     try:
         order_hold(order_id=order.pk, actor=actor, reason=reason[:300], code=code)
         result.details.append(f"on hold: {reason}")
+        return True
     except TransitionRefused as refused:
         events.record(order, actor, ChannelEvent.NOTICED, shop=str(actor), text=f"{reason} ({refused})")
         result.details.append(f"{reason}; could not hold it: {refused}")
+        return False
 
 
 def _cancellation(connection, platform_order, order, actor, result) -> None:
@@ -405,6 +408,30 @@ def differences(
     return changes, lines, words
 
 
+def _address_text(address: dict) -> str:
+    return ", ".join(str(address[key]) for key in ADDRESS_KEYS if address.get(key)) or "none"
+
+
+def _lines_text(lines) -> str:
+    return ", ".join(f"{line.quantity} × {line.sku}" for line in lines) or "none"
+
+
+def difference_text(order: Order, changes: dict, lines: list[LineInput] | None) -> str:
+    """The shop's changes as a person reads them: old → new, field by field."""
+    parts = []
+    for name, label in (("shipping_address", "shipping address"), ("billing_address", "billing address")):
+        if name in changes:
+            parts.append(
+                f"{label} {_address_text(getattr(order, name) or {})} → {_address_text(changes[name])}"
+            )
+    if "shipping_method" in changes:
+        parts.append(f"shipping method {order.shipping_method or 'none'} → {changes['shipping_method']}")
+    if lines is not None:
+        current = [line for line in order.lines.all() if line.quantity_cancelled < line.quantity]
+        parts.append(f"lines {_lines_text(current)} → {_lines_text(lines)}")
+    return "; ".join(parts)
+
+
 def _edits(connection, platform_order, order, actor, result) -> None:
     order = _fresh(order)
     changes, lines, words = differences(connection, platform_order, order)
@@ -437,10 +464,12 @@ def _edits(connection, platform_order, order, actor, result) -> None:
         )
         result.details.append(f"changed in the shop after shipping ({', '.join(words)}); not applied")
         return
-    _hold_once(
-        order,
-        actor,
-        HoldReason.CHANGED_AFTER_PICKING,
-        f"changed in {connection.label} after picking: {', '.join(words)}",
+    difference = difference_text(order, changes, lines)
+    if _hold_once(
+        order, actor, HoldReason.CHANGED_AFTER_PICKING, f"changed in {connection.label} after picking: {difference}",
         result,
-    )
+    ):  # fmt: skip
+        # The hold's detail has room for 300 characters; the timeline keeps the whole difference.
+        events.record(
+            order, actor, ChannelEvent.NOTICED, shop=str(actor), text=f"changed after picking: {difference}"
+        )

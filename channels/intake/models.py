@@ -1,6 +1,7 @@
 """What arrived from a shop: every webhook delivery and every polled order, stored before any work
 (the sync log), and per platform order what was last applied (so nothing older is applied over it)."""
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
 
@@ -63,7 +64,13 @@ class PlatformOrderLink(models.Model):
         Order, on_delete=models.PROTECT, null=True, blank=True, related_name="platform_links"
     )
     applied_updated_at = models.DateTimeField(null=True, blank=True)
-    payload = models.JSONField(default=dict, blank=True, help_text="The newest payload applied, for managers")
+    # Adapters read money as Decimal (never float); stored for reading, it is written as text.
+    payload = models.JSONField(
+        default=dict,
+        blank=True,
+        encoder=DjangoJSONEncoder,
+        help_text="The newest payload applied, for managers",
+    )
     refunds_recorded = models.JSONField(
         default=list, blank=True
     )  # the platform's refund ids already recorded

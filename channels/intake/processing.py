@@ -37,9 +37,12 @@ def read_delivery(adapter: Platform, delivery: Delivery) -> PlatformOrder | str 
     if not isinstance(payload, dict):
         return "the body is not a JSON object"
     try:
-        return adapter.order_from_webhook(delivery.topic, payload)
-    except (ValueError, KeyError, TypeError, ArithmeticError) as error:
+        return adapter.order_from_webhook(delivery.topic, payload, received_at=delivery.received_at)
+    except ValueError as error:  # what an adapter raises for a payload that is no order
         return f"the order could not be read: {error}"
+    except (KeyError, TypeError, ArithmeticError) as error:  # an adapter's defect: say so in the log too
+        logger.exception("delivery %s: %s could not read it", delivery.pk, adapter.label)
+        return f"the order could not be read: {type(error).__name__} {error}"
 
 
 def apply_safely(connection: Connection, platform_order: PlatformOrder) -> Applied:

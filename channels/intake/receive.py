@@ -2,6 +2,7 @@
 is stored (deduplicated by the platform's delivery id) and a worker is asked to apply it. The answer
 is given at once; nothing is parsed or applied here."""
 
+import hashlib
 import logging
 
 from django.contrib.auth.decorators import login_not_required
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_POST
 
 from channels.connections.models import Connection
 from channels.intake.models import Delivery
+from channels.intake.queueing import queue_processing
 from channels.marketplaces import platform
 from channels.marketplaces.base import signature_matches
 
@@ -26,7 +28,7 @@ def _answer(status: int, text: str) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
 
-@login_not_required  # shops sign their deliveries; they have no session
+@login_not_required  # the shop signs its deliveries; it has no Packline session
 @csrf_exempt
 @require_POST
 def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
@@ -46,7 +48,7 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
     signature = request.headers.get(adapter.signature_header, "")
     if not signature:
         ping = getattr(adapter, "is_ping", None)
-        if ping is not None and ping(request.headers, body):
+        if ping is not None and ping(body):
             return _answer(200, "pong")
     if not signature_matches(body, signature, list(connection.webhook_secrets)):
         Connection.objects.filter(pk=connection.pk).update(
@@ -63,13 +65,15 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
         return _answer(400, "The body is not UTF-8.")
     if "\x00" in text:
         return _answer(400, "The body contains a NUL character.")
+    key = hook.delivery_id[:150]
+    if getattr(adapter, "delivery_ids_repeat", False):
+        # The same id with another body is another delivery; a redelivery repeats both.
+        key = f"{key}:{hashlib.sha256(body).hexdigest()[:32]}"
     delivery_id = delivery_store(
-        connection_id=connection.pk, source=Delivery.Source.WEBHOOK, delivery_id=hook.delivery_id[:200],
+        connection_id=connection.pk, source=Delivery.Source.WEBHOOK, delivery_id=key,
         topic=hook.topic[:100], body=text,
     )  # fmt: skip
     if delivery_id is not None and not connection.paused:
-        from channels.intake.tasks import queue_processing
-
         queue_processing(connection.pk)
     return _answer(200, "stored" if delivery_id is not None else "duplicate")
 

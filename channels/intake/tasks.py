@@ -11,24 +11,15 @@ from django.utils import timezone
 from channels.connections.models import Connection, SyncRun
 from channels.errors import ChannelError
 from channels.intake.models import Delivery
+from channels.intake.queueing import PROCESS_TASK, queue_processing
 
 logger = logging.getLogger(__name__)
 
-PROCESS_TASK = "channels.process_deliveries"
 POLL_TASK = "channels.poll"
 BACKFILL_TASK = "channels.backfill"
 SWEEP_TASK = "channels.sweep"
 STALE_RUN = timedelta(minutes=10)
 LOST_DELIVERY = timedelta(minutes=1)
-
-
-def queue_processing(connection_id: int) -> None:
-    current_app.send_task(PROCESS_TASK, args=[connection_id])
-
-
-def queue_backlog(connection_id: int) -> None:
-    if Delivery.objects.filter(connection_id=connection_id, state=Delivery.State.RECEIVED).exists():
-        queue_processing(connection_id)
 
 
 @shared_task(name=PROCESS_TASK, acks_late=True, reject_on_worker_lost=True)
@@ -74,8 +65,7 @@ def poll_due() -> list[int]:
 @shared_task(name=SWEEP_TASK)
 def sweep() -> dict:
     """Periodic: deliveries whose task was lost, runs whose worker died, tracking pushes that are due."""
-    from channels.tracking.services import due_pushes
-    from channels.tracking.tasks import push_tracking
+    from channels.tracking.services import PUSH_TASK, due_pushes
 
     now = timezone.now()
     waiting = list(
@@ -100,5 +90,5 @@ def sweep() -> dict:
             )
     pushes = due_pushes()
     for push_id in pushes:
-        push_tracking.delay(push_id)
+        current_app.send_task(PUSH_TASK, args=[push_id])
     return {"connections": waiting, "backfills": resumed, "pushes": len(pushes)}

@@ -169,8 +169,11 @@ class Platform(Protocol):
     def webhook(self, headers) -> Webhook | None:
         """Delivery id and topic from the request headers (a Django HttpHeaders); None when missing."""
 
-    def order_from_webhook(self, topic: str, payload: dict) -> PlatformOrder | None:
-        """The order a delivery describes; None for topics that carry no order (ping, app/uninstalled)."""
+    def order_from_webhook(
+        self, topic: str, payload: dict, *, received_at: datetime | None = None
+    ) -> PlatformOrder | None:
+        """The order a delivery describes; None for topics that carry no order (ping, app/uninstalled).
+        `received_at` dates a delivery that carries no date of its own (WooCommerce's order.deleted)."""
 
     def client(self, access: Access, limiter: Limiter) -> PlatformClient: ...
 

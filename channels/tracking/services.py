@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from urllib.parse import quote
 
+from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from orders import events
 
 logger = logging.getLogger(__name__)
 
+PUSH_TASK = "channels.push_tracking"
 MAX_ATTEMPTS = 8
 FIRST_BACKOFF = timedelta(seconds=30)
 LONGEST_BACKOFF = timedelta(hours=2)
@@ -56,9 +58,7 @@ def tracking_push_queue(*, shipment) -> TrackingPush | None:
 
 
 def _queue(push_id: int) -> None:
-    from channels.tracking.tasks import push_tracking
-
-    push_tracking.delay(push_id)
+    current_app.send_task(PUSH_TASK, args=[push_id])
 
 
 def _push_of(push: TrackingPush) -> Push:

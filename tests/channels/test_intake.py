@@ -173,7 +173,9 @@ def test_an_edit_after_picking_started_puts_the_order_on_hold_for_a_person(shop)
     order = order_of(shop)
     assert order.stage == Stage.ON_HOLD and order.shipping_method == "Standard"
     hold = order.holds.get(reason=HoldReason.CHANGED_AFTER_PICKING)
-    assert hold.detail == "changed in Shopify after picking: shipping method"
+    assert hold.detail == "changed in Shopify after picking: shipping method Standard → Express"
+    noticed = order.events.get(type="channel.noticed")
+    assert noticed.params["text"] == "changed after picking: shipping method Standard → Express"
     assert result.outcome == "updated"
 
     apply(shop, shop_order(minutes=4, shipping_method="Express"))  # the same difference again: one hold
