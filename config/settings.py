@@ -101,7 +101,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "pghistory.middleware.HistoryMiddleware",
+    "config.middleware.HistoryMiddleware",
     "orders.middleware.JobNotificationMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

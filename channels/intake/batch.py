@@ -169,9 +169,10 @@ def _create(connection: Connection, wanted: list[tuple[PlatformOrder, PlatformOr
 
 logger = logging.getLogger(__name__)
 BATCH_SIZE = 200
+DRAIN_LIMIT = 5000  # deliveries one task applies before it hands over to a new message
 
 
-def deliveries_process(*, connection_id: int, limit: int = 5000) -> dict:
+def deliveries_process(*, connection_id: int, limit: int = DRAIN_LIMIT) -> dict:
     """Work through a connection's backlog BATCH_SIZE deliveries per transaction; several workers share
     it (SKIP LOCKED)."""
     connection = Connection.objects.select_related("channel").get(pk=connection_id)
@@ -185,7 +186,7 @@ def deliveries_process(*, connection_id: int, limit: int = 5000) -> dict:
             deliveries = list(
                 Delivery.objects.select_for_update(skip_locked=True)
                 .filter(connection_id=connection_id, state=Delivery.State.RECEIVED)
-                .order_by("id")[:BATCH_SIZE]
+                .order_by("id")[: min(BATCH_SIZE, limit - done)]
             )
             if not deliveries:
                 break

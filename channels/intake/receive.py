@@ -4,6 +4,8 @@ is given at once; nothing is parsed or applied here."""
 
 import hashlib
 import logging
+import time
+from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection as db
@@ -24,6 +26,38 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 2 * 1024 * 1024  # a 250-line order is ~0.5 MB; anything past this is not an order
 
 
+@dataclass(frozen=True)
+class KnownConnection:
+    pk: int
+    kind: str
+    webhook_secrets: list[str]
+    paused: bool
+
+
+# What the door needs of a connection, kept a few seconds per process: a storm of deliveries would
+# otherwise read and decrypt the same row hundreds of times a second. A new secret or a pause takes
+# effect within KNOWN_FOR seconds (the worker checks the pause itself).
+KNOWN_FOR = 5.0
+_known: dict[int, tuple[float, KnownConnection | None]] = {}
+
+
+def known_connection(connection_id: int) -> KnownConnection | None:
+    now = time.monotonic()
+    cached = _known.get(connection_id)
+    if cached is not None and now - cached[0] < KNOWN_FOR:
+        return cached[1]
+    row = Connection.objects.filter(pk=connection_id).only("id", "kind", "webhook_secrets", "paused").first()
+    known = (
+        KnownConnection(row.pk, row.kind, [str(secret) for secret in row.webhook_secrets], row.paused)
+        if row
+        else None
+    )
+    if len(_known) > 10_000:  # probes of made-up ids must not grow it without end
+        _known.clear()
+    _known[connection_id] = (now, known)
+    return known
+
+
 def _answer(status: int, text: str) -> HttpResponse:
     return HttpResponse(text, status=status, content_type="text/plain; charset=utf-8")
 
@@ -38,9 +72,7 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
         return _answer(400, "Content-Length is not a number.")
     if length > MAX_BODY_BYTES:
         return _answer(413, f"A delivery is at most {MAX_BODY_BYTES:,} bytes.")
-    connection = (
-        Connection.objects.filter(pk=connection_id).only("id", "kind", "webhook_secrets", "paused").first()
-    )
+    connection = known_connection(connection_id)
     if connection is None:
         return _answer(404, "No such connection.")
     adapter = platform(connection.kind)
@@ -50,7 +82,7 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
         ping = getattr(adapter, "is_ping", None)
         if ping is not None and ping(body):
             return _answer(200, "pong")
-    if not signature_matches(body, signature, list(connection.webhook_secrets)):
+    if not signature_matches(body, signature, connection.webhook_secrets):
         Connection.objects.filter(pk=connection.pk).update(
             rejected_deliveries=F("rejected_deliveries") + 1, last_rejected_at=Now()
         )

@@ -24,9 +24,12 @@ LOST_DELIVERY = timedelta(minutes=1)
 
 @shared_task(name=PROCESS_TASK, acks_late=True, reject_on_worker_lost=True)
 def process_deliveries(connection_id: int) -> dict:
-    from channels.intake.batch import deliveries_process
+    from channels.intake.batch import DRAIN_LIMIT, deliveries_process
 
-    return dict(deliveries_process(connection_id=connection_id))
+    counts = dict(deliveries_process(connection_id=connection_id, limit=DRAIN_LIMIT))
+    if sum(counts.values()) >= DRAIN_LIMIT:  # more may wait: another message, so other work can interleave
+        current_app.send_task(PROCESS_TASK, args=[connection_id])
+    return counts
 
 
 @shared_task(name=POLL_TASK, acks_late=True, reject_on_worker_lost=True)

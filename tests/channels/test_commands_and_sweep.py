@@ -66,3 +66,26 @@ def test_the_sweeper_asks_again_for_lost_deliveries_and_resumes_a_dead_backfill(
     poll.refresh_from_db()
     assert poll.state == "failed" and "stopped" in poll.error
     sent.assert_not_called()  # no tracking push was due
+
+
+@pytest.mark.django_db
+def test_a_drain_that_reaches_its_limit_asks_for_another():
+    from channels.intake.tasks import process_deliveries
+
+    shop = make_connection()
+    for n in range(3):
+        Delivery.objects.create(
+            connection=shop, source="webhook", delivery_id=f"d{n}", topic="app/uninstalled", body="{}"
+        )
+
+    with (
+        mock.patch("channels.intake.batch.DRAIN_LIMIT", 2),
+        mock.patch("channels.intake.tasks.current_app.send_task") as sent,
+    ):
+        first = process_deliveries(shop.pk)
+        sent.assert_called_once()
+        sent.reset_mock()
+        second = process_deliveries(shop.pk)
+
+    assert first == {"skipped": 2} and second == {"skipped": 1}
+    sent.assert_not_called()
