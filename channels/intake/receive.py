@@ -12,6 +12,7 @@ from django.db import connection as db
 from django.db.models import F
 from django.db.models.functions import Now
 from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -76,7 +77,10 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
     if connection is None:
         return _answer(404, "No such connection.")
     adapter = platform(connection.kind)
-    body = request.body
+    try:
+        body = request.body
+    except RawPostDataException:  # multipart: the input checks read it as a stream, and no shop sends one
+        return _answer(415, "A delivery's body is JSON (or a form-encoded ping), not multipart form data.")
     signature = request.headers.get(adapter.signature_header, "")
     if not signature:
         ping = getattr(adapter, "is_ping", None)

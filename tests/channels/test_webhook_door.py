@@ -188,3 +188,13 @@ def test_each_platforms_sample_webhook_is_stored_and_becomes_an_order(
     assert order.channel_order_id == delivery.platform_order_id
     assert all(line.channel_line_id for line in order.lines.all())
     assert order.lines.count() == len(payload.get("line_items", []))
+
+
+def test_a_multipart_form_is_refused_with_a_reason_not_a_500(client, no_broker):
+    shop = make_connection()
+
+    answer = client.post(reverse("channels:webhook", args=[shop.pk]), data={"webhook_id": "1"})
+
+    assert answer.status_code == 415 and b"not multipart" in answer.content
+    assert not Delivery.objects.exists()
+    no_broker.assert_not_called()
