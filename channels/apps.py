@@ -14,8 +14,11 @@ class ChannelsConfig(AppConfig):
         from channels import navigation as channels_navigation
         from channels.csv import events  # noqa: F401 - registers the import's event types
         from channels.intake import events as intake_events  # noqa: F401 - registers the shops' event types
+        from channels.panels import order_panel
         from channels.permissions import ROLE_GRANTS
         from channels.tracking import receivers  # noqa: F401 - shipments reach the tracking outbox
+        from orders.panels import register_panel
 
         roles.grant(ROLE_GRANTS)
         navigation.register(*channels_navigation.NAVIGATION)
+        register_panel(order_panel)

@@ -9,4 +9,5 @@ app_name = "channels"
 urlpatterns = [
     path("imports/", include("channels.csv.urls")),
     path("channels/webhooks/<int:connection_id>/", webhook_receive, name="webhook"),
+    path("channels/", include("channels.connections.urls")),
 ]

@@ -153,9 +153,9 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"number": o["return"].order.number},
            data=lambda o: {"reason": "damaged", f"line_{o['return'].order.lines.first().pk}": "1"}),
     # CSV order imports (an import is visible to its owner only; superadmins see all)
-    # A shop's webhook: no session needed, and no session helps. The matrix posts a form, which is no
-    # delivery (400); unsigned JSON is 401 (tests/channels/test_webhook_door.py).
-    Access("channels:webhook", roles(400, anonymous=400), method="post",
+    # A shop's webhook: no session needed, and no session helps. The matrix posts a multipart form,
+    # which is no delivery (415); unsigned JSON is 401 (tests/channels/test_webhook_door.py).
+    Access("channels:webhook", roles(415, anonymous=415), method="post",
            kwargs=lambda o: {"connection_id": o["connection"].pk}),
     Access("channels:import_list", only("superadmin", "manager", "csr")),
     Access("channels:import_upload", only("superadmin", "manager", "csr"), method="post"),
@@ -171,6 +171,29 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"pk": o["import"].pk}),
     Access("channels:import_errors", only("superadmin", "manager", "csr", status=404) | {"superadmin": 200},
            kwargs=lambda o: {"pk": o["import"].pk}),
+    # Connected shops (issue "Sales channels I"): managers and superadmins only. The webhook door takes
+    # signed POSTs from shops, who have no session: a GET is refused for everyone alike.
+    Access("channels:webhook", roles(405, anonymous=405), kwargs=lambda o: {"connection_id": o["connection"].pk}),
+    Access("channels:connection_list", only("superadmin", "manager")),
+    Access("channels:connection_add", only("superadmin", "manager")),
+    Access("channels:connection_detail", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["connection"].pk}),
+    Access("channels:connection_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["connection"].pk}),
+    Access("channels:connection_pause", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["connection"].pk}),
+    Access("channels:connection_resume", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["connection"].pk}),
+    Access("channels:connection_test", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["connection"].pk}),
+    Access("channels:connection_poll", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["connection"].pk}),
+    Access("channels:connection_backfill", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["connection"].pk}, data=lambda o: {"since": "2026-11-01"}),
+    Access("channels:sync_run", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["sync_run"].pk}),
+    Access("channels:delivery_detail", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["delivery"].pk}),
+    Access("channels:delivery_retry", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["delivery"].pk}),
+    Access("channels:tracking_push_retry", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["push"].pk}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).

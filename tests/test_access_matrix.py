@@ -49,16 +49,39 @@ def objects(roles_synced, make_user):
     StockItem.objects.create(warehouse=warehouse, product=shipped.lines.first().product, on_hand=5)
     order_allocate(order_id=shipped.pk)
     shipment_create(order_id=shipped.pk, carrier="DHL", actor=system)
+    # Connected shops (issue "Sales channels I"). The shop's address refuses connections at once, so
+    # "Test connection" and a retried poll fail fast without reaching the network.
+    from channels.connections.models import SyncRun
+    from channels.intake.models import Delivery
+    from channels.tracking.models import TrackingPush
+    from tests.channels.factories import ConnectionFactory, DeliveryFactory, SyncRunFactory
+
+    connection = ConnectionFactory(shop_url="http://127.0.0.1:9", api_base_url="http://127.0.0.1:9")
+    shop_order = make_order(
+        channel=connection.channel, channel_order_id="5001047", channel_order_number="#1047"
+    )
+    StockItem.objects.create(warehouse=warehouse, product=shop_order.lines.first().product, on_hand=5)
+    order_allocate(order_id=shop_order.pk)
+    shop_shipment = shipment_create(
+        order_id=shop_order.pk, carrier="DHL", tracking_number="JD1", actor=system
+    )
+    push = TrackingPush.objects.get(shipment=shop_shipment)  # written by the shipment (the outbox)
+    TrackingPush.objects.filter(pk=push.pk).update(
+        state=TrackingPush.State.FAILED, last_error="401 Unauthorized"
+    )
     rma = return_create(
         order_id=shipped.pk,
         quantities={shipped.lines.first().pk: 1},
         reason="damaged",
         actor=make_user("csr"),
     )
-    from tests.channels.shops import make_connection
-
     return {
-        "connection": make_connection(),
+        "connection": connection,
+        "delivery": DeliveryFactory(
+            connection=connection, state=Delivery.State.FAILED, topic="orders/create", body="not json"
+        ),
+        "sync_run": SyncRunFactory(connection=connection, state=SyncRun.State.DONE),
+        "push": push,
         "payment": payment,
         "expense": expense,
         "refund": refund,

@@ -38,8 +38,11 @@ def _check_url(errors: dict, field: str, value: str, *, required: bool) -> str:
         if required:
             errors[field] = "Enter the address."
         return ""
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 300:
+    try:
+        parts = urlsplit(value)
+    except ValueError:  # "https://[acme" is no address urlsplit can take apart
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc or len(value) > 300:
         errors[field] = f"{value[:80]!r} is not a web address (https://...)."
     return value
 

@@ -11,7 +11,8 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection as db
 from django.db.models import F
 from django.db.models.functions import Now
-from django.http import HttpRequest, HttpResponse, RawPostDataException
+from django.http import HttpRequest, HttpResponse
+from django.http.request import RawPostDataException
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
@@ -78,8 +79,8 @@ def webhook_receive(request: HttpRequest, connection_id: int) -> HttpResponse:
     adapter = platform(connection.kind)
     try:
         body = request.body
-    except RawPostDataException:  # a multipart form, already parsed by the input limits: not a delivery
-        return _answer(400, "A delivery's body is JSON, not a form upload.")
+    except RawPostDataException:  # multipart: the input checks read it as a stream, and no shop sends one
+        return _answer(415, "A delivery's body is JSON (or a form-encoded ping), not multipart form data.")
     signature = request.headers.get(adapter.signature_header, "")
     if not signature:
         ping = getattr(adapter, "is_ping", None)

@@ -190,10 +190,11 @@ def test_each_platforms_sample_webhook_is_stored_and_becomes_an_order(
     assert order.lines.count() == len(payload.get("line_items", []))
 
 
-def test_a_form_upload_is_no_delivery_and_is_refused_with_the_reason(client):
+def test_a_multipart_form_is_refused_with_a_reason_not_a_500(client, no_broker):
     shop = make_connection()
 
-    answer = client.post(reverse("channels:webhook", args=[shop.pk]), data={"file": "x", "id": "1"})
+    answer = client.post(reverse("channels:webhook", args=[shop.pk]), data={"webhook_id": "1"})
 
-    assert answer.status_code == 400 and b"JSON" in answer.content
+    assert answer.status_code == 415 and b"not multipart" in answer.content
     assert not Delivery.objects.exists()
+    no_broker.assert_not_called()
