@@ -131,8 +131,7 @@ class EbayClient:
             raise ValueError("orders_updated_since needs an aware datetime.")
         offset = _offset(cursor)
         # eBay refuses a start in the future (error 30850): a clock ahead of eBay's asks from now.
-        moment = min(since.astimezone(UTC), datetime.now(UTC))
-        stamp = moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+        stamp = _ebay_time(min(since.astimezone(UTC), datetime.now(UTC)))
         path = f"{API}/order"
         listing = self._json(
             self._request(
@@ -174,7 +173,13 @@ class EbayClient:
             logger.info("ebay fulfilment %s already carries this tracking number", existing)
             return existing
         if push.lines:
-            lines = [{"lineItemId": line.platform_line_id, "quantity": line.quantity} for line in push.lines]
+            # eBay refuses a line named twice (error 32210): one entry per line, quantities added.
+            quantities: dict[str, int] = {}
+            for line in push.lines:
+                quantities[line.platform_line_id] = quantities.get(line.platform_line_id, 0) + line.quantity
+            lines = [
+                {"lineItemId": line_id, "quantity": quantity} for line_id, quantity in quantities.items()
+            ]
         else:
             lines = _lines_to_ship(self._order(push.platform_order_id), push.platform_order_id)
         path = f"{order_path}/shipping_fulfillment"

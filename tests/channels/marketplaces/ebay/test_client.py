@@ -264,6 +264,16 @@ def test_a_partial_push_ships_its_lines_and_a_later_whole_push_the_rest(ebay, co
     assert ebay.orders["12-00014-00001"]["orderFulfillmentStatus"] == "FULFILLED"
 
 
+def test_a_line_named_twice_in_a_push_is_sent_once_with_its_quantities_added(ebay, connect):
+    ebay.add_order(ebay_order("12-00021-00001", SINCE))
+    lines = [TrackingLine("10059374821002", 1), TrackingLine("10059374821002", 2)]
+
+    connect().push_tracking(TrackingPush("12-00021-00001", "Parcelforce", "CP123456789GB", lines=lines))
+
+    assert ebay.pushes[0]["body"]["lineItems"] == [{"lineItemId": "10059374821002", "quantity": 3}]
+    assert ebay.pushes[0]["body"]["shippingCarrierCode"] == "Parcelforce"
+
+
 def test_a_push_tried_again_answers_the_fulfilment_it_made(ebay, connect):
     ebay.add_order(ebay_order("12-00015-00001", SINCE))
     push = TrackingPush("12-00015-00001", "UPS", "1Z999AA10123456784")
