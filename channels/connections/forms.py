@@ -15,6 +15,7 @@ from orders.models import Warehouse
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "shopify": ("access_token",),
     "woocommerce": ("consumer_key", "consumer_secret"),
+    "ebay": ("client_id", "client_secret", "refresh_token"),
 }
 SETTING_FIELDS = (
     "auto_process",
@@ -52,6 +53,9 @@ class ConnectionForm(forms.Form):
     access_token = _secret("Access token", "Admin API access token of the shop's custom app.")
     consumer_key = _secret("Consumer key", "WooCommerce > Settings > Advanced > REST API.")
     consumer_secret = _secret("Consumer secret")
+    client_id = _secret("Client ID (App ID)", "eBay developer account > Application keys.")
+    client_secret = _secret("Client secret (Cert ID)")
+    refresh_token = _secret("Refresh token", "From eBay's consent for this seller account (valid 18 months).")
     webhook_secret = _secret("Webhook secret", "The secret the shop signs its webhooks with.")
     auto_process = forms.ChoiceField(
         label="New orders",

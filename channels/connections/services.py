@@ -47,8 +47,12 @@ def _check_url(errors: dict, field: str, value: str, *, required: bool) -> str:
     return value
 
 
-def _clean_secrets(errors: dict, webhook_secret: str, previous: list[str]) -> list[str]:
+def _clean_secrets(
+    errors: dict, webhook_secret: str, previous: list[str], *, required: bool = True
+) -> list[str]:
     secret = (webhook_secret or "").strip()
+    if not secret and not required:
+        return previous
     if not secret:
         errors["webhook_secret"] = "Enter the webhook secret the shop signs its deliveries with."
         return previous
@@ -64,6 +68,10 @@ def _clean_credentials(errors: dict, kind: str, credentials: dict[str, str]) -> 
     missing = [name.replace("_", " ") for name, value in cleaned.items() if not value]
     if missing:
         errors["credentials"] = f"{KINDS[kind]} needs: {', '.join(missing)}."
+    # Where an OAuth platform's tokens are renewed, when a sandbox stands in for it (--auth-base-url).
+    auth_base_url = _check_url(errors, "auth_base_url", credentials.get("auth_base_url", ""), required=False)
+    if auth_base_url:
+        cleaned["auth_base_url"] = auth_base_url
     if any(len(value) > 500 for value in cleaned.values()):
         errors["credentials"] = "Credentials are at most 500 characters each."
     return cleaned
@@ -116,7 +124,8 @@ def connection_create(
     shop_url = _check_url(errors, "shop_url", shop_url, required=True)
     api_base_url = _check_url(errors, "api_base_url", api_base_url, required=False)
     cleaned_credentials = _clean_credentials(errors, kind, credentials)
-    secrets = _clean_secrets(errors, webhook_secret, [])
+    sends_webhooks = getattr(platform(kind), "sends_webhooks", True)
+    secrets = _clean_secrets(errors, webhook_secret, [], required=sends_webhooks)
     cleaned_settings = _clean_settings(errors, settings)
     if name and Connection.objects.filter(name__iexact=name).exists():
         errors["name"] = f"A connection named {name!r} exists already."
@@ -204,7 +213,19 @@ def connection_access(connection: Connection) -> Access:
 
 
 def connection_client(connection: Connection) -> PlatformClient:
-    return platform(connection.kind).client(connection_access(connection), ConnectionLimiter(connection.pk))
+    return platform(connection.kind).client(
+        connection_access(connection), ConnectionLimiter(connection.pk),
+        on_credentials_renewed=lambda values: credentials_keep(connection_id=connection.pk, values=values),
+    )  # fmt: skip
+
+
+def credentials_keep(*, connection_id: int, values: dict[str, str]) -> None:
+    """Keep what a client renewed (an access token and its expiry) with the stored credentials, so the
+    next client of any worker starts with it. Two workers renewing at once both keep a valid token."""
+    with transaction.atomic():
+        connection = Connection.objects.select_for_update().get(pk=connection_id)
+        connection.credentials = {**connection.credentials, **{k: str(v) for k, v in values.items()}}
+        connection.save(update_fields=["credentials"])
 
 
 def connection_test(*, connection_id: int, actor) -> str:

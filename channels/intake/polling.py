@@ -173,7 +173,10 @@ def connection_reconcile(*, connection_id: int, user=None) -> SyncRun:
     if connection.paused:
         raise ChannelError(f"{connection} is paused; resume it to reconcile.")
     run = sync_start(
-        connection_id=connection_id, kind=SyncRun.Kind.RECONCILE, since=timezone.now() - RECONCILE_WINDOW, user=user
+        connection_id=connection_id,
+        kind=SyncRun.Kind.RECONCILE,
+        since=timezone.now() - RECONCILE_WINDOW,
+        user=user,
     )
     return sync_continue(run_id=run.pk)
 

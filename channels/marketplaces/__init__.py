@@ -5,7 +5,7 @@ import importlib
 
 from channels.marketplaces.base import Platform
 
-KINDS: dict[str, str] = {"shopify": "Shopify", "woocommerce": "WooCommerce"}
+KINDS: dict[str, str] = {"shopify": "Shopify", "woocommerce": "WooCommerce", "ebay": "eBay"}
 
 
 def platform(kind: str) -> Platform:

@@ -184,7 +184,9 @@ class Platform(Protocol):
         fetches it); None for topics that carry no order (ping, app/uninstalled). `received_at` dates
         a delivery that carries no date of its own (WooCommerce's order.deleted)."""
 
-    def client(self, access: Access, limiter: Limiter) -> PlatformClient: ...
+    def client(self, access: Access, limiter: Limiter, *, on_credentials_renewed=None) -> PlatformClient:
+        """`on_credentials_renewed(values)`: the framework keeps what a client renewed (an OAuth access
+        token and its expiry) with the connection's credentials. Platforms without renewal ignore it."""
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         """A realistic order webhook (topic, payload) as the shop would send it: channel_simulate."""

@@ -4,15 +4,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('sales_channels', '0005_link_payload_encoder'),
+        ("sales_channels", "0005_link_payload_encoder"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='syncrun',
-            name='kind',
-            field=models.CharField(choices=[('poll', 'Poll'), ('backfill', 'Backfill'), ('reconcile', 'Reconciliation')], max_length=10),
+            model_name="syncrun",
+            name="kind",
+            field=models.CharField(
+                choices=[("poll", "Poll"), ("backfill", "Backfill"), ("reconcile", "Reconciliation")],
+                max_length=10,
+            ),
         ),
     ]

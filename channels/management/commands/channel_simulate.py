@@ -42,6 +42,10 @@ class Command(BaseCommand):
             raise CommandError(f"There is no connection {connection_id}.")
         if not 1 <= orders <= 100_000:
             raise CommandError("--orders is between 1 and 100,000.")
+        if not getattr(platform(connection.kind), "sends_webhooks", True):
+            raise CommandError(
+                f"{connection.label} sends no order webhooks; its orders arrive by polling (channel_sync)."
+            )
         skus = list(
             Product.objects.filter(active=True).order_by("sku").values_list("sku", flat=True)[:50]
         ) or ["SKU-1"]

@@ -45,6 +45,8 @@ class EbayPlatform:
     ) -> PlatformOrder | OrderReference | None:
         return None  # no topic carries an order
 
+    sends_webhooks = False  # orders arrive by polling (see above): no webhook secret to keep
+
     def client(self, access: Access, limiter: Limiter, *, on_credentials_renewed=None) -> EbayClient:
         """`on_credentials_renewed(values)`: keep a renewed access token with the connection's
         credentials (values: access_token, access_token_expires_at)."""
