@@ -21,6 +21,7 @@ from channels.intake.apply import Applied, shop_actor
 from channels.intake.batch import platform_orders_apply_batch
 from channels.intake.models import Delivery, PlatformOrderLink
 from channels.intake.processing import STATE_OF, apply_safely
+from channels.marketplaces import platform
 from channels.marketplaces.base import PlatformError, PlatformOrder
 from orders.services.create_many import OrderBatchCreator
 
@@ -126,6 +127,10 @@ def sync_continue(*, run_id: int, progress: Callable[[SyncRun], None] | None = N
     client = connection_client(connection)
     creator = OrderBatchCreator(actor=shop_actor(connection), source=connection.kind)
     cursor = run.page_cursor or None
+    # A platform that pages by creation date (eBay) may show an older change on a later page: its poll
+    # cursor moves only once the run has read every page.
+    oldest_first = getattr(platform(connection.kind), "changes_oldest_first", True)
+    newest_of_run = None
     while True:
         try:
             page = client.orders_updated_since(run.since, cursor)
@@ -139,13 +144,17 @@ def sync_continue(*, run_id: int, progress: Callable[[SyncRun], None] | None = N
         run.page_cursor = page.next_cursor or ""
         run.heartbeat_at = timezone.now()
         run.save(update_fields=[*run.counts(), "page_cursor", "heartbeat_at"])
-        if run.kind == SyncRun.Kind.POLL and newest is not None:
+        if newest is not None and (newest_of_run is None or newest > newest_of_run):
+            newest_of_run = newest
+        if run.kind == SyncRun.Kind.POLL and newest is not None and oldest_first:
             Connection.objects.filter(pk=connection.pk).update(poll_cursor=Greatest("poll_cursor", newest))
         if progress:
             progress(run)
         if not page.next_cursor:
             break
         cursor = page.next_cursor
+    if run.kind == SyncRun.Kind.POLL and newest_of_run is not None and not oldest_first:
+        Connection.objects.filter(pk=connection.pk).update(poll_cursor=Greatest("poll_cursor", newest_of_run))
     return _finish(run, SyncRun.State.DONE)
 
 

@@ -59,3 +59,36 @@ def test_a_revoked_consent_fails_the_poll_saying_it_needs_re_authorisation(capsy
         run = connection_poll(connection_id=connection.pk, since=datetime(2020, 1, 1, tzinfo=UTC))
 
     assert run.state == "failed" and "eBay needs re-authorisation" in run.error
+
+
+def test_a_poll_cut_short_leaves_the_cursor_of_a_platform_that_pages_by_creation_date(capsys):
+    with FakeEbay() as ebay:
+        for n in range(3):
+            order = json.loads((FIXTURES / "order_paid_gb.json").read_text())
+            order["orderId"] = f"12-00000-0000{n}"
+            ebay.add_order(order)
+        connection = connect(ebay, capsys)
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr("channels.marketplaces.ebay.client.EbayClient.orders_updated_since",
+                          _first_page_then_down(), raising=True)  # fmt: skip
+            run = connection_poll(connection_id=connection.pk, since=datetime(2020, 1, 1, tzinfo=UTC))
+
+    assert run.state == "failed" and run.pages == 1
+    assert Connection.objects.get(pk=connection.pk).poll_cursor is None
+
+
+def _first_page_then_down():
+    from channels.marketplaces.base import OrdersPage, PlatformError
+    from channels.marketplaces.ebay.client import EbayClient
+
+    original = EbayClient.orders_updated_since
+    calls = []
+
+    def page(self, since, cursor=None):
+        calls.append(cursor)
+        if len(calls) == 1:
+            first = original(self, since, cursor)
+            return OrdersPage(orders=first.orders[:1], next_cursor="1")
+        raise PlatformError("eBay is down")
+
+    return page
