@@ -149,8 +149,7 @@ class TikTokShopClient:
     def check(self) -> str:
         """The name of the shop the connection's shop_cipher names, from the shops the app is authorised
         for (with no cipher set, the only one)."""
-        data = self._call("GET", SHOPS, shop_scoped=False)
-        shops = [shop for shop in data.get("shops") or [] if isinstance(shop, dict)]
+        shops = self.authorized_shops()
         listed = "; ".join(f"{shop.get('name')} (cipher {shop.get('cipher')})" for shop in shops) or "none"
         if self.shop_cipher:
             shop = next((shop for shop in shops if str(shop.get("cipher") or "") == self.shop_cipher), None)
@@ -249,6 +248,12 @@ class TikTokShopClient:
         if warning:
             logger.warning("tiktok order %s marked shipped with a warning: %s", order_id, warning)
         return str(data.get("package_id") or order_id)
+
+    def authorized_shops(self) -> list[dict]:
+        """The shops the seller authorised the app for, as TikTok lists them (id, name, region, cipher,
+        code, seller_type): after exchange_code, the consent flow keeps the chosen shop's cipher."""
+        data = self._call("GET", SHOPS, shop_scoped=False)
+        return [shop for shop in data.get("shops") or [] if isinstance(shop, dict)]
 
     # For the CSR's decisions on a buyer's cancellation request.
 

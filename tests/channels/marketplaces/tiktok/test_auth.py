@@ -196,3 +196,17 @@ def test_an_authorisation_code_is_exchanged_for_tokens_once(shop):
             "TTP_code_one", app_key=shop.app_key, app_secret=shop.app_secret, auth_base_url=shop.url
         )
     assert again.value.permanent
+
+
+def test_after_the_exchange_the_authorised_shops_give_the_cipher_to_keep(shop, connect):
+    shop.add_auth_code("TTP_code_two")
+    tokens = exchange_code(
+        "TTP_code_two", app_key=shop.app_key, app_secret=shop.app_secret, auth_base_url=shop.url
+    )
+
+    client = connect({**tokens.credentials(), "shop_cipher": ""})
+
+    assert [(s["name"], s["cipher"]) for s in client.authorized_shops()] == [
+        ("Packline Homeware UK", "ROW_fakeShopCipher0001")
+    ]
+    assert client.check() == "Packline Homeware UK"  # the only shop, when no cipher is set yet
