@@ -151,6 +151,7 @@ def test_no_token_or_secret_reaches_the_log(shop, connect, caplog):
     shop.add_order(shop_order())
     first_access, first_refresh = shop.access_token, shop.refresh_token
     caplog.set_level(logging.DEBUG)
+    caplog.set_level(logging.DEBUG, logger="httpx")  # settings keep it at WARNING; turned up, it is masked
 
     client = connect()
     client.order(UK_ORDER)
