@@ -16,7 +16,7 @@ CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "shopify": ("access_token",),
     "woocommerce": ("consumer_key", "consumer_secret"),
     "ebay": ("client_id", "client_secret", "refresh_token"),
-}
+}  # TikTok Shop connects by `channel_connect` until its authorisation flow has a page
 SETTING_FIELDS = (
     "auto_process",
     "warehouse",
@@ -42,7 +42,10 @@ def _secret(label: str, help_text: str = "") -> forms.CharField:
 
 
 class ConnectionForm(forms.Form):
-    kind = forms.ChoiceField(label="Platform", choices=list(KINDS.items()))
+    kind = forms.ChoiceField(
+        label="Platform",
+        choices=[(kind, label) for kind, label in KINDS.items() if kind in CREDENTIAL_FIELDS],
+    )
     name = forms.CharField(label="Name", max_length=100, help_text="How Packline names this shop.")
     shop_url = forms.CharField(
         label="Shop URL", max_length=300, help_text="The shop's own address, e.g. https://acme.myshopify.com"

@@ -124,8 +124,11 @@ def connection_create(
     shop_url = _check_url(errors, "shop_url", shop_url, required=True)
     api_base_url = _check_url(errors, "api_base_url", api_base_url, required=False)
     cleaned_credentials = _clean_credentials(errors, kind, credentials)
-    sends_webhooks = getattr(platform(kind), "sends_webhooks", True)
-    secrets = _clean_secrets(errors, webhook_secret, [], required=sends_webhooks)
+    adapter = platform(kind)
+    signs_with = getattr(adapter, "signs_webhooks_with", "")  # TikTok Shop signs with its app secret
+    if signs_with and not (webhook_secret or "").strip():
+        webhook_secret = cleaned_credentials.get(signs_with, "")
+    secrets = _clean_secrets(errors, webhook_secret, [], required=getattr(adapter, "sends_webhooks", True))
     cleaned_settings = _clean_settings(errors, settings)
     if name and Connection.objects.filter(name__iexact=name).exists():
         errors["name"] = f"A connection named {name!r} exists already."

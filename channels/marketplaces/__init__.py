@@ -5,7 +5,12 @@ import importlib
 
 from channels.marketplaces.base import Platform
 
-KINDS: dict[str, str] = {"shopify": "Shopify", "woocommerce": "WooCommerce", "ebay": "eBay"}
+KINDS: dict[str, str] = {
+    "shopify": "Shopify",
+    "woocommerce": "WooCommerce",
+    "ebay": "eBay",
+    "tiktok": "TikTok Shop",
+}
 
 
 def platform(kind: str) -> Platform:

@@ -29,6 +29,9 @@ class TikTokShopPlatform:
     default_api_base_url = DEFAULT_API_BASE_URL
     credential_names = ("app_key", "app_secret", "access_token", "refresh_token", "shop_cipher")
     signature_header = webhooks.SIGNATURE_HEADER
+    # TikTok Shop signs webhooks with the app secret (and app key): the connection's webhook secret is
+    # the app secret unless another is given (a new app secret rotates like a webhook secret).
+    signs_webhooks_with = "app_secret"
 
     def webhook(self, headers) -> Webhook | None:
         """From headers only TikTok Shop gives nothing to name a delivery by: topic
@@ -64,6 +67,10 @@ class TikTokShopPlatform:
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         return samples.sample_webhook(sequence=sequence, seed=seed, skus=skus)
+
+    def sign_webhook(self, body: bytes, *, app_key: str, secret: str) -> str:
+        """Not in base.Platform: the Authorization header of a delivery (channel_simulate, tests)."""
+        return webhook_signature(body, app_key, secret)
 
     def sample_order(self, *, sequence: int, seed: int, skus: list[str]) -> dict:
         """Not in base.Platform: the order sample_webhook's notification names, for a fake to serve."""
