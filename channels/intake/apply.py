@@ -2,6 +2,9 @@
 one creation path the first time; afterwards paid, refunded, edited, cancelled or held through the same
 services a person's click goes through. Nothing here writes an order's fields itself.
 
+Past 400 lines on purpose: creating and each kind of change (payment, refunds, edits, cancellation)
+share the link, the actor and the hold-once rule, and read best together.
+
 Work on one platform order is serialised by its PlatformOrderLink row lock, and a version older than
 the one applied is recorded and skipped (`updated_at` decides), so a storm of redelivered, shuffled
 webhooks ends with each order in its newest state."""

@@ -9,6 +9,9 @@ as a string, in the seller's currency (a converted buyer's amount keeps its orig
 convertedFromValue, which Packline does not need). Load bodies with `loads` so that no number becomes
 a float.
 
+Past 400 lines on purpose: eBay's money (tax it collects and remits, refunds on the order and on lines,
+promotions) is read in one pass whose rules depend on each other; split, they would be read twice.
+
 How eBay's money becomes Packline's (unit price and line discount net of tax, tax as a rate):
 - lineItemCost is the line before discounts (unit price x quantity); the discount is lineItemCost less
   discountedLineItemCost, or the line's appliedPromotions when eBay gives no discounted cost.
