@@ -28,7 +28,10 @@ def signed_delivery(
         else hmac_sha256_base64(secret, body)
     )
     headers = adapter.webhook_headers(
-        topic=topic, delivery_id=f"simulated-{seed}-{sequence}", signature=signature, shop_url=connection.shop_url
+        topic=topic,
+        delivery_id=f"simulated-{seed}-{sequence}",
+        signature=signature,
+        shop_url=connection.shop_url,
     )
     return body, {**headers, "Content-Type": "application/json"}
 
