@@ -111,12 +111,16 @@ def _newest_first_sql(alias: str) -> str:
 
 # _suspected_duplicate's query once per order, for a batch in one round trip: each order's own
 # customer, total, window start and id (0 when not written yet: no order has it) as arrays.
+# `o.total + 0` is the same comparison, made on the few rows the customer-and-date index finds: compared
+# as a bare column, the planner also reads the index on total and ANDs the two, about 135 entries a
+# total on a million orders (40 ms a batch of 2,000 instead of 9 once the import's customers have
+# orders of the day).
 SUSPECTED_DUPLICATES_SQL = (
     "SELECT b.position, d.number, d.created_at "
     "FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[], %s::bigint[]) "
     "WITH ORDINALITY AS b(customer_id, total, since, order_id, position) "
     "CROSS JOIN LATERAL (SELECT o.number, o.created_at FROM orders_order o "
-    "WHERE o.customer_id = b.customer_id AND o.total = b.total AND o.created_at >= b.since "
+    "WHERE o.customer_id = b.customer_id AND o.total + 0 = b.total AND o.created_at >= b.since "
     "AND o.id <> b.order_id AND NOT o.is_deleted AND o.stage <> ALL(%s::text[]) "
     f"ORDER BY {_newest_first_sql('o')} LIMIT 1) AS d"
 )
