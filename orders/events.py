@@ -10,7 +10,6 @@ set-based writers that COPY thousands of rows (config/postgresql/copy.py): the s
 same actor columns, and a type that must be registered.
 """
 
-import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from functools import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import NOT_PROVIDED
 
-from config.postgresql.copy import copy_escape, copy_lines, copy_text
+from config.postgresql.copy import copy_escape, copy_lines, copy_text, json_text
 from orders.actors import Actor
 from orders.models import Order, OrderEvent
 from orders.wording import changes, e, paragraphs, suffix
@@ -92,9 +91,6 @@ describer: Callable[[str], Describe | None] = _describe_by_code.get
 # The row builder ---------------------------------------------------------------------------------
 
 EVENT_COLUMNS = ("order_id", "type", "params", "actor_id", "actor_kind", "actor_label")
-# One encoder for every row: json.dumps with options builds a new JSONEncoder per call, which cost as
-# much as the encoding itself for the small objects of an import.
-_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 
 
 @cache
@@ -165,7 +161,7 @@ class EventRows:
 
     def shared(self, type: str, params: dict) -> str:
         """Everything of a row but its order id (and time, when dated), as COPY text."""
-        return f"\t{registered(type)}\t{copy_escape(_JSON.encode(params))}{self._actor_text}"
+        return f"\t{registered(type)}\t{copy_escape(json_text(params))}{self._actor_text}"
 
     def join(self, order_id: int, shared: str, at: str | datetime | None = None) -> str:
         """One COPY line: an order id and a shared part (and the row's time, when dated)."""
@@ -182,7 +178,7 @@ class EventRows:
             registered(type)
         if self.dated:
             return self.join(order_id, self.shared(type, params), at)
-        return f"{order_id}\t{type}\t{copy_escape(_JSON.encode(params))}{self._actor_text}"
+        return f"{order_id}\t{type}\t{copy_escape(json_text(params))}{self._actor_text}"
 
     def lines(self, order_ids: Iterable[int], type: str, params: dict) -> list[str]:
         """The same event on many orders as COPY lines: the shared part once, one join per order."""

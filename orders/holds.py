@@ -117,12 +117,16 @@ def _newest_first_sql(alias: str) -> str:
 
 # _suspected_duplicate's query once per order, for a batch in one round trip: each order's own
 # customer, total, window start and id (0 when not written yet: no order has it) as arrays.
+# `o.total + 0` is the same comparison, made on the few rows the customer-and-date index finds: compared
+# as a bare column, the planner also reads the index on total and ANDs the two, about 135 entries a
+# total on a million orders (40 ms a batch of 2,000 instead of 9 once the import's customers have
+# orders of the day).
 SUSPECTED_DUPLICATES_SQL = (
     "SELECT b.position, d.number, d.created_at "
     "FROM unnest(%s::bigint[], %s::numeric[], %s::timestamptz[], %s::bigint[]) "
     "WITH ORDINALITY AS b(customer_id, total, since, order_id, position) "
     "CROSS JOIN LATERAL (SELECT o.number, o.created_at FROM orders_order o "
-    "WHERE o.customer_id = b.customer_id AND o.total = b.total AND o.created_at >= b.since "
+    "WHERE o.customer_id = b.customer_id AND o.total + 0 = b.total AND o.created_at >= b.since "
     "AND o.id <> b.order_id AND NOT o.is_deleted AND o.stage <> ALL(%s::text[]) "
     f"ORDER BY {_newest_first_sql('o')} LIMIT 1) AS d"
 )
@@ -137,60 +141,64 @@ class DuplicateFinder:
 
     def __init__(self) -> None:
         # Orders given so far, by customer (its id, or ("new", id(customer)) before it is saved):
-        # (total, created_at, name), oldest given first.
-        self.given: dict[object, list[tuple[Decimal, datetime, str]]] = defaultdict(list)
+        # (total, created_at, channel reference), oldest given first.
+        self.given: dict[object, list[tuple[Decimal, datetime, str | None]]] = defaultdict(list)
 
     def find(self, orders: Sequence, *, checked: Sequence[bool] | None = None) -> list[str | None]:
         """`orders` carry Order's customer, total, created_at, pk and channel_order_id; `checked` says
         which to check (every one by default). Every order is remembered for the ones after it."""
         now = timezone.now()
+        created = [order.created_at or now for order in orders]
+        # Each order's window start, worked out once per creation time: an import's orders share one.
         window = duplicate_window()
-        in_database = self._query(orders, checked, now, window)
+        starts = {at: at - window for at in set(created)}
+        in_database = self._query(orders, checked, created, starts)
         answers: list[str | None] = []
+        given = self.given
         for position, order in enumerate(orders):
-            created_at = order.created_at or now
+            created_at = created[position]
             customer = order.customer
             new_key = ("new", id(customer))
             answer = None
             if checked is None or checked[position]:
                 best = in_database.get(position)  # (created_at, name)
-                since = created_at - window
+                since = starts[created_at]
                 for key in (customer.pk, new_key):
-                    for total, at, name in self.given.get(key, ()):
+                    for total, at, reference in given.get(key, ()):
                         # Given later: written later, so newer on a tie in time.
                         if total == order.total and at >= since and (best is None or at >= best[0]):
-                            best = (at, name)
+                            best = (at, f"{reference or 'an order'} in this import")
                 answer = best and best[1]
             answers.append(answer)
-            name = f"{order.channel_order_id or 'an order'} in this import"
-            self.given[customer.pk or new_key].append((order.total, created_at, name))
+            given[customer.pk or new_key].append((order.total, created_at, order.channel_order_id))
         return answers
 
     @staticmethod
     def _query(
-        orders: Sequence, checked, now: datetime, window: timedelta
+        orders: Sequence, checked, created: list[datetime], starts: dict[datetime, datetime]
     ) -> dict[int, tuple[datetime, str]]:
         wanted = [
-            (position, order)
+            position
             for position, order in enumerate(orders)
             if order.customer.pk and (checked is None or checked[position])
         ]
         if not wanted:
             return {}
+        since = {at: str(start) for at, start in starts.items()}  # as sql_array would write each one
         with connection.cursor() as cursor:
             cursor.execute(
                 SUSPECTED_DUPLICATES_SQL,
                 [
-                    sql_array([order.customer.pk for _, order in wanted]),
-                    sql_array([order.total for _, order in wanted]),
-                    sql_array([(order.created_at or now) - window for _, order in wanted]),
-                    sql_array([order.pk or 0 for _, order in wanted]),
+                    sql_array([orders[position].customer.pk for position in wanted]),
+                    sql_array([orders[position].total for position in wanted]),
+                    sql_array([since[created[position]] for position in wanted]),
+                    sql_array([orders[position].pk or 0 for position in wanted]),
                     sql_array(NOT_DUPLICATED_BY),
                 ],
             )
             rows = cursor.fetchall()
         return {
-            wanted[index - 1][0]: (created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
+            wanted[index - 1]: (created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
             for index, number, created_at in rows
         }
 

@@ -61,18 +61,18 @@ def validate(data: OrderInput) -> dict[str, list[str]]:
         return errors
     if not data.lines:
         errors.setdefault("lines", []).append("An order needs at least one line.")
+    # The key is made only for a line with a problem: every imported line passes here.
     for index, line in enumerate(data.lines, start=1):
-        where = f"lines[{index}]"
         if not str(line.sku).strip():
-            errors.setdefault(where, []).append("SKU is required.")
+            errors.setdefault(f"lines[{index}]", []).append("SKU is required.")
         if not isinstance(line.quantity, int) or line.quantity <= 0:
-            errors.setdefault(where, []).append(
+            errors.setdefault(f"lines[{index}]", []).append(
                 f"Quantity must be a whole number above 0, not {line.quantity!r}."
             )
         if line.unit_price is not None and line.unit_price < 0:
-            errors.setdefault(where, []).append("Unit price cannot be negative.")
+            errors.setdefault(f"lines[{index}]", []).append("Unit price cannot be negative.")
         if line.discount < 0:
-            errors.setdefault(where, []).append("Discount cannot be negative.")
+            errors.setdefault(f"lines[{index}]", []).append("Discount cannot be negative.")
     if data.delivery_fee < 0:
         errors.setdefault("delivery_fee", []).append("Delivery fee cannot be negative.")
     if data.amount_paid < 0:

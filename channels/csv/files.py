@@ -285,9 +285,10 @@ def group_rows(records: Iterable[tuple[int, list[str]]], group_by: int) -> Itera
     continues the order above. Blank rows are skipped."""
     current: RowGroup | None = None
     for number, cells in records:
-        if not any(cells) or not "".join(cells).strip():
-            continue
         reference = cells[group_by].strip() if group_by < len(cells) else ""
+        # A row with its reference is not blank: the whole row is looked at only without one.
+        if not reference and (not any(cells) or not "".join(cells).strip()):
+            continue
         if current is not None and (not reference or reference == current.reference):
             current.rows.append((number, cells))
             continue

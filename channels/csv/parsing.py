@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 from django.utils import timezone
 
@@ -35,6 +36,8 @@ from channels.csv.values import (
 from orders.inputs import LineInput
 from orders.models import PaymentMethod
 from orders.workflow import Stage
+
+LINE_KEYS = ("sku", "line_name", "quantity", "unit_price", "line_discount", "tax_rate")
 
 
 @dataclass
@@ -82,21 +85,14 @@ class OrderParser:
         self.constants = {key: str(value).strip() for key, value in constants.items() if str(value).strip()}
         self.historical = historical
         self.lookups = lookups
-        self.line_keys = [
-            key
-            for key in ("sku", "line_name", "quantity", "unit_price", "line_discount", "tax_rate")
-            if key in self.mapping
-        ]
-        self.line_positions = [
-            self.mapping.get(key, -1)
-            for key in ("sku", "line_name", "quantity", "unit_price", "line_discount", "tax_rate")
-        ]
-        self.order_indexes = [
-            (key, index)
+        self.line_positions = tuple(self.mapping.get(key, -1) for key in LINE_KEYS)
+        self.order_indexes = {
+            key: index
             for key, index in self.mapping.items()
             if FIELD_BY_KEY[key].level == "order" and key != "reference"
-        ]
+        }
         self._payment_methods: dict[str, str] = {}
+        self._plain_amounts: dict[str, Decimal] = {}  # _plain_amount's, by their text
 
     def column(self, key: str) -> str:
         if key in self.mapping:
@@ -110,80 +106,105 @@ class OrderParser:
             return f"{FIELD_BY_KEY[key].label} (constant)"
         return FIELD_BY_KEY[key].label
 
-    def _order_values(self, group: RowGroup) -> dict[str, tuple[str, int]]:
-        """Every order-level value with its row: the first of the order's rows that has it, else the
-        constant, else empty."""
+    def _order_values(self, group: RowGroup) -> dict[str, str]:
+        """Every order-level value: the first of the order's rows that has it, else the constant; an
+        empty value is left out. The row it came from is looked up only for a message (_row)."""
         rows = group.rows
-        first_row, first = rows[0]
+        first = rows[0][1]
         width = len(first)
-        found: dict[str, tuple[str, int]] = {}
-        # Most order-level cells are empty, and most of them on an order's later rows: an empty cell is
-        # not stripped (about 30 str.strip calls per line of a Shopify export otherwise).
-        for key, index in self.order_indexes:
+        found: dict[str, str] = {}
+        missing = []  # what the first row leaves empty: most order-level cells of the later rows are empty
+        for key, index in self.order_indexes.items():
             value = first[index] if index < width else ""
             if value and (value := value.strip()):
-                found[key] = (value, first_row)
-                continue
-            for number, cells in rows[1:]:
-                if index < len(cells) and (value := cells[index]) and (value := value.strip()):
-                    found[key] = (value, number)
-                    break
+                found[key] = value
+            else:
+                missing.append((key, index))
+        if missing and len(rows) > 1:
+            for _number, cells in islice(rows, 1, None):
+                width = len(cells)
+                for key, index in missing:
+                    if (
+                        key not in found
+                        and index < width
+                        and (value := cells[index])
+                        and (value := value.strip())
+                    ):
+                        found[key] = value
         for key, value in self.constants.items():
-            found.setdefault(key, (value, first_row))
+            found.setdefault(key, value)
         return found
 
+    def _row(self, group: RowGroup, key: str) -> int:
+        """The row an order-level value came from (as _order_values picks it): the first of the order's
+        rows with the cell filled; the order's first row for a constant or an empty value."""
+        index = self.order_indexes.get(key)
+        if index is not None:
+            for number, cells in group.rows:
+                if index < len(cells) and cells[index].strip():
+                    return number
+        return group.first_row
+
+    def _amount(self, group: RowGroup, key: str, raw: str, errors: list[RowError]) -> Decimal | None:
+        """amount() of an order-level value; its row is looked up only when the amount is refused."""
+        value = self._plain_amounts.get(raw)
+        if value is None and (value := self._plain_amount(raw)) is None:
+            return self.amount(raw, self._row(group, key), key, errors)
+        return value
+
     def parse(self, group: RowGroup, reference_column: str) -> ParsedOrder:
-        order = ParsedOrder(group.reference, group.first_row, group.last_row)
+        first_row = group.first_row
+        order = ParsedOrder(group.reference, first_row, group.last_row)
         errors = order.errors
 
-        def error(row: int, key: str, message: str) -> None:
-            errors.append(RowError(row, self.column(key) if key in FIELD_BY_KEY else key, message))
+        def error(key: str, message: str) -> None:
+            errors.append(RowError(self._row(group, key), self.column(key), message))
+
+        def warn(key: str, message: str) -> None:
+            order.warnings.append(RowError(self._row(group, key), self.column(key), message, "warning"))
 
         values = order.values
         if not group.reference:
-            errors.append(RowError(group.first_row, reference_column, "the order reference is empty"))
+            errors.append(RowError(first_row, reference_column, "the order reference is empty"))
         elif len(group.reference) > 100:
             errors.append(
                 RowError(
-                    group.first_row,
+                    first_row,
                     reference_column,
                     f"{shown(group.reference)} is longer than 100 characters",
                 )
             )
         raw = self._order_values(group)
-        empty = ("", group.first_row)
+        get = raw.get
         for key, limit in TEXT_FIELDS:
-            value, row = raw.get(key, empty)
+            value = get(key, "")
             if limit is not None and len(value) > limit:
-                error(row, key, f"{shown(value)} is longer than {limit} characters")
+                error(key, f"{shown(value)} is longer than {limit} characters")
                 value = ""
             values[key] = value
         for key in ("country", "billing_country"):
             if len(values[key]) == 2:
                 values[key] = values[key].upper()
 
-        def warn(row: int, key: str, message: str) -> None:
-            order.warnings.append(RowError(row, self.column(key), message, "warning"))
-
-        value, row = raw.get("channel", empty)
+        value = get("channel", "")
         values["channel"] = None
         if value:
             channel = self.lookups.channels.get(value.lower())
             if channel is None:
                 known = ", ".join(sorted({c.code for c in self.lookups.channels.values()}))
-                error(row, "channel", f"{shown(value)} is not a sales channel; use one of {known}")
+                error("channel", f"{shown(value)} is not a sales channel; use one of {known}")
             values["channel"] = channel
 
-        value, row = raw.get("warehouse", empty)
+        value = get("warehouse", "")
         values["warehouse"] = None
         if value:
             warehouse = self.lookups.warehouses.get(value.lower())
             if warehouse is None:
                 known = ", ".join(sorted({w.code for w in self.lookups.warehouses.values()}))
-                error(row, "warehouse", f"{shown(value)} is not a warehouse; use one of {known}")
+                error("warehouse", f"{shown(value)} is not a warehouse; use one of {known}")
             values["warehouse"] = warehouse
 
-        value, row = raw.get("payment_method", empty)
+        value = get("payment_method", "")
         values["payment_method"] = PaymentMethod.CARD
         if value:
             method = self._payment_methods.get(value)
@@ -191,97 +212,87 @@ class OrderParser:
                 method = self._payment_methods[value] = parse_payment_method(value) or ""
             if not method:
                 error(
-                    row,
                     "payment_method",
                     f"{shown(value)} is not a payment method; use cash, card, transfer, pos or channel",
                 )
             else:
                 values["payment_method"] = method
 
-        value, row = raw.get("currency", empty)
+        value = get("currency", "")
         values["currency"] = ""
         if value:
             if len(value) == 3 and value.isascii() and value.isalpha():
                 values["currency"] = value.upper()
             else:
-                error(
-                    row,
-                    "currency",
-                    f"{shown(value)} is not a currency code; use three letters like USD or EUR",
-                )
+                error("currency", f"{shown(value)} is not a currency code; use three letters like USD or EUR")
 
-        value, row = raw.get("delivery_fee", empty)
-        values["delivery_fee"] = self.amount(value, row, "delivery_fee", errors) if value else Decimal(0)
+        value = get("delivery_fee", "")
+        values["delivery_fee"] = self._amount(group, "delivery_fee", value, errors) if value else Decimal(0)
 
-        value, row = raw.get("payment_status", empty)
+        status_word = get("payment_status", "")
         values["paid_in_full"] = False
-        word = value.lower()
-        if value:
+        word = status_word.lower()
+        if status_word:
             if word in PAID:
                 values["paid_in_full"] = True
             elif word not in UNPAID:
-                error(row, "payment_status", f"{shown(value)} is not a payment status; use paid or unpaid")
-        status_word, status_row = value, row
-        value, row = raw.get("amount_paid", empty)
-        values["amount_paid"] = self.amount(value, row, "amount_paid", errors) if value else None
-        value, row = raw.get("refunded_amount", empty)
-        values["refunded_amount"] = self.amount(value, row, "refunded_amount", errors) if value else None
-        values["refunded_row"] = row
+                error("payment_status", f"{shown(status_word)} is not a payment status; use paid or unpaid")
+        value = get("amount_paid", "")
+        values["amount_paid"] = self._amount(group, "amount_paid", value, errors) if value else None
+        value = get("refunded_amount", "")
+        values["refunded_amount"] = self._amount(group, "refunded_amount", value, errors) if value else None
+        values["refunded_row"] = self._row(group, "refunded_amount") if value else first_row
         values["refunded_in_full"] = word in REFUNDED
         if word in PARTIALLY_REFUNDED and not values["refunded_amount"]:
             warn(
-                status_row,
                 "payment_status",
                 f"{shown(status_word)}, but the file gives no refunded amount: the payment is recorded, "
                 "no refund",
             )
         values["figures"] = {}
         for key in ("file_total", "file_tax", "file_discount"):
-            value, row = raw.get(key, empty)
+            value = get(key, "")
             if value:
-                amount = self.amount(value, row, key, errors)
+                amount = self._amount(group, key, value, errors)
                 if amount is not None:
-                    values["figures"][key] = (amount, row)
+                    values["figures"][key] = (amount, self._row(group, key))
 
-        value, row = raw.get("attributes", empty)
-        values["attributes"] = self.attributes(value, row, errors) if value else {}
+        value = get("attributes", "")
+        values["attributes"] = self.attributes(value, group, errors) if value else {}
 
-        value, row = raw.get("tags", empty)
+        value = get("tags", "")
         tags = [tag.strip() for tag in value.split(",") if tag.strip()] if value else []
         for tag in tags:
             if len(tag) > 40:
-                error(row, "tags", f"the tag {shown(tag)} is longer than 40 characters")
+                error("tags", f"the tag {shown(tag)} is longer than 40 characters")
         values["tags"] = [tag for tag in tags if len(tag) <= 40]
 
         values["status"] = values["created_at"] = None
         if self.historical:
-            value, row = raw.get("status", empty)
+            value = get("status", "")
             if value.lower() not in NOT_A_STATUS:
                 status = self.lookups.statuses.get(value.lower().replace("-", " ").replace("_", " "))
                 if status is None:
                     error(
-                        row,
-                        "status",
-                        f"{shown(value)} is not a status; use one of {self.lookups.status_examples}",
+                        "status", f"{shown(value)} is not a status; use one of {self.lookups.status_examples}"
                     )
                 values["status"] = status
-            value, row = raw.get("order_date", empty)
+            value = get("order_date", "")
             if value:
-                values["created_at"] = self.date(value, row, errors)
+                values["created_at"] = self.date(value, group, errors)
         values["paid_at"] = values["cancelled_at"] = None
-        value, row = raw.get("cancelled_at", empty)
+        value = get("cancelled_at", "")
         if self.historical:
             if value:
-                values["cancelled_at"] = self.date(value, row, errors, "cancelled_at")
+                values["cancelled_at"] = self.date(value, group, errors, "cancelled_at")
                 status = values["status"]
                 if values["cancelled_at"] and (status is None or status.stage != Stage.CANCELLED):
                     values["status"] = self.lookups.cancelled  # the cancellation came last
-            value, row = raw.get("paid_at", empty)
+            value = get("paid_at", "")
             if value:
-                values["paid_at"] = self.date(value, row, errors, "paid_at")
+                values["paid_at"] = self.date(value, group, errors, "paid_at")
         elif value:
             warn(
-                row,
                 "cancelled_at",
                 f"cancelled {shown(value)} in the file, but created as a new order: only a historical "
                 "import keeps statuses",
@@ -304,7 +315,7 @@ class OrderParser:
         if not line_rows and not wide_rows:
             errors.append(
                 RowError(
-                    group.first_row,
+                    first_row,
                     self.column("sku"),
                     "the order has no lines: every order needs a SKU and a quantity",
                 )
@@ -314,11 +325,19 @@ class OrderParser:
     def parse_line(self, order: ParsedOrder, number: int, cells: list[str]) -> bool:
         """Add the row's line to the order; False when the row has no line at all."""
         width = len(cells)
-        sku, name, quantity, price, discount, tax_rate = (
-            cells[index].strip() if 0 <= index < width else "" for index in self.line_positions
-        )
+        at_sku, at_name, at_quantity, at_price, at_discount, at_tax = self.line_positions
+        # One expression per column, not a generator over the six: this runs once per line of the file.
+        sku = cells[at_sku].strip() if 0 <= at_sku < width else ""
+        name = cells[at_name].strip() if 0 <= at_name < width else ""
+        quantity = cells[at_quantity].strip() if 0 <= at_quantity < width else ""
+        price = cells[at_price].strip() if 0 <= at_price < width else ""
+        discount = cells[at_discount].strip() if 0 <= at_discount < width else ""
+        tax_rate = cells[at_tax].strip() if 0 <= at_tax < width else ""
         if not (sku or name or quantity or price or discount or tax_rate):
             return False  # an order-level row without a line (some exports have them)
+        amounts = self._plain_amounts
+        unit_price = amounts.get(price) if price else None
+        line_discount = amounts.get(discount) if discount else ZERO
         if (
             sku
             and len(sku) <= 64
@@ -327,15 +346,15 @@ class OrderParser:
             and quantity.isdigit()
             and not tax_rate
             and 1 <= (count := int(quantity)) <= 1_000_000
-            and (not price or PLAIN_AMOUNT.match(price))
-            and (not discount or PLAIN_AMOUNT.match(discount))
+            and (unit_price is not None or not price or (unit_price := self._plain_amount(price)) is not None)
+            and (line_discount is not None or (line_discount := self._plain_amount(discount)) is not None)
         ):  # the common, well-formed line
             order.lines.append(
                 ParsedLine(
                     sku=sku,
                     quantity=count,
-                    unit_price=Decimal(price) if price else None,
-                    discount=Decimal(discount) if discount else ZERO,
+                    unit_price=unit_price,
+                    discount=line_discount,
                     name=name,
                     row=number,
                 )
@@ -410,6 +429,16 @@ class OrderParser:
             )
         return True
 
+    def _plain_amount(self, text: str) -> Decimal | None:
+        """A plain amount (12.50) as a Decimal, else None. A file repeats its few prices and discounts on
+        line after line: each text is checked and converted once (Decimals are immutable, so shared)."""
+        if not PLAIN_AMOUNT.match(text):
+            return None
+        if len(self._plain_amounts) >= 10_000:
+            self._plain_amounts.clear()
+        value = self._plain_amounts[text] = Decimal(text)
+        return value
+
     def amount(self, raw: str, row: int, key: str, errors: list[RowError]) -> Decimal | None:
         """An amount as people write it: 12.50, 1,234.50, 12,50, $12.50. Never negative."""
         if PLAIN_AMOUNT.match(raw):
@@ -445,12 +474,12 @@ class OrderParser:
             return None
         return value
 
-    def attributes(self, raw: str, row: int, errors: list[RowError]) -> dict[str, str]:
+    def attributes(self, raw: str, group: RowGroup, errors: list[RowError]) -> dict[str, str]:
         found = note_attributes(raw)
         if len(found) > MAX_ATTRIBUTES:
             errors.append(
                 RowError(
-                    row,
+                    self._row(group, "attributes"),
                     self.column("attributes"),
                     f"{len(found)} attributes; an order keeps at most {MAX_ATTRIBUTES}",
                 )
@@ -460,7 +489,7 @@ class OrderParser:
             if len(name) > 200:
                 errors.append(
                     RowError(
-                        row,
+                        self._row(group, "attributes"),
                         self.column("attributes"),
                         f"the attribute name {shown(name)} is longer than 200 characters",
                     )
@@ -468,14 +497,16 @@ class OrderParser:
                 return {}
         return found
 
-    def date(self, raw: str, row: int, errors: list[RowError], key: str = "order_date") -> datetime | None:
+    def date(
+        self, raw: str, group: RowGroup, errors: list[RowError], key: str = "order_date"
+    ) -> datetime | None:
         text = re.sub(r"\s+([+-]\d{2}:?\d{2}|Z)$", r"\1", raw.strip()).replace("/", "-")
         try:
             value = datetime.fromisoformat(text)
         except ValueError:
             errors.append(
                 RowError(
-                    row,
+                    self._row(group, key),
                     self.column(key),
                     f"{shown(raw)} is not a date; write it like 2025-03-01 or 2025-03-01 14:30",
                 )
@@ -486,6 +517,6 @@ class OrderParser:
         if timezone.is_naive(value):
             value = timezone.make_aware(value)
         if value > timezone.now() + timedelta(days=1):
-            errors.append(RowError(row, self.column(key), f"{shown(raw)} is in the future"))
+            errors.append(RowError(self._row(group, key), self.column(key), f"{shown(raw)} is in the future"))
             return None
         return value

@@ -155,8 +155,8 @@ def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -
             continue
         for line in sorted(lines, key=lambda line: line.position):
             target = line.warehouse_id or order.warehouse_id or fallback
-            if line.product is not None:
-                wanted.append((order.pk, line, (target, line.product.pk)))
+            if line.product_id is not None:
+                wanted.append((order.pk, line, (target, line.product_id)))
     stock = _lock_stock({key for _order_id, _line, key in wanted if key[0] is not None})
     available = {key: value[1] for key, value in stock.items()}
     stamp = timezone.now().isoformat()

@@ -80,7 +80,7 @@ def search_document(order: Order, lines: list[OrderLine]) -> str:
         email,
         email.replace("@", " ").replace(".", " "),
         order.customer_phone,
-        "".join(ch for ch in order.customer_phone if ch.isdigit()),
+        "".join(filter(str.isdigit, order.customer_phone)),
         order.customer.company if order.customer_id else "",
         order.po_number,
         order.customer_reference,

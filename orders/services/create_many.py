@@ -254,8 +254,13 @@ class OrderBatchCreator:
         when it is rejected."""
         data = p.item.data
         channel = self._channel(data)
-        products = {line.sku.strip(): self.products.get(line.sku.strip()) for line in data.lines}
-        products = {sku: product for sku, product in products.items() if product is not None}
+        known = self.products
+        products = {}
+        for line in data.lines:
+            sku = line.sku.strip()
+            product = known.get(sku)
+            if product is not None:
+                products[sku] = product
         errors = validate_prices(data, products)
         if errors:
             p.result, p.errors = REJECTED, errors
@@ -263,7 +268,7 @@ class OrderBatchCreator:
         lines = build_lines(data, products, line_class=PlannedLine)
         warehouse = data.warehouse or self.default_warehouse
         order = PlannedOrder(
-            **order_fields(data, channel=channel, source=self.source, warehouse=warehouse),
+            order_fields(data, channel=channel, source=self.source, warehouse=warehouse),
             created_at=p.item.created_at or now,
         )
         apply_totals(order, lines)
@@ -336,13 +341,17 @@ class OrderBatchCreator:
         user_id = copy_id(actor.user_id)
         event = self.event_rows.line
         line_ids = iter(ids[OrderLine])
+        created_text: dict = {}  # isoformat() once per creation time: an import's orders share one
         for p, order_id, number in zip(creating, ids[Order], ids[ORDER_NUMBERS], strict=True):
             order = p.order
             order.pk, order.number = order_id, number
+            created_at = created_text.get(order.created_at)
+            if created_at is None:
+                created_at = created_text[order.created_at] = order.created_at.isoformat()
             batch.orders.append(
                 order_row(
                     order,
-                    created_at=order.created_at.isoformat(),
+                    created_at=created_at,
                     updated_at=stamp,
                     document=search_document(order, p.lines),
                     extra=self.order_extra,

@@ -42,7 +42,7 @@ class PlannedLine:
     (build_lines builds these for create_many)."""
 
     __slots__ = (
-        "channel_line_id", "discount", "line_total", "name", "pk", "position", "product", "quantity",
+        "channel_line_id", "discount", "line_total", "name", "pk", "position", "product", "product_id", "quantity",
         "quantity_allocated", "quantity_cancelled", "quantity_packed", "quantity_picked", "quantity_returned",
         "quantity_shipped", "sku", "tax_amount", "tax_rate", "unit_price", "warehouse_id",
     )  # fmt: skip
@@ -73,10 +73,8 @@ class PlannedLine:
         self.channel_line_id = ""  # written by the door that knows it (channels/intake/batch.py)
         self.quantity_allocated = self.quantity_picked = self.quantity_packed = 0
         self.quantity_shipped = self.quantity_cancelled = self.quantity_returned = 0
-
-    @property
-    def product_id(self) -> int | None:
-        return self.product.pk if self.product else None
+        # Read for every line's row and its stock: an attribute, not a property through Model.pk.
+        self.product_id = product.pk if product is not None else None
 
 
 class PlannedOrder:
@@ -94,9 +92,12 @@ class PlannedOrder:
     # What creation never sets otherwise, for orders/copy_rows.order_row.
     version, is_deleted, deleted_at, deleted_by_id, delete_reason = 1, False, None, None, ""
 
-    def __init__(self, **fields):
+    def __init__(self, fields: dict, *, created_at: datetime):
+        """`fields`: orders.services.create.order_fields(), taken as the dict it is (unpacked into
+        keyword arguments, its 25 entries cost more than setting them)."""
         self.pk = self.number = self.held_from = self.status = self.stage = None
         self.tracking_numbers = []
+        self.created_at = created_at
         for name, value in fields.items():
             setattr(self, name, value)
 
