@@ -40,6 +40,11 @@ TRANSITIONS: dict[Stage, frozenset[Stage]] = {
 
 # Stages from which an order may be put on hold (and so may return to).
 HOLDABLE = frozenset(stage for stage, targets in TRANSITIONS.items() if S.ON_HOLD in targets)
+# A shop may cancel an order after it shipped (SPEC 5: "cancelled on the channel: cancelled in Packline
+# unless shipped (then on hold)"). Only such a hold (models.holds.HOLD_REASONS_AFTER_SHIPPING) may be placed from these
+# stages; its way out is back to the stage it was held from (to be returned, say), never cancelled, and
+# its release does not re-run the checks made before fulfilment.
+HOLDABLE_AFTER_SHIPPING = frozenset({S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED})
 FINAL = frozenset({S.CANCELLED, S.RETURNED})
 # Lines and prices are locked from picking on; the address and shipping method once shipped.
 LINES_LOCKED = frozenset({S.PICKING, S.PICKED, S.PACKED, S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED, *FINAL})
@@ -49,11 +54,18 @@ FULFILMENT_STAGES = frozenset({S.PICKING, S.PICKED, S.PACKED, S.SHIPPED})
 DELIVERY_STAGES = frozenset({S.DELIVERED, S.DELIVERY_FAILED})
 
 
-def allowed_stages(current: Stage, held_from: Stage | None = None) -> frozenset[Stage]:
-    """The stages an order in `current` may move to (its own stage included: custom statuses)."""
+def allowed_stages(
+    current: Stage, held_from: Stage | None = None, *, after_shipping: bool = False
+) -> frozenset[Stage]:
+    """The stages an order in `current` may move to (its own stage included: custom statuses).
+    `after_shipping`: the move is a hold for a reason that may be placed after shipping."""
     targets = set(TRANSITIONS[current])
     if current == S.ON_HOLD and held_from:
         targets.add(Stage(held_from))
+        if S.CANCELLED not in TRANSITIONS[Stage(held_from)]:
+            targets.discard(S.CANCELLED)
+    if after_shipping and current in HOLDABLE_AFTER_SHIPPING:
+        targets.add(S.ON_HOLD)
     if current not in FINAL:
         targets.add(current)
     return frozenset(targets)
@@ -84,6 +96,12 @@ def payment_required_before_fulfilment(payment_method: str) -> bool:
 # Refusals: why a move may not happen, in words a person can act on ----------------------------------
 
 
+def release_runs_checks(held_from: Stage | None) -> bool:
+    """Releasing a hold re-runs the hold checks (SPEC 2.2), except for an order held after shipping:
+    those checks are made before fulfilment, and it has been fulfilled."""
+    return held_from not in HOLDABLE_AFTER_SHIPPING
+
+
 def _table_refusal(order, target) -> str:
     held_from = order.held_from.stage if order.held_from_id else None
     stages = allowed_stages(Stage(order.stage), held_from) - {Stage(order.stage)}
@@ -94,11 +112,12 @@ def _table_refusal(order, target) -> str:
     return f"{order} is {order.status.label}; only {follow} can follow, not {target.label}."
 
 
-def transition_refusal(order, target, actor) -> str:
-    """Why the move is refused, by the table, the actor's permission and the guards; "" when allowed."""
+def transition_refusal(order, target, actor, *, after_shipping: bool = False) -> str:
+    """Why the move is refused, by the table, the actor's permission and the guards; "" when allowed.
+    `after_shipping`: the move is a hold for a reason that may be placed after shipping."""
     current = Stage(order.stage)
     held_from = order.held_from.stage if order.held_from_id else None
-    if Stage(target.stage) not in allowed_stages(current, held_from):
+    if Stage(target.stage) not in allowed_stages(current, held_from, after_shipping=after_shipping):
         return _table_refusal(order, target)
     permission = permission_for(current, Stage(target.stage))
     if not actor.has_perm(permission):
@@ -116,8 +135,8 @@ def transition_refusal(order, target, actor) -> str:
     return ""
 
 
-def check_transition(order, target, actor) -> None:
+def check_transition(order, target, actor, *, after_shipping: bool = False) -> None:
     """Raise TransitionRefused with a reason a person can act on, or return when the move is allowed."""
-    refusal = transition_refusal(order, target, actor)
+    refusal = transition_refusal(order, target, actor, after_shipping=after_shipping)
     if refusal:
         raise TransitionRefused(refusal)

@@ -3,7 +3,7 @@ own models (money, jobs) are imported too; code imports each model from its area
 
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.models.events import ActorKind, OrderEvent
-from orders.models.holds import HoldReason, HoldRule, OrderHold
+from orders.models.holds import HOLD_REASONS_AFTER_SHIPPING, HoldReason, HoldRule, OrderHold
 from orders.models.order import OUTSIDE_SERVICES, TRACKED_FIELDS, Order, OrderLine
 from orders.models.reference import (
     ADDRESS_KEYS,
@@ -19,6 +19,7 @@ from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remit
 
 __all__ = [
     "ADDRESS_KEYS",
+    "HOLD_REASONS_AFTER_SHIPPING",
     "MONEY",
     "OUTSIDE_SERVICES",
     "TRACKED_FIELDS",

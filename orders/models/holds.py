@@ -25,6 +25,10 @@ class HoldReason(models.TextChoices):
     MANUAL = "manual", "Manual hold"
 
 
+# The reasons a hold may be placed for after the order shipped (orders.workflow.HOLDABLE_AFTER_SHIPPING).
+HOLD_REASONS_AFTER_SHIPPING = frozenset({HoldReason.CANCELLED_AFTER_SHIPPING})
+
+
 class OrderHold(models.Model):
     """One reason an order is on hold. Released holds are kept for the record."""
 

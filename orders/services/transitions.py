@@ -29,7 +29,7 @@ from orders.actors import Actor, as_actor
 from orders.errors import OrderError, TransitionRefused
 from orders.events import EventRows, EventType
 from orders.holds import Finding, run_checks
-from orders.models import HoldReason, Order, OrderHold, Status
+from orders.models import HOLD_REASONS_AFTER_SHIPPING, HoldReason, Order, OrderHold, Status
 from orders.money.services.common import PAYMENTS
 from orders.money.services.refunds import order_cancellation_refund, order_returned_refund
 from orders.services.common import locked_order, service_context
@@ -169,8 +169,16 @@ def transition_plan(
             return TransitionPlan(order, refusal=problem)
         return hold_plan(order, [Finding(HoldReason.MANUAL, reason)], to=to, reason=reason)
     if order.stage == Stage.ON_HOLD and to.stage not in (Stage.ON_HOLD, Stage.CANCELLED):
-        return release_plan(order, to, released=active_holds(order), findings=checks(order))
+        return release_plan(
+            order, to, released=active_holds(order), findings=_release_findings(order, checks)
+        )
     return _move(order, to, reason, close_holds=to.stage == Stage.CANCELLED)
+
+
+def _release_findings(order: Order, checks: Callable[[Order], list[Finding]]) -> list[Finding]:
+    """What the hold checks find on an order being released (none asked after shipping)."""
+    held_from = order.held_from.stage if order.held_from_id else None
+    return checks(order) if workflow.release_runs_checks(held_from) else []
 
 
 def _active_holds(order: Order) -> list[str]:
@@ -331,7 +339,7 @@ def order_hold(*, order_id: int, actor, reason: str, code: str = HoldReason.MANU
                 raise TransitionRefused(f"You may not put {order} on hold.")
             return _apply(hold_plan(order, [finding]), actor)
         to = builtin_status(Stage.ON_HOLD)
-        check_transition(order, to, actor)
+        check_transition(order, to, actor, after_shipping=code in HOLD_REASONS_AFTER_SHIPPING)
         return _apply(hold_plan(order, [finding], to=to, reason=str(finding)), actor)
 
 
@@ -347,7 +355,9 @@ def order_release(*, order_id: int, actor) -> Order:
         if not actor.has_perm("orders.hold_order"):
             raise TransitionRefused(f"You may not release {order}.")
         to = order.held_from or builtin_status(Stage.PROCESSING)
-        plan = release_plan(order, to, released=_active_holds(order), findings=_checks(order))
+        plan = release_plan(
+            order, to, released=_active_holds(order), findings=_release_findings(order, _checks)
+        )
         return _apply(plan, actor)
 
 

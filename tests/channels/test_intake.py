@@ -194,17 +194,24 @@ def test_a_cancellation_in_the_shop_cancels_an_order_that_has_not_shipped(shop):
     assert change.params["reason"] == "Cancelled in Shopify"
 
 
-def test_a_cancellation_after_shipping_holds_or_notes_instead_of_cancelling(shop):
+def test_a_cancellation_after_shipping_puts_the_shipped_order_on_hold_instead_of_cancelling(shop):
     apply(shop, shop_order())
     _move_to(order_of(shop), Stage.SHIPPED)
 
     result = apply(shop, shop_order(minutes=1, cancelled_at=T0 + timedelta(minutes=1)))
 
     order = order_of(shop)
-    assert order.stage == Stage.SHIPPED
-    assert "cancelled in Shopify after shipping" in result.text()
-    noticed = order.events.filter(type="channel.noticed").latest("id")
-    assert "cancelled in Shopify after shipping" in noticed.params["text"]
+    assert (order.stage, order.held_from.stage) == (Stage.ON_HOLD, Stage.SHIPPED)
+    hold = order.holds.get(released_at__isnull=True)
+    assert (hold.reason, hold.detail) == (
+        HoldReason.CANCELLED_AFTER_SHIPPING,
+        "cancelled in Shopify after shipping",
+    )
+    assert "on hold: cancelled in Shopify after shipping" in result.text()
+    assert not order.events.filter(type="channel.noticed").exists()
+
+    apply(shop, shop_order(minutes=2, cancelled_at=T0 + timedelta(minutes=1)))  # told again: one hold
+    assert order.holds.filter(reason=HoldReason.CANCELLED_AFTER_SHIPPING).count() == 1
 
 
 def test_with_cancellation_sync_off_a_shop_cancellation_waits_for_a_person(shop):

@@ -288,6 +288,63 @@ def test_cancelling_an_order_on_hold_closes_its_holds(superadmin):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("stage", [S.SHIPPED, S.DELIVERED, S.DELIVERY_FAILED])
+def test_only_a_shop_cancellation_may_hold_an_order_after_shipping(superadmin, stage):
+    """SPEC 5 and the channels issue: cancelled on the channel after shipping, the order goes on hold
+    for a person; a manual hold still may not follow shipping."""
+    order = order_in(stage)
+    before = snapshot(order)
+    with pytest.raises(TransitionRefused):
+        order_hold(order_id=order.pk, actor=superadmin, reason="just because")
+    with pytest.raises(TransitionRefused):
+        order_transition(order_id=order.pk, to=builtin_status(S.ON_HOLD), actor=superadmin, reason="x")
+    assert snapshot(order) == before
+
+    order_hold(
+        order_id=order.pk,
+        actor=Actor.system("Shopify"),
+        reason="cancelled in Shopify after shipping",
+        code=HoldReason.CANCELLED_AFTER_SHIPPING,
+    )
+
+    order = Order.objects.select_related("status", "held_from").get(pk=order.pk)
+    assert (order.stage, order.held_from.stage) == (S.ON_HOLD, stage)
+    [hold] = OrderHold.objects.filter(order=order, released_at__isnull=True)
+    assert (hold.reason, hold.detail) == (
+        HoldReason.CANCELLED_AFTER_SHIPPING,
+        "cancelled in Shopify after shipping",
+    )
+    with pytest.raises(TransitionRefused) as refusal:
+        order_transition(order_id=order.pk, to=builtin_status(S.PROCESSING), actor=superadmin, reason="x")
+    expected = {stage.label} | ({"Cancelled"} if S.CANCELLED in SPEC_TABLE[stage] else set())
+    assert followers_named(str(refusal.value)) == expected
+
+
+@pytest.mark.django_db
+def test_releasing_a_hold_placed_after_shipping_goes_back_without_the_checks_made_before_fulfilment(
+    superadmin,
+):
+    order = order_in(S.SHIPPED)
+    order_hold(
+        order_id=order.pk,
+        actor=Actor.system("Shopify"),
+        reason="cancelled in Shopify after shipping",
+        code=HoldReason.CANCELLED_AFTER_SHIPPING,
+    )
+    Order.objects.filter(pk=order.pk).update(shipping_method="")  # a check before fulfilment would hold it
+
+    order_transition(order_id=order.pk, to=builtin_status(S.SHIPPED), actor=superadmin, reason="refunded")
+
+    order = Order.objects.get(pk=order.pk)
+    assert (order.stage, order.held_from_id) == (S.SHIPPED, None)
+    assert not OrderHold.objects.filter(order=order, released_at__isnull=True).exists()
+    order_hold(order_id=order.pk, actor=superadmin, reason="again", code=HoldReason.CANCELLED_AFTER_SHIPPING)
+    with pytest.raises(TransitionRefused):  # it shipped: the way out is back, then returned, not cancelled
+        order_cancel(order_id=order.pk, actor=superadmin, reason="shop cancelled")
+    assert Order.objects.get(pk=order.pk).stage == S.ON_HOLD
+
+
+@pytest.mark.django_db
 def test_switching_between_two_on_hold_statuses_keeps_the_hold_reasons(superadmin):
     order = order_in(S.ON_HOLD)
     paused = Status.objects.create(code="paused", label="Paused", stage=S.ON_HOLD)
