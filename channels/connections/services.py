@@ -215,10 +215,12 @@ def connection_access(connection: Connection) -> Access:
     )
 
 
-def connection_client(connection: Connection) -> PlatformClient:
+def connection_client(connection: Connection, *, attempts: int | None = None) -> PlatformClient:
+    """The platform's client for this connection; `attempts` as Platform.client takes it."""
     return platform(connection.kind).client(
         connection_access(connection), ConnectionLimiter(connection.pk),
         on_credentials_renewed=lambda values: credentials_keep(connection_id=connection.pk, values=values),
+        attempts=attempts,
     )  # fmt: skip
 
 
@@ -238,7 +240,9 @@ def connection_test(*, connection_id: int, actor) -> str:
     _require(actor)
     connection = Connection.objects.get(pk=connection_id)
     try:
-        shop_name = connection_client(connection).check()
+        # A person waits for the answer: one try, the failure said at once rather than after ~15 s of
+        # the retries a worker makes.
+        shop_name = connection_client(connection, attempts=1).check()
     except PlatformError as error:
         raise ChannelError(f"{connection.label} did not answer as expected: {error}") from error
     return shop_name

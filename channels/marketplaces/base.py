@@ -184,9 +184,13 @@ class Platform(Protocol):
         fetches it); None for topics that carry no order (ping, app/uninstalled). `received_at` dates
         a delivery that carries no date of its own (WooCommerce's order.deleted)."""
 
-    def client(self, access: Access, limiter: Limiter, *, on_credentials_renewed=None) -> PlatformClient:
+    def client(
+        self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None
+    ) -> PlatformClient:
         """`on_credentials_renewed(values)`: the framework keeps what a client renewed (an OAuth access
-        token and its expiry) with the connection's credentials. Platforms without renewal ignore it."""
+        token and its expiry) with the connection's credentials. Platforms without renewal ignore it.
+        `attempts`: how often one call is tried (None: the client's own default, for workers; 1 where a
+        person waits for the answer, as "Test connection" does)."""
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         """A realistic order webhook (topic, payload) as the shop would send it: channel_simulate."""

@@ -363,6 +363,8 @@ def test_a_shop_that_cannot_be_reached_fails_the_test_with_the_reason(manager_cl
     response = manager_client.post(reverse("channels:connection_test", args=[shop.pk]))
     assert response.status_code == 302
     assert said(response)[-1].startswith("Test failed: Shopify did not answer as expected: ")
+    # A person waits for this answer: one try, not the five (with pauses) a worker makes.
+    assert "Shopify still failed after 1 attempt:" in said(response)[-1]
 
 
 def test_poll_now_queues_a_poll_unless_paused(manager_client, shop, monkeypatch):

@@ -47,10 +47,13 @@ class EbayPlatform:
 
     sends_webhooks = False  # orders arrive by polling (see above): no webhook secret to keep
 
-    def client(self, access: Access, limiter: Limiter, *, on_credentials_renewed=None) -> EbayClient:
+    def client(
+        self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None
+    ) -> EbayClient:
         """`on_credentials_renewed(values)`: keep a renewed access token with the connection's
         credentials (values: access_token, access_token_expires_at)."""
-        return EbayClient(access, limiter, on_credentials_renewed=on_credentials_renewed)
+        options = {"attempts": attempts} if attempts else {}
+        return EbayClient(access, limiter, on_credentials_renewed=on_credentials_renewed, **options)
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         raise NotImplementedError(NO_WEBHOOKS)

@@ -24,8 +24,11 @@ class ShopifyPlatform:
         # Every Shopify order payload carries its own updated_at: received_at is not needed.
         return webhooks.order_from_webhook(topic, payload)
 
-    def client(self, access: Access, limiter: Limiter, *, on_credentials_renewed=None) -> ShopifyClient:
-        return ShopifyClient(access, limiter)  # its credentials do not expire: nothing to renew
+    def client(
+        self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None
+    ) -> ShopifyClient:
+        # Its credentials do not expire: nothing to renew.
+        return ShopifyClient(access, limiter, **({"max_attempts": attempts} if attempts else {}))
 
     def webhook_headers(
         self, *, topic: str, delivery_id: str, signature: str, shop_url: str

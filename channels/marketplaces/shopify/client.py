@@ -249,7 +249,7 @@ class ShopifyClient:
                 raise PlatformError(f"Shopify answered {operation} without data.")
             return data
         raise PlatformError(
-            f"Shopify still failed after {self.max_attempts} attempts: {failure}",
+            f"Shopify still failed after {_attempts(self.max_attempts)}: {failure}",
             retry_after=getattr(failure, "retry_after", None),
         )
 
@@ -338,3 +338,7 @@ def _error_text(response: httpx.Response) -> str:
     if payload and payload.get("errors"):
         return _errors_text(payload["errors"])
     return response.reason_phrase or ""
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"

@@ -62,8 +62,11 @@ class TikTokShopPlatform:
         # The notification only names the order; the framework fetches it with client().order().
         return webhooks.order_from_webhook(topic, payload)
 
-    def client(self, access: Access, limiter: Limiter, *, on_credentials_renewed=None) -> TikTokShopClient:
-        return TikTokShopClient(access, limiter, on_credentials_renewed=on_credentials_renewed)
+    def client(
+        self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None
+    ) -> TikTokShopClient:
+        options = {"max_attempts": attempts} if attempts else {}
+        return TikTokShopClient(access, limiter, on_credentials_renewed=on_credentials_renewed, **options)
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         return samples.sample_webhook(sequence=sequence, seed=seed, skus=skus)

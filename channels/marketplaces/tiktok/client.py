@@ -425,7 +425,7 @@ class TikTokShopClient:
                 permanent=True,
             )
         raise PlatformError(
-            f"TikTok Shop still failed after {self.max_attempts} attempts: {failure}",
+            f"TikTok Shop still failed after {_attempts(self.max_attempts)}: {failure}",
             retry_after=getattr(failure, "retry_after", None),
         )
 
@@ -497,3 +497,7 @@ def _cancellation(item: dict) -> CancellationRequest:
         ],
         raw=item,
     )
+
+
+def _attempts(count: int) -> str:
+    return "1 attempt" if count == 1 else f"{count} attempts"

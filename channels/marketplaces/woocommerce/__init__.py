@@ -34,8 +34,11 @@ class WooCommercePlatform:
     ) -> PlatformOrder | None:
         return webhooks.order_from_webhook(topic, payload, received_at=received_at)
 
-    def client(self, access: Access, limiter: Limiter, *, on_credentials_renewed=None) -> WooCommerceClient:
-        return WooCommerceClient(access, limiter)  # its credentials do not expire: nothing to renew
+    def client(
+        self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None
+    ) -> WooCommerceClient:
+        # Its credentials do not expire: nothing to renew.
+        return WooCommerceClient(access, limiter, **({"attempts": attempts} if attempts else {}))
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         return samples.sample_webhook(sequence=sequence, seed=seed, skus=skus)
