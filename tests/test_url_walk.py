@@ -318,9 +318,10 @@ def refused(response) -> bool:
 
 
 def reads_no_input(response) -> bool:
-    """The answer comes before any field is read: a method the URL does not take, or a login page."""
+    """The answer comes before any field is read: a method the URL does not take, a role the URL
+    refuses (permissions are checked in dispatch, before a view reads its input), or a login page."""
     location = response.get("Location", "")
-    return response.status_code == 405 or (response.status_code == 302 and "login/" in location)
+    return response.status_code in (403, 405) or (response.status_code == 302 and "login/" in location)
 
 
 # The walk ---------------------------------------------------------------------------------------------
