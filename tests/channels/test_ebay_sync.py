@@ -5,12 +5,10 @@ Retry-After the shared limiter waits out, and loses nothing; an order a poll nev
 late, with a modification date behind the poll cursor) is repaired by the nightly reconciliation, which
 lists it in the sync log."""
 
-import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 from django.utils import timezone
 
 from channels.connections.models import Connection
@@ -19,6 +17,7 @@ from channels.intake.polling import connection_poll, connection_reconcile
 from fulfilment.models import StockItem
 from orders.models import Order, Warehouse
 from tests.channels.fakes.ebay import API, FakeEbay
+from tests.channels.marketplace_shops import connect_ebay
 from tests.channels.marketplaces.ebay.conftest import ebay_order
 from tests.factories import ProductFactory
 
@@ -35,15 +34,6 @@ def catalogue():
         StockItem.objects.create(warehouse=warehouse, product=product, on_hand=100)
 
 
-def connect(ebay: FakeEbay, capsys) -> Connection:
-    call_command(
-        "channel_connect", "--kind", "ebay", "--name", "Acme on eBay", "--shop-url", "https://www.ebay.co.uk/usr/acme",
-        "--api-base-url", ebay.url, "--auth-base-url", ebay.url, "--client-id", ebay.credentials["client_id"],
-        "--client-secret", ebay.credentials["client_secret"], "--refresh-token", ebay.credentials["refresh_token"],
-    )  # fmt: skip
-    return Connection.objects.get(pk=json.loads(capsys.readouterr().out)["id"])
-
-
 def stock(ebay: FakeEbay, count: int, start: datetime) -> list[str]:
     return [
         ebay.add_order(ebay_order(f"12-04711-{n:05d}", start + timedelta(minutes=n)))["orderId"]
@@ -55,7 +45,7 @@ def test_a_poll_over_three_pages_renews_a_token_that_ran_out_and_waits_out_a_429
     with FakeEbay() as ebay:
         ids = stock(ebay, 5, timezone.now() - timedelta(hours=3))
         ebay.max_page_size = 2
-        connection = connect(ebay, capsys)
+        connection = connect_ebay(ebay, lambda: capsys.readouterr().out)
         ebay.expire_tokens_after(1)  # the first page is answered, then the token runs out
         # The third page's first ask: page 1, page 2 (refused: expired), page 2 again, then the 429.
         ebay.fail_next(429, retry_after=0.3, path=f"{API}/order", method="GET", after=3)
@@ -79,7 +69,7 @@ def test_the_nightly_reconciliation_imports_an_order_the_polls_never_saw_and_log
     with FakeEbay() as ebay:
         now = timezone.now()
         polled = stock(ebay, 3, now - timedelta(hours=2))
-        connection = connect(ebay, capsys)
+        connection = connect_ebay(ebay, lambda: capsys.readouterr().out)
         first = connection_poll(connection_id=connection.pk, since=now - timedelta(hours=6))
         assert (first.state, first.created) == ("done", 3), first.error
         cursor = Connection.objects.get(pk=connection.pk).poll_cursor

@@ -5,26 +5,21 @@ whose Retry-After the shared limiter waits out; a signed notification for an ord
 shows only on the second read waits and is then applied; notifications dropped on purpose are repaired
 by the nightly reconciliation, which lists each repair in the sync log."""
 
-import copy
-import json
 import time
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
-from django.urls import reverse
 from django.utils import timezone
 
 from channels.connections.models import Connection
 from channels.intake.batch import deliveries_process
 from channels.intake.models import Delivery
 from channels.intake.polling import connection_poll, connection_reconcile
-from channels.marketplaces.tiktok import PLATFORM as TIKTOK
 from fulfilment.models import StockItem
 from orders.models import Order, Warehouse
 from tests.channels.fakes.tiktok import FakeTikTokShop
-from tests.channels.marketplaces.tiktok.conftest import FIXTURES, payload
+from tests.channels.marketplace_shops import connect_tiktok, tiktok_notify, tiktok_order
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -48,48 +43,11 @@ def shop():
         yield fake
 
 
-def connect(shop: FakeTikTokShop, capsys) -> Connection:
-    creds = shop.credentials
-    call_command(
-        "channel_connect", "--kind", "tiktok", "--name", "Homeware UK", "--shop-url", "https://seller-uk.tiktok.com",
-        "--api-base-url", shop.url, "--auth-base-url", shop.url, "--app-key", creds["app_key"],
-        "--app-secret", creds["app_secret"], "--access-token", creds["access_token"],
-        "--refresh-token", creds["refresh_token"], "--shop-cipher", creds["shop_cipher"],
-    )  # fmt: skip
-    return Connection.objects.get(pk=json.loads(capsys.readouterr().out)["id"])
-
-
-def tiktok_order(n: int, updated: datetime, **changes) -> dict:
-    """The documented order, renumbered (order and line ids) and redated."""
-    order = copy.deepcopy(payload("order_uk_awaiting_shipment.json"))
-    order_id = str(576_486_316_948_491_000 + n)
-    for index, line in enumerate(order["line_items"]):
-        line["id"] = f"{order_id}{index:02d}"
-    stamp = int(updated.timestamp())
-    order.update(id=order_id, create_time=stamp - 60, paid_time=stamp - 30, update_time=stamp, **changes)
-    return json.loads(json.dumps(order, default=str))
-
-
-def notify(client, connection: Connection, order: dict, number: int, *, secret: str | None = None):
-    """A signed order status change notification, as TikTok Shop sends it (the documented body)."""
-    body = json.loads((FIXTURES / "webhook_order_status_change.json").read_text())
-    body["tts_notification_id"] = f"73271123930573{number:05d}"
-    body["data"].update(order_id=order["id"], order_status=order["status"], update_time=order["update_time"])
-    raw = json.dumps(body).encode()
-    signature = TIKTOK.sign_webhook(
-        raw, app_key=connection.credentials["app_key"], secret=secret or connection.webhook_secrets[0]
-    )
-    return client.post(
-        reverse("channels:webhook", args=[connection.pk]), data=raw, content_type="application/json",
-        HTTP_AUTHORIZATION=signature,
-    )  # fmt: skip
-
-
 def test_a_poll_over_three_pages_renews_an_expired_token_and_waits_out_a_429(shop, capsys):
     start = timezone.now() - timedelta(hours=3)
     ids = [shop.add_order(tiktok_order(n, start + timedelta(minutes=n)))["id"] for n in range(5)]
     shop.max_page_size = 2
-    connection = connect(shop, capsys)
+    connection = connect_tiktok(shop, lambda: capsys.readouterr().out)
     shop.expire_tokens_after(1)  # the first page is answered, then the week is over
     # The third page's first ask: page 1, page 2 (refused: expired), page 2 again, then the 429.
     shop.fail_next(429, retry_after=0.3, path=SEARCH, after=3)
@@ -119,10 +77,10 @@ def test_a_notification_for_an_order_the_api_shows_only_on_the_second_read_waits
     shop, capsys, client, django_capture_on_commit_callbacks
 ):
     order = shop.add_order(tiktok_order(1, timezone.now() - timedelta(minutes=2)))
-    connection = connect(shop, capsys)
+    connection = connect_tiktok(shop, lambda: capsys.readouterr().out)
     shop.hide_order_once(order["id"])  # TikTok has not indexed it yet
 
-    assert notify(client, connection, order, 1).status_code == 200
+    assert tiktok_notify(client, connection, order, 1).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         assert dict(deliveries_process(connection_id=connection.pk)) == {"waiting": 1}
     delivery = Delivery.objects.get(connection=connection)
@@ -149,14 +107,14 @@ def test_notifications_dropped_on_purpose_are_repaired_by_the_nightly_reconcilia
 ):
     now = timezone.now()
     orders = [shop.add_order(tiktok_order(n, now - timedelta(hours=5 - n))) for n in range(4)]
-    connection = connect(shop, capsys)
+    connection = connect_tiktok(shop, lambda: capsys.readouterr().out)
     for number, order in enumerate(orders[:3]):
-        assert notify(client, connection, order, number).status_code == 200
+        assert tiktok_notify(client, connection, order, number).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         assert dict(deliveries_process(connection_id=connection.pk)) == {"created": 3}
     # Order 3's notification is dropped (a forged signature is refused and nothing is kept); order 2
     # changes address in the shop and that notification is dropped too.
-    assert notify(client, connection, orders[3], 3, secret="not-the-app-secret").status_code == 401
+    assert tiktok_notify(client, connection, orders[3], 3, secret="not-the-app-secret").status_code == 401
     changed = dict(orders[2], update_time=int(time.time()) - 600)
     changed["recipient_address"] = dict(changed["recipient_address"], postal_code="M1 1AE")
     shop.orders[changed["id"]].update(changed)
