@@ -10,8 +10,12 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from channels.intake.apply import platform_order_apply
+from channels.intake.batch import deliveries_process
+from channels.intake.models import PlatformOrderLink
+from channels.marketplaces.base import hmac_sha256_base64
 from channels.marketplaces.ebay import PLATFORM as EBAY
 from channels.marketplaces.shopify import PLATFORM as SHOPIFY
 from orders.models import Order
@@ -97,6 +101,42 @@ def test_a_field_shopify_changed_is_applied_and_the_csrs_other_correction_stays(
     assert order.shipping_address["line1"] == "Karl-Liebknecht-Straße 12"
     assert order.shipping_address["postcode"] == "04107"
     assert order.shipping_address["phone"] == "+49 160 5550123"  # the shop's whole new address
+
+
+def test_through_the_webhook_door_a_payment_in_shopify_keeps_the_csrs_address(
+    shopify, users, client, django_capture_on_commit_callbacks
+):
+    """Signed deliveries, read with exact Decimals and kept as text on the link, compare as well."""
+
+    def deliver(payload: dict, delivery: str, topic: str):
+        body = json.dumps(payload).encode()
+        answer = client.post(
+            reverse("channels:webhook", args=[shopify.pk]), data=body, content_type="application/json",
+            HTTP_X_SHOPIFY_TOPIC=topic, HTTP_X_SHOPIFY_WEBHOOK_ID=delivery,
+            HTTP_X_SHOPIFY_HMAC_SHA256=hmac_sha256_base64("whsec-current", body),
+        )  # fmt: skip
+        assert answer.status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            return dict(deliveries_process(connection_id=shopify.pk))
+
+    authorized = fixture("shopify", "order_webhook_us_authorized.json")
+    catalogue(
+        *{item["sku"] for item in authorized["line_items"]} - {"MUG-BLU-350", "TOWEL-LIN-NAT", "CANDLE-BW"}
+    )
+    assert deliver(authorized, "d-1", "orders/create") == {"created": 1}
+    order = Order.objects.get(channel=shopify.channel)
+    assert order.stage == "awaiting_payment"
+    assert PlatformOrderLink.objects.get(order=order).payload["id"] == authorized["id"]
+    corrected = dict(order.shipping_address, line1=order.shipping_address["line1"] + " Apt 2")
+    order = csr_corrects(order, users["csr"], shipping_address=corrected)
+    paid = dict(authorized, financial_status="paid", total_outstanding="0.00")
+    paid["updated_at"] = "2027-01-01T10:00:00Z"
+
+    assert deliver(paid, "d-2", "orders/paid") == {"updated": 1}
+
+    order = Order.objects.get(pk=order.pk)
+    assert order.stage == "processing" and order.amount_paid == order.total
+    assert order.shipping_address == corrected
 
 
 def test_a_polled_version_is_compared_with_the_polled_version_before_it(shopify, users):
