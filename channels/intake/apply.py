@@ -18,14 +18,17 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from channels.connections.models import Connection
+from channels.intake.changes import address as _address
+from channels.intake.changes import difference_text, differences, shop_previous
+from channels.intake.changes import order_lines as _lines
 from channels.intake.events import ChannelEvent
 from channels.intake.models import PlatformOrderLink
 from channels.marketplaces.base import FinancialStatus, PlatformOrder
 from orders import events, workflow
 from orders.actors import Actor
 from orders.errors import DuplicateOrder, MoneyRefused, OrderError
-from orders.inputs import LineInput, OrderInput
-from orders.models import ADDRESS_KEYS, Customer, HoldReason, Order, PaymentMethod
+from orders.inputs import OrderInput
+from orders.models import Customer, HoldReason, Order, PaymentMethod
 from orders.money.models import Refund
 from orders.money.services.payments import payment_failure_record, payment_record
 from orders.money.services.refunds import refund_execute, refund_record
@@ -149,28 +152,6 @@ def _customer(platform_order: PlatformOrder, address: dict) -> Customer:
     )
 
 
-def _address(value: dict) -> dict:
-    return {
-        key: str(value.get(key) or "").strip() for key in ADDRESS_KEYS if str(value.get(key) or "").strip()
-    }
-
-
-def _lines(connection: Connection, platform_order: PlatformOrder) -> list[LineInput]:
-    mapping = connection.sku_mapping
-    return [
-        LineInput(
-            sku=mapping.get(line.sku, line.sku),
-            quantity=line.quantity,
-            unit_price=line.unit_price,
-            discount=line.discount,
-            name=line.name[:200],
-            tax_rate=line.tax_rate,
-            channel_line_id=line.platform_line_id[:64],
-        )
-        for line in platform_order.lines
-    ]
-
-
 def order_input(
     connection: Connection, platform_order: PlatformOrder, *, batched: bool = False
 ) -> OrderInput:
@@ -241,12 +222,13 @@ def _update(
             f"{order.number} was deleted in Packline; the shop's change is kept in the log only"
         )
         return result
+    previous = shop_previous(connection, link)
     _payment(connection, platform_order, order, actor, result)
     _refunds(connection, platform_order, link, order, actor, result)
     if platform_order.cancelled_at is not None:
         _cancellation(connection, platform_order, order, actor, result)
     else:
-        _edits(connection, platform_order, order, actor, result)
+        _edits(connection, platform_order, order, actor, result, previous)
         if platform_order.cancellation_requested:
             _hold_once(
                 order,
@@ -365,79 +347,9 @@ def _cancellation(connection, platform_order, order, actor, result) -> None:
         )
 
 
-def _same_address(a: dict, b: dict) -> bool:
-    return _address(a or {}) == _address(b or {})
-
-
-def _line_key(sku: str, quantity: int, unit_price: Decimal, discount: Decimal) -> tuple:
-    return (
-        sku,
-        quantity,
-        Decimal(unit_price).quantize(Decimal("0.01")),
-        Decimal(discount).quantize(Decimal("0.01")),
-    )
-
-
-def differences(
-    connection: Connection, platform_order: PlatformOrder, order: Order
-) -> tuple[dict, list[LineInput] | None, list[str]]:
-    """What the shop's version changes of what Packline keeps: field changes, new lines (None: the
-    same), and the differences in words."""
-    changes, words = {}, []
-    shipping = _address(platform_order.shipping_address)
-    if shipping and not _same_address(shipping, order.shipping_address):
-        changes["shipping_address"] = shipping
-        words.append("shipping address")
-    billing = _address(platform_order.billing_address)
-    if billing and not _same_address(billing, order.billing_address):
-        changes["billing_address"] = billing
-        words.append("billing address")
-    if platform_order.shipping_method and platform_order.shipping_method[:100] != order.shipping_method:
-        changes["shipping_method"] = platform_order.shipping_method[:100]
-        words.append("shipping method")
-    new_lines = _lines(connection, platform_order)
-    current = sorted(
-        _line_key(line.sku, line.quantity, line.unit_price, line.discount)
-        for line in order.lines.all()
-        if line.quantity_cancelled < line.quantity
-    )
-    wanted = sorted(
-        _line_key(line.sku, line.quantity, line.unit_price or Decimal(0), line.discount) for line in new_lines
-    )
-    lines = None
-    if new_lines and current != wanted:
-        lines = new_lines
-        words.append("lines")
-    return changes, lines, words
-
-
-def _address_text(address: dict) -> str:
-    return ", ".join(str(address[key]) for key in ADDRESS_KEYS if address.get(key)) or "none"
-
-
-def _lines_text(lines) -> str:
-    return ", ".join(f"{line.quantity} × {line.sku}" for line in lines) or "none"
-
-
-def difference_text(order: Order, changes: dict, lines: list[LineInput] | None) -> str:
-    """The shop's changes as a person reads them: old → new, field by field."""
-    parts = []
-    for name, label in (("shipping_address", "shipping address"), ("billing_address", "billing address")):
-        if name in changes:
-            parts.append(
-                f"{label} {_address_text(getattr(order, name) or {})} → {_address_text(changes[name])}"
-            )
-    if "shipping_method" in changes:
-        parts.append(f"shipping method {order.shipping_method or 'none'} → {changes['shipping_method']}")
-    if lines is not None:
-        current = [line for line in order.lines.all() if line.quantity_cancelled < line.quantity]
-        parts.append(f"lines {_lines_text(current)} → {_lines_text(lines)}")
-    return "; ".join(parts)
-
-
-def _edits(connection, platform_order, order, actor, result) -> None:
+def _edits(connection, platform_order, order, actor, result, previous=None) -> None:
     order = _fresh(order)
-    changes, lines, words = differences(connection, platform_order, order)
+    changes, lines, words = differences(connection, platform_order, order, previous)
     if not words:
         return
     stage = order.stage

@@ -184,6 +184,11 @@ class Platform(Protocol):
         fetches it); None for topics that carry no order (ping, app/uninstalled). `received_at` dates
         a delivery that carries no date of its own (WooCommerce's order.deleted)."""
 
+    def order_from_payload(self, payload: dict) -> PlatformOrder:
+        """The order a stored payload describes (a PlatformOrder's `raw`, as the order's link keeps the
+        version applied last): intake compares it with the new version to tell what the shop changed.
+        ValueError when it cannot be read."""
+
     def client(
         self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None
     ) -> PlatformClient:

@@ -19,7 +19,7 @@ client.order).
 from datetime import datetime
 
 from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformOrder, Webhook
-from channels.marketplaces.ebay import auth
+from channels.marketplaces.ebay import auth, mapping
 from channels.marketplaces.ebay.account_deletion import SIGNATURE_HEADER
 from channels.marketplaces.ebay.client import EbayClient
 
@@ -44,6 +44,9 @@ class EbayPlatform:
         self, topic: str, payload: dict, *, received_at: datetime | None = None
     ) -> PlatformOrder | OrderReference | None:
         return None  # no topic carries an order
+
+    def order_from_payload(self, payload: dict) -> PlatformOrder:
+        return mapping.order_from_payload(payload)  # getOrder's and getOrders' Order, as kept
 
     sends_webhooks = False  # orders arrive by polling (see above): no webhook secret to keep
 

@@ -4,7 +4,7 @@ own host (https://{shop}.myshopify.com), tracking pushed back as fulfillments.""
 from datetime import datetime
 
 from channels.marketplaces.base import Access, Limiter, PlatformOrder, Webhook
-from channels.marketplaces.shopify import samples, webhooks
+from channels.marketplaces.shopify import mapping, samples, webhooks
 from channels.marketplaces.shopify.client import ShopifyClient
 
 
@@ -23,6 +23,14 @@ class ShopifyPlatform:
     ) -> PlatformOrder | None:
         # Every Shopify order payload carries its own updated_at: received_at is not needed.
         return webhooks.order_from_webhook(topic, payload)
+
+    def order_from_payload(self, payload: dict) -> PlatformOrder:
+        """A webhook's REST order or a poll's GraphQL Order node, whichever the link kept."""
+        if not isinstance(payload, dict):
+            raise ValueError("A Shopify order is a JSON object.")
+        if "legacyResourceId" in payload or "lineItems" in payload:
+            return mapping.order_from_graphql(payload)
+        return mapping.order_from_rest(payload)
 
     def client(
         self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None

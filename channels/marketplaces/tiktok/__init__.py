@@ -17,8 +17,8 @@ Differences from Shopify and WooCommerce the framework must wire (the adapter ca
 
 from datetime import datetime
 
-from channels.marketplaces.base import Access, Limiter, OrderReference, Webhook
-from channels.marketplaces.tiktok import samples, webhooks
+from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformOrder, Webhook
+from channels.marketplaces.tiktok import mapping, samples, webhooks
 from channels.marketplaces.tiktok.client import API_VERSION, DEFAULT_API_BASE_URL, TikTokShopClient
 from channels.marketplaces.tiktok.signing import webhook_signature, webhook_signature_matches
 
@@ -61,6 +61,9 @@ class TikTokShopPlatform:
     ) -> OrderReference | None:
         # The notification only names the order; the framework fetches it with client().order().
         return webhooks.order_from_webhook(topic, payload)
+
+    def order_from_payload(self, payload: dict) -> PlatformOrder:
+        return mapping.order_from_detail(payload)  # the order detail fetched, as kept
 
     def client(
         self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None

@@ -7,7 +7,7 @@ webhooks.py its deliveries, samples.py makes realistic ones for channel_simulate
 from datetime import datetime
 
 from channels.marketplaces.base import Access, Limiter, PlatformOrder, Webhook
-from channels.marketplaces.woocommerce import samples, webhooks
+from channels.marketplaces.woocommerce import mapping, samples, webhooks
 from channels.marketplaces.woocommerce.client import WooCommerceClient
 from channels.marketplaces.woocommerce.webhooks import is_ping
 
@@ -33,6 +33,12 @@ class WooCommercePlatform:
         self, topic: str, payload: dict, *, received_at: datetime | None = None
     ) -> PlatformOrder | None:
         return webhooks.order_from_webhook(topic, payload, received_at=received_at)
+
+    def order_from_payload(self, payload: dict) -> PlatformOrder:
+        if not isinstance(payload, dict) or "date_modified_gmt" not in payload:
+            # order.deleted's body names the order only: it says nothing of what the shop had.
+            raise ValueError("not a WooCommerce order")
+        return mapping.order_from_payload(payload)
 
     def client(
         self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None

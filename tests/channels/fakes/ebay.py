@@ -47,12 +47,17 @@ Knobs (thread-safe; each applies to the next matching requests, in the order set
     add_order(payload) -> dict    stores a copy (orderId, creationDate, lastModifiedDate filled in when
                                   missing) and returns it
     modify(order_id, **fields)    changes an order as a buyer or eBay would; lastModifiedDate moves on
-    fail_next(status, times=1, retry_after=None, path=None, method=None)
+    fail_next(status, times=1, retry_after=None, path=None, method=None, after=0)
                                   the next `times` requests (whose path starts with `path`, of `method`,
                                   when given) answer `status` with eBay's errors body, and Retry-After
-                                  when given
+                                  when given; `after` lets that many matching requests through first
+                                  (a 429 on the second page of a poll)
     slow_next(seconds, times=1, path=None, method=None)   answer only after `seconds`
     expire_tokens()               every access token issued so far has expired (mid-sync expiry)
+    expire_tokens_after(requests) the API answers `requests` more calls, then every token issued so
+                                  far expires (a token running out between two pages of a poll)
+    max_page_size = N             getOrders answers at most N orders a page whatever limit was asked
+                                  (its `limit` and `next` say so), so a test pages with a few orders
     revoke()                      the seller withdrew consent: the refresh token answers invalid_grant
     hide_order_once(order_id)     the next getOrder of it answers 404, the one after returns it
     consent() -> code             an authorization code, as eBay's consent page would hand one back
@@ -121,6 +126,7 @@ class _Knob:
     times: int = 0
     path: str | None = None
     method: str | None = None
+    after: int = 0  # matching requests let through before this knob applies
 
 
 @dataclass
@@ -158,6 +164,8 @@ class FakeEbay:
         self.scopes = scopes
         self.seller_id = seller_id
         self.revoked = False
+        self.max_page_size: int | None = None
+        self._expire_countdown: int | None = None
         self._lock = threading.Lock()
         self._state = _State()
         self._failures: list[_Knob] = []
@@ -238,10 +246,13 @@ class FakeEbay:
         retry_after: float | None = None,
         path: str | None = None,
         method: str | None = None,
+        after: int = 0,
     ) -> None:
         with self._lock:
             self._failures.append(
-                _Knob(status=status, retry_after=retry_after, times=times, path=path, method=method)
+                _Knob(
+                    status=status, retry_after=retry_after, times=times, path=path, method=method, after=after
+                )
             )
 
     def slow_next(
@@ -254,6 +265,10 @@ class FakeEbay:
         with self._lock:
             for token in self._state.tokens.values():
                 token.expires = time.monotonic() - 1
+
+    def expire_tokens_after(self, requests: int) -> None:
+        with self._lock:
+            self._expire_countdown = requests
 
     def revoke(self) -> None:
         with self._lock:
@@ -314,6 +329,9 @@ class FakeEbay:
             )
             if knob is None:
                 return None
+            if knob.after > 0:
+                knob.after -= 1
+                return None
             knob.times -= 1
             if knob.times <= 0:
                 knobs.remove(knob)
@@ -337,6 +355,12 @@ class FakeEbay:
                     long="Invalid access token. Check the value of the Authorization HTTP request header.",
                     domain="OAuth",
                 )
+            if self._expire_countdown is not None:
+                self._expire_countdown -= 1
+                if self._expire_countdown <= 0:  # this call is answered; the next one finds it expired
+                    self._expire_countdown = None
+                    for issued in self._state.tokens.values():
+                        issued.expires = time.monotonic() - 1
             if request.path.startswith(PUBLIC_KEY_PATH):
                 key = self._state.keys.get(unquote(request.path.removeprefix(PUBLIC_KEY_PATH)))
                 return (200, key, {}) if key else _error(404, message="Public key not found")
@@ -466,6 +490,7 @@ class FakeEbay:
             limit = 0
         if not 1 <= limit <= 200:
             return _error(400, error_id=31100, message=f"Invalid limit: {query.get('limit')}")
+        limit = min(limit, self.max_page_size or limit)
         try:
             offset = int(query.get("offset", "0"))
         except ValueError:

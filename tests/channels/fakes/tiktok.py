@@ -38,10 +38,15 @@ Knobs and records (all thread-safe):
     add_cancellation(order_id, ...) a buyer's cancellation request (pending); the order is flagged
     add_auth_code(code)             an authorisation code token/get accepts once
     expire_tokens()                 every access token issued so far is expired from now on
+    expire_tokens_after(requests)   the Open API answers `requests` more calls, then every access token
+                                    issued so far expires (a week runs out between two pages of a poll)
+    max_page_size = N               orders/search answers at most N orders a page whatever page_size
+                                    was asked, so a test pages with a few orders
     revoke()                        the seller withdrew consent: refreshes are refused, tokens invalid
-    fail_next(status, times=1, retry_after=None, code=None, path=None, message=None)
+    fail_next(status, times=1, retry_after=None, code=None, path=None, message=None, after=0)
                                     the next `times` requests (to `path` only, when given) answer
-                                    `status` (and `code`, `message`), with Retry-After when given
+                                    `status` (and `code`, `message`), with Retry-After when given;
+                                    `after` lets that many matching requests through first
     slow_next(seconds, times=1, path=None)
                                     the next `times` requests wait `seconds` before answering
     requests                        every request: RecordedRequest(method, path, query, body, status, code)
@@ -117,6 +122,7 @@ class _Knob:
     message: str | None = None
     times: int = 0
     path: str | None = None
+    after: int = 0  # matching requests let through before this knob applies
 
 
 @dataclass
@@ -154,6 +160,8 @@ class FakeTikTokShop:
         self.token_lifetime = token_lifetime
         self.shipping_providers = [dict(p) for p in shipping_providers]
         self.revoked = False
+        self.max_page_size: int | None = None
+        self._expire_countdown: int | None = None
         self._lock = threading.Lock()
         self._state = _State()
         self._failures: list[_Knob] = []
@@ -284,6 +292,10 @@ class FakeTikTokShop:
             for token in self._state.access_tokens:
                 self._state.access_tokens[token] = min(self._state.access_tokens[token], now - 1)
 
+    def expire_tokens_after(self, requests: int) -> None:
+        with self._lock:
+            self._expire_countdown = requests
+
     def revoke(self) -> None:
         with self._lock:
             self.revoked = True
@@ -298,11 +310,18 @@ class FakeTikTokShop:
         code: int | None = None,
         path: str | None = None,
         message: str | None = None,
+        after: int = 0,
     ) -> None:
         with self._lock:
             self._failures.append(
                 _Knob(
-                    status=status, retry_after=retry_after, code=code, message=message, times=times, path=path
+                    status=status,
+                    retry_after=retry_after,
+                    code=code,
+                    message=message,
+                    times=times,
+                    path=path,
+                    after=after,
                 )
             )
 
@@ -363,6 +382,9 @@ class FakeTikTokShop:
         with self._lock:
             knob = next((k for k in knobs if k.path in (None, path)), None)
             if knob is None:
+                return None
+            if knob.after > 0:
+                knob.after -= 1
                 return None
             knob.times -= 1
             if knob.times <= 0:
@@ -427,6 +449,15 @@ class FakeTikTokShop:
             return TOKEN_INVALID
         if expires <= time.time():
             return TOKEN_EXPIRED
+        with self._lock:
+            if self._expire_countdown is not None:
+                self._expire_countdown -= 1
+                if self._expire_countdown <= 0:  # this call is answered; the next one finds it expired
+                    self._expire_countdown = None
+                    for token in self._state.access_tokens:
+                        self._state.access_tokens[token] = min(
+                            self._state.access_tokens[token], time.time() - 1
+                        )
         shop_scoped = not request.path.startswith(("/authorization/", "/seller/"))
         if shop_scoped and query.get("shop_cipher") != self.shop_cipher:
             return CIPHER_INVALID
@@ -503,6 +534,7 @@ class FakeTikTokShop:
             return (*PARAM_INVALID, None)
         if not 1 <= page_size <= 100:
             return (*PARAM_INVALID, None)
+        page_size = min(page_size, self.max_page_size or page_size)
         field_name = query.get("sort_field", "create_time")
         if field_name not in ("create_time", "update_time"):
             return (*PARAM_INVALID, None)
