@@ -332,6 +332,7 @@ class GeneratedOrder:
     )  # fmt: skip
 
     attributes: dict = {}  # generated orders carry no channel attributes (read-only, shared)
+    ship_by = None  # nor a shop's ship-by date
 
     def __init__(self, **fields):
         for name, value in fields.items():

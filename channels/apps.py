@@ -12,6 +12,8 @@ class ChannelsConfig(AppConfig):
     def ready(self) -> None:
         from accounts import navigation, roles
         from channels import navigation as channels_navigation
+        from channels.cancellations import events as cancellation_events  # noqa: F401 - registers its event types
+        from channels.cancellations.views import buyer_cancellation_panel
         from channels.csv import events  # noqa: F401 - registers the import's event types
         from channels.intake import events as intake_events  # noqa: F401 - registers the shops' event types
         from channels.panels import order_panel
@@ -22,3 +24,4 @@ class ChannelsConfig(AppConfig):
         roles.grant(ROLE_GRANTS)
         navigation.register(*channels_navigation.NAVIGATION)
         register_panel(order_panel)
+        register_panel(buyer_cancellation_panel)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("imports/", include("channels.csv.urls")),
     path("channels/webhooks/<int:connection_id>/", webhook_receive, name="webhook"),
     path("channels/", include("channels.connections.urls")),
+    path("orders/<int:number>/buyer-cancellation/", include("channels.cancellations.urls")),
 ]

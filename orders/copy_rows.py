@@ -65,7 +65,7 @@ ORDER_COLUMNS = [
     "tax_total", "delivery_fee", "total", "amount_paid", "po_number", "customer_reference", "gift_message",
     "notes", "tags", "assigned_csr_id", "assigned_agent_id", "warehouse_id", "priority", "tracking_numbers",
     "version", "created_at", "updated_at", "is_deleted", "deleted_at", "deleted_by_id", "delete_reason",
-    "attributes",
+    "attributes", "ship_by",
 ]  # fmt: skip
 ORDER_WRITTEN = {*ORDER_COLUMNS, "search_vector"}  # search_vector: from the row's document, by insert_orders
 
@@ -80,6 +80,7 @@ def order_row(order, *, created_at: str, updated_at: str, document: str, extra: 
         shipping if order.billing_address == order.shipping_address else copy_json(order.billing_address)
     )
     reference, tags, tracking = order.channel_order_id, order.tags, order.tracking_numbers
+    ship_by = NULL if order.ship_by is None else order.ship_by.isoformat()
     (
         number,
         source,
@@ -120,7 +121,7 @@ def order_row(order, *, created_at: str, updated_at: str, document: str, extra: 
         f"{copy_id(order.warehouse_id)}\t{order.priority}\t{copy_array(tracking) if tracking else '{}'}\t"
         f"{order.version}\t{created_at}\t{updated_at}\t{'t' if order.is_deleted else 'f'}\t"
         f"{copy_id(order.deleted_at)}\t{copy_id(order.deleted_by_id)}\t{delete_reason}\t"
-        f"{copy_json(order.attributes) if order.attributes else '{}'}{extra}\t{document}\n"
+        f"{copy_json(order.attributes) if order.attributes else '{}'}\t{ship_by}{extra}\t{document}\n"
     )  # fmt: skip
 
 

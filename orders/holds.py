@@ -86,9 +86,13 @@ DUPLICATES_NEWEST_FIRST = ("-created_at", "-id")
 
 
 def door_findings(data) -> list[Finding]:
-    """What the door itself could not read (a shop's malformed field, OrderInput.problems): each holds
-    the new order, beside the checks' findings. order_create and batched creation both ask here."""
-    return [Finding(HoldReason.CHANNEL_DATA, problem[:300]) for problem in data.problems]
+    """What the door itself could not read (a shop's malformed field, OrderInput.problems) and a
+    buyer's cancellation request the shop already had: each holds the new order, beside the checks'
+    findings. order_create and batched creation both ask here."""
+    findings = [Finding(HoldReason.CHANNEL_DATA, problem[:300]) for problem in data.problems]
+    if data.cancellation_requested:
+        findings.append(Finding(HoldReason.CANCELLATION_REQUESTED, data.cancellation_requested[:300]))
+    return findings
 
 
 def duplicate_window() -> timedelta:

@@ -3,6 +3,7 @@ whether an input can form an order at all (SPEC 2.2: no lines, a negative quanti
 nothing is written; incomplete data is a hold, decided later by orders/holds.py)."""
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from orders import bounds
@@ -44,6 +45,7 @@ class OrderInput:
     notes: str = ""
     tags: list[str] = field(default_factory=list)
     attributes: dict = field(default_factory=dict)  # the channel's own name -> value extras
+    ship_by: datetime | None = None  # the shop's latest time to hand it to the carrier (aware)
     assigned_csr: object | None = None
     assigned_agent: object | None = None
     warehouse: Warehouse | None = None
@@ -51,6 +53,9 @@ class OrderInput:
     draft: bool = False
     # What the door could not read (a shop's malformed field): each puts the new order on hold.
     problems: list[str] = field(default_factory=list)
+    # The buyer asked the shop to cancel before the order reached Packline: the new order is held
+    # "Buyer asked to cancel" with this detail (empty: no request).
+    cancellation_requested: str = ""
 
 
 def validate(data: OrderInput) -> dict[str, list[str]]:

@@ -41,6 +41,7 @@ class OrderResource(resources.ModelResource):
     channel = fields.Field(attribute="channel__name", column_name="Channel")
     channel_order_number = fields.Field(attribute="channel_order_number", column_name="Channel order")
     created = fields.Field(attribute="created_at", column_name="Created")
+    ship_by = fields.Field(attribute="ship_by", column_name="Ship by")
     status = fields.Field(attribute="status__label", column_name="Status")
     customer = fields.Field(attribute="customer_name", column_name="Customer")
     email = fields.Field(attribute="customer_email", column_name="Email")
@@ -64,13 +65,16 @@ class OrderResource(resources.ModelResource):
         model = Order
         # Only the declared columns above, in this order.
         fields = (
-            "number", "channel", "channel_order_number", "created", "status", "customer", "email", "phone",
+            "number", "channel", "channel_order_number", "created", "ship_by", "status", "customer", "email", "phone",
             "address", "lines", "subtotal", "discounts", "tax", "delivery_fee", "total", "paid", "currency",
             "payment", "csr", "agent", "tracking", "notes",
         )  # fmt: skip
 
     def dehydrate_created(self, order: Order) -> str:
         return export_date(order.created_at)
+
+    def dehydrate_ship_by(self, order: Order) -> str:
+        return export_date(order.ship_by)
 
     def dehydrate_address(self, order: Order) -> str:
         address = order.shipping_address or {}

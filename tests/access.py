@@ -192,6 +192,17 @@ MATRIX: list[Access] = [
     Access("channels:delivery_detail", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["delivery"].pk}),
     Access("channels:delivery_retry", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"pk": o["delivery"].pk}),
+    # A buyer's cancellation request, answered from the order page with its Cancel's permission. The
+    # matrix's order is not on that hold: the answer is a message on the order page.
+    Access("channels:buyer_cancellation_approve", only("superadmin", "manager", "csr", status=302),
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("channels:buyer_cancellation_approve", only("superadmin", "manager", "csr", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("channels:buyer_cancellation_reject", only("superadmin", "manager", "csr", status=302),
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("channels:buyer_cancellation_reject", only("superadmin", "manager", "csr", status=302), method="post",
+           kwargs=lambda o: {"number": o["order"].number},
+           data=lambda o: {"reason": "seller_reject_apply_product_has_been_packed"}),
     Access("channels:tracking_push_retry", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"pk": o["push"].pk}),
 ]  # fmt: skip

@@ -176,6 +176,10 @@ def order_input(
         notes=platform_order.notes,
         tags=[tag[:40] for tag in platform_order.tags if tag.strip()][:20],
         attributes=attributes,
+        ship_by=platform_order.ship_by,
+        cancellation_requested=(
+            f"the buyer asked {connection.label} to cancel" if platform_order.cancellation_requested else ""
+        ),
         warehouse=connection.warehouse,
         draft=not connection.auto_process,
         problems=list(platform_order.problems),
@@ -230,13 +234,7 @@ def _update(
     else:
         _edits(connection, platform_order, order, actor, result, previous)
         if platform_order.cancellation_requested:
-            _hold_once(
-                order,
-                actor,
-                HoldReason.CANCELLATION_REQUESTED,
-                f"the buyer asked {connection.label} to cancel",
-                result,
-            )
+            _cancellation_request(connection, order, actor, result)
     if not result.details:
         result.outcome = "unchanged"
         result.details.append("nothing Packline keeps changed")
@@ -317,6 +315,22 @@ def _hold_once(order: Order, actor: Actor, code: str, reason: str, result: Appli
         events.record(order, actor, ChannelEvent.NOTICED, shop=str(actor), text=f"{reason} ({refused})")
         result.details.append(f"{reason}; could not hold it: {refused}")
         return False
+
+
+def _cancellation_request(connection, order, actor, result) -> None:
+    """The buyer asked the shop to cancel: on hold for a CSR to approve or reject, unless it has
+    shipped, whole or in part (then there is nothing left to cancel; the shop's return takes over)."""
+    order = _fresh(order)
+    label = connection.label
+    if order.stage in workflow.FINAL:
+        return
+    if order.stage in SHIPPED_STAGES or any(line.quantity_shipped for line in order.lines.all()):
+        text = f"the buyer asked {label} to cancel after shipping; not held"
+        if not order.events.filter(type=ChannelEvent.NOTICED, params__text=text).exists():
+            events.record(order, actor, ChannelEvent.NOTICED, shop=str(actor), text=text)
+            result.details.append(text)
+        return
+    _hold_once(order, actor, HoldReason.CANCELLATION_REQUESTED, f"the buyer asked {label} to cancel", result)
 
 
 def _cancellation(connection, platform_order, order, actor, result) -> None:

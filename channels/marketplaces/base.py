@@ -84,6 +84,7 @@ class PlatformOrder:
     total: Decimal | None = None  # the platform's own total, compared with Packline's
     cancelled_at: datetime | None = None
     cancellation_requested: bool = False  # the buyer asked; a CSR approves or rejects
+    ship_by: datetime | None = None  # the latest time the platform wants it handed to the carrier
     fulfilled: bool = False  # the platform already considers it shipped
     notes: str = ""
     tags: list[str] = field(default_factory=list)

@@ -37,6 +37,12 @@ OUTSIDE_SERVICES = pgtrigger.Condition(
 )
 
 
+# Stages in which a ship-by date no longer matters: the order left (or will never leave) the warehouse.
+SHIP_BY_MET = frozenset(
+    {Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED, Stage.RETURNED, Stage.CANCELLED}
+)
+
+
 @pghistory.track(
     pghistory.UpdateEvent("order.before", row=pghistory.Old, condition=OUTSIDE_SERVICES),
     pghistory.UpdateEvent("order.after", row=pghistory.New, condition=OUTSIDE_SERVICES),
@@ -90,6 +96,9 @@ class Order(models.Model):
     # kept as the channel sent them and shown on the order page. The database default lets writers that
     # name their columns (COPY, raw SQL) leave it out.
     attributes = models.JSONField(default=dict, db_default={}, blank=True)
+    # The latest time the shop wants the order handed to the carrier (TikTok Shop's ready-to-ship SLA,
+    # eBay's shipByDate); empty for orders without one.
+    ship_by = models.DateTimeField(null=True, blank=True)
 
     assigned_csr = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -212,6 +221,17 @@ class Order(models.Model):
     @property
     def is_paid(self) -> bool:
         return self.amount_paid >= self.total
+
+    def ship_by_state(self, now=None) -> str:
+        """ "late" when the ship-by time has passed and the order has not shipped, "today" when it falls
+        on today (the current time zone's day) and has not passed yet; "" otherwise (shipped, closed,
+        no ship-by date)."""
+        if self.ship_by is None or self.stage in SHIP_BY_MET:
+            return ""
+        now = now or timezone.now()
+        if self.ship_by < now:
+            return "late"
+        return "today" if timezone.localdate(self.ship_by) == timezone.localdate(now) else ""
 
 
 class OrderLine(models.Model):

@@ -121,6 +121,7 @@ def order_fields(data: OrderInput, *, channel: Channel, source: str, warehouse: 
         "notes": data.notes,
         "tags": sorted({tag.strip() for tag in data.tags if tag.strip()}),
         "attributes": dict(data.attributes),
+        "ship_by": data.ship_by,
         "assigned_csr_id": data.assigned_csr.pk if data.assigned_csr else None,
         "assigned_agent_id": data.assigned_agent.pk if data.assigned_agent else None,
         "warehouse_id": warehouse.pk if warehouse else None,

@@ -85,7 +85,7 @@ class PlannedOrder:
         "amount_paid", "assigned_agent_id", "assigned_csr_id", "attributes", "billing_address", "channel", "channel_order_id",
         "channel_order_number", "created_at", "currency", "customer", "customer_email", "customer_name",
         "customer_phone", "customer_reference", "delivery_fee", "discount_total", "gift_message", "held_from", "notes", "number",
-        "payment_method", "pk", "po_number", "priority", "shipping_address", "shipping_method", "source", "stage",
+        "payment_method", "pk", "po_number", "priority", "ship_by", "shipping_address", "shipping_method", "source", "stage",
         "status", "subtotal", "tags", "tax_total", "total", "tracking_numbers", "warehouse_id",
     )  # fmt: skip
 

@@ -14,7 +14,7 @@ moves would.
 """
 
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
@@ -344,9 +344,12 @@ def order_hold(*, order_id: int, actor, reason: str, code: str = HoldReason.MANU
 
 
 @transaction.atomic
-def order_release(*, order_id: int, actor) -> Order:
+def order_release(*, order_id: int, actor, only: Collection[str] | None = None) -> Order:
     """Close an order's holds and re-run the checks: it goes back to the status it was held from, or
-    stays on hold with the reasons the checks still find."""
+    stays on hold with the reasons the checks still find.
+
+    `only`: close just the holds with these reason codes (a CSR's answer to one question must not
+    answer the others); while other holds stand, the order stays on hold, its status unchanged."""
     actor = as_actor(actor)
     with service_context("order_release", actor):
         order = locked_order(order_id)
@@ -354,6 +357,18 @@ def order_release(*, order_id: int, actor) -> Order:
             raise TransitionRefused(f"{order} is {order.status.label}, not on hold.")
         if not actor.has_perm("orders.hold_order"):
             raise TransitionRefused(f"You may not release {order}.")
+        if only is not None:
+            active = list(order.holds.filter(released_at__isnull=True))
+            chosen = [hold for hold in active if hold.reason in only]
+            if not chosen:
+                named = ", ".join(str(HoldReason(code).label) for code in only)
+                raise TransitionRefused(f"{order} is not on hold for {named}.")
+            if len(chosen) < len(active):
+                OrderHold.objects.filter(pk__in=[hold.pk for hold in chosen]).update(
+                    released_at=timezone.now(), released_by=actor.user
+                )
+                events.record(order, actor, EventType.RELEASED, reasons=[str(hold) for hold in chosen])
+                return order
         to = order.held_from or builtin_status(Stage.PROCESSING)
         plan = release_plan(
             order, to, released=_active_holds(order), findings=_release_findings(order, _checks)

@@ -42,6 +42,8 @@ def versions():
         shop_order(1010, cancelled_at=T0),  # cancelled before it reached Packline
         shop_order(1011, lines=[plate], total=Decimal("12.95"), amount_paid=Decimal("12.95")),
         shop_order(1012, quantity=5, price="100.00"),  # over the hold rule's value
+        shop_order(1013, ship_by=T0 + timedelta(days=2, hours=3)),  # the shop's ship-by date
+        shop_order(1014, cancellation_requested=True),  # the buyer asked to cancel before it arrived
     ]
 
 
@@ -67,7 +69,7 @@ def snapshot(connection) -> list[dict]:
                 "money": (order.subtotal, order.discount_total, order.tax_total, order.total, order.amount_paid),
                 "fields": (order.payment_method, order.shipping_method, order.currency, order.channel_order_number,
                            order.shipping_address, order.billing_address, order.attributes, order.tags, order.notes,
-                           order.warehouse_id, order.source),
+                           order.warehouse_id, order.source, order.ship_by),
                 "customer": (order.customer.name, order.customer.email.lower(), order.customer.address),
                 "lines": list(order.lines.order_by("position").values_list(
                     "position", "sku", "product__sku", "name", "quantity", "unit_price", "discount", "tax_rate",
@@ -111,8 +113,11 @@ def test_the_batch_form_decides_what_the_single_form_decides():
         PlatformOrderLink.objects.exclude(order=None).values_list("platform_order_id", "applied_updated_at")
     )
 
-    assert len(batch_rows) == 10
+    assert len(batch_rows) == 12
     assert batch_rows == single_rows
+    by_shop_id = {row["shop id"]: row for row in batch_rows}
+    assert by_shop_id["5001013"]["fields"][-1] == T0 + timedelta(days=2, hours=3)
+    assert ["cancellation_requested", "the buyer asked Shopify to cancel"] in by_shop_id["5001014"]["holds"]
     assert batch_links == single_links
 
     # Outcomes agree, but for the order number each creation names and the wording of an older

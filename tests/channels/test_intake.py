@@ -236,6 +236,37 @@ def test_a_buyers_cancellation_request_puts_the_order_on_hold(shop):
     assert order_of(shop).holds.get(reason=HoldReason.CANCELLATION_REQUESTED, released_at=None)
 
 
+def test_a_new_order_the_buyer_already_asked_to_cancel_arrives_on_hold(shop):
+    result = apply(shop, shop_order(cancellation_requested=True))
+
+    order = order_of(shop)
+    assert result.outcome == "created" and order.stage == Stage.ON_HOLD
+    assert order.holds.get(released_at=None).detail == "the buyer asked Shopify to cancel"
+
+
+def test_a_buyers_request_after_shipping_is_noted_not_held(shop):
+    apply(shop, shop_order())
+    _move_to(order_of(shop), Stage.SHIPPED)
+
+    result = apply(shop, shop_order(minutes=1, cancellation_requested=True))
+    apply(shop, shop_order(minutes=2, cancellation_requested=True))  # told again: noted once
+
+    order = order_of(shop)
+    assert order.stage == Stage.SHIPPED and not order.holds.exists()
+    assert "the buyer asked Shopify to cancel after shipping; not held" in result.text()
+    assert order.events.filter(type="channel.noticed").count() == 1
+
+
+def test_a_buyers_request_after_part_of_the_order_shipped_is_not_held(shop):
+    apply(shop, shop_order())
+    order = order_of(shop)
+    order.lines.update(quantity_shipped=1)  # a partial shipment leaves the order in processing
+
+    apply(shop, shop_order(minutes=1, cancellation_requested=True))
+
+    assert order_of(shop).stage == Stage.PROCESSING and not order.holds.exists()
+
+
 def test_a_refund_in_the_shop_is_recorded_once_as_paid_out(shop):
     apply(shop, shop_order())
     refund = PlatformRefund(platform_refund_id="9001", amount=Decimal("12.50"), note="broken mug")

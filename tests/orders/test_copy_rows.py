@@ -1,6 +1,7 @@
 """orders/copy_rows.py: the COPY rows batched creation and the benchmark's data both write. What goes in
 comes back out, whatever the text holds, and every column of the table is written."""
 
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
@@ -38,6 +39,7 @@ def test_an_order_row_reads_back_as_written_whatever_its_text_holds():
         tags=['a "quoted", tag', "back\\slash", "plain"], assigned_csr_id=None, assigned_agent_id=None,
         warehouse_id=None, priority=-1, tracking_numbers=["1Z,9"], version=3, is_deleted=False,
         deleted_at=None, deleted_by_id=None, delete_reason="", attributes={"gift wrap": 'yes "please"\tnow\\'},
+        ship_by=datetime(2026, 3, 4, 23, 59, 59, tzinfo=UTC),
     )  # fmt: skip
     extra_columns, extra = constant_columns(Order, ORDER_WRITTEN)
     now = timezone.now().isoformat()
@@ -54,6 +56,7 @@ def test_an_order_row_reads_back_as_written_whatever_its_text_holds():
         "tags",
         "tracking_numbers",
         "attributes",
+        "ship_by",
     ):
         assert getattr(order, name) == getattr(row, name), name
     assert (order.channel_order_id, order.billing_address, order.priority, order.version) == (None, {}, -1, 3)

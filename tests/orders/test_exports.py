@@ -42,7 +42,10 @@ def exported_order(settings):
     settings.TIME_ZONE = "America/New_York"
     order = make_order(customer=CustomerFactory(name="Ada Quist", phone=PHONE), notes=HOSTILE_NOTE)
     # 2026-12-03 12:40:32.420335 UTC is 07:40:32 in New York.
-    Order.objects.filter(pk=order.pk).update(created_at=datetime(2026, 12, 3, 12, 40, 32, 420335, tzinfo=UTC))
+    Order.objects.filter(pk=order.pk).update(
+        created_at=datetime(2026, 12, 3, 12, 40, 32, 420335, tzinfo=UTC),
+        ship_by=datetime(2026, 12, 5, 4, 59, 59, tzinfo=UTC),
+    )
     return order
 
 
@@ -58,6 +61,14 @@ def test_an_export_guards_a_formula_in_the_notes_but_not_the_phone_number(users,
 def test_an_export_writes_dates_in_the_local_time_zone_to_the_second(users, exported_order, action):
     [row] = export(users["viewer"], action)
     assert row["Created"] == "2026-12-03 07:40:32"
+    assert row["Ship by"] == "2026-12-04 23:59:59"  # the shop's ship-by date, local time too
+
+
+@pytest.mark.parametrize("action", ["export_csv", "export_xlsx"])
+def test_an_order_without_a_ship_by_date_exports_an_empty_cell(users, action):
+    make_order()
+    [row] = export(users["viewer"], action)
+    assert row["Ship by"] in ("", None)
 
 
 @pytest.mark.parametrize(

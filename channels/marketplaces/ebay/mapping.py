@@ -131,6 +131,7 @@ def order_from_payload(payload: dict) -> PlatformOrder:
         total=total,
         cancelled_at=cancel.cancelled_at,
         cancellation_requested=cancel.requested,
+        ship_by=reading.ship_by(payload.get("lineItems")),
         fulfilled=_text(payload.get("orderFulfillmentStatus")).upper() == "FULFILLED",
         notes=_text(payload.get("buyerCheckoutNotes")),
         attributes=_attributes(payload, buyer_part, shipping_step, instruction, cancel.details),
@@ -256,6 +257,19 @@ class _Reading:
             lines.append(line)
             remitted += line_remitted
         return lines, remitted
+
+    def ship_by(self, items) -> datetime | None:
+        """The earliest of the lines' shipByDate (lineItemFulfillmentInstructions): the order is late
+        once any of its lines is."""
+        dates = []
+        for position, item in enumerate(items if isinstance(items, list) else [], start=1):
+            instructions = item.get("lineItemFulfillmentInstructions") if isinstance(item, dict) else None
+            if not isinstance(instructions, dict):
+                continue
+            moment = self.date(instructions.get("shipByDate"), f"the ship-by date of line {position}")
+            if moment is not None:
+                dates.append(moment)
+        return min(dates, default=None)
 
     def line(self, position: int, item) -> tuple[PlatformLine, Decimal]:
         if not isinstance(item, dict):

@@ -124,6 +124,8 @@ def order_from_detail(payload: dict) -> PlatformOrder:
         total=total,
         cancelled_at=(cancel_time or updated_at) if status == "CANCELLED" else None,
         cancellation_requested=payload.get("is_buyer_request_cancel") is True,
+        # The ready-to-ship SLA: the latest time the seller hands the parcel over (late after it).
+        ship_by=reading.time(payload.get("rts_sla_time"), "rts_sla_time"),
         fulfilled=status in FULFILLED,
         notes=_text(payload.get("buyer_message")),
         tags=_tags(payload, cod),
@@ -390,10 +392,10 @@ class _Reading:
 
     def attributes(self, payload: dict, payment: dict, *, taxed: bool) -> dict[str, str]:
         attributes = {}
-        for key, what in (("rts_sla_time", "ship_by"), ("delivery_sla_time", "deliver_by")):
-            moment = self.time(payload.get(key), key)
-            if moment is not None:
-                attributes[what] = moment.isoformat()
+        # rts_sla_time is the order's ship_by; the delivery SLA is the buyer's promised date.
+        moment = self.time(payload.get("delivery_sla_time"), "delivery_sla_time")
+        if moment is not None:
+            attributes["deliver_by"] = moment.isoformat()
         for key, what in (
             ("shipping_type", "shipping_type"),
             ("fulfillment_type", "fulfillment_type"),

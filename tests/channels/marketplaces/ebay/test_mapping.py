@@ -55,6 +55,37 @@ def test_a_paid_order_is_read_whole(paid_order):
     assert order.raw is paid_order
 
 
+def test_the_earliest_ship_by_date_of_the_lines_is_the_orders(paid_order):
+    first, second = paid_order["lineItems"][:2]
+    first["lineItemFulfillmentInstructions"]["shipByDate"] = "2025-05-16T22:59:59.000Z"
+    first["lineItemFulfillmentInstructions"]["futureField"] = {"unknown": True}
+    second["lineItemFulfillmentInstructions"] = {
+        "shipByDate": "2025-05-15T22:59:59.000Z", "guaranteedDelivery": False, "somethingNew": "x",
+    }  # fmt: skip
+    paid_order["newTopLevelKey"] = [1, 2, 3]
+    order = order_from_payload(paid_order)
+
+    assert order.problems == []
+    assert order.ship_by == datetime(2025, 5, 15, 22, 59, 59, tzinfo=UTC)
+
+
+def test_an_unreadable_ship_by_date_is_a_problem_and_the_readable_ones_still_count(paid_order):
+    first, second = paid_order["lineItems"][:2]
+    first["lineItemFulfillmentInstructions"]["shipByDate"] = "next Tuesday"
+    second["lineItemFulfillmentInstructions"] = {"shipByDate": "2025-05-17T10:00:00.000Z"}
+    order = order_from_payload(paid_order)
+
+    assert order.problems == ["The ship-by date of line 1 'next Tuesday' is not a date."]
+    assert order.ship_by == datetime(2025, 5, 17, 10, 0, tzinfo=UTC)
+
+
+def test_an_order_whose_lines_give_no_ship_by_date_has_none(paid_order):
+    for item in paid_order["lineItems"]:
+        item.pop("lineItemFulfillmentInstructions", None)
+
+    assert order_from_payload(paid_order).ship_by is None
+
+
 def test_money_is_exact_decimal_and_adds_up_to_ebays_total(paid_order):
     order = order_from_payload(paid_order)
 

@@ -153,13 +153,25 @@ def test_the_address_levels_are_read_by_name(uk_order):
     assert order.billing_address == {}  # TikTok Shop gives none
 
 
-def test_ship_by_and_deliver_by_are_kept_as_iso_dates(uk_order):
-    attributes = order_from_detail(uk_order).attributes
+def test_the_ready_to_ship_sla_is_the_ship_by_date_and_the_delivery_sla_an_attribute(uk_order):
+    uk_order["rts_sla_grace_time"] = 1772755199  # keys TikTok adds later are left alone
+    uk_order["new_sla_block"] = {"anything": [1, 2]}
+    order = order_from_detail(uk_order)
 
-    assert attributes["ship_by"] == "2026-03-04T23:59:59+00:00"  # rts_sla_time
-    assert attributes["deliver_by"] == "2026-03-09T23:59:59+00:00"  # delivery_sla_time
-    assert attributes["shipping_type"] == "SELLER"
-    assert datetime.fromisoformat(attributes["ship_by"]) < datetime.fromisoformat(attributes["deliver_by"])
+    assert order.problems == []
+    assert order.ship_by == datetime(
+        2026, 3, 4, 23, 59, 59, tzinfo=UTC
+    )  # rts_sla_time, not tts_ or delivery_
+    assert "ship_by" not in order.attributes  # a field of its own now
+    assert order.attributes["deliver_by"] == "2026-03-09T23:59:59+00:00"  # delivery_sla_time
+    assert order.attributes["shipping_type"] == "SELLER"
+
+
+def test_an_order_without_a_ready_to_ship_sla_has_no_ship_by_date(uk_order):
+    del uk_order["rts_sla_time"]
+    uk_order["tts_sla_time"] = 0
+
+    assert order_from_detail(uk_order).ship_by is None
 
 
 @pytest.mark.parametrize(
