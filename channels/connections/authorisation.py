@@ -34,10 +34,17 @@ def _log(connection: Connection, *, state: str, outcome: str) -> None:
 
 def connection_authorisation_lost(*, connection: Connection, error: str) -> Connection:
     """The platform refused the connection's refresh token (`error` in the platform's words): the
-    connection needs re-authorisation. The first refusal is logged; later ones only update the words."""
+    connection needs re-authorisation. The first refusal is logged; later ones only update the words.
+    `connection` is the row the failing client was made from: when the seller consented again since
+    (a newer authorised_at), the refusal was of the old token and changes nothing."""
     now = timezone.now()
     with transaction.atomic():
         row = Connection.objects.select_for_update().get(pk=connection.pk)
+        if row.authorised_at is not None and (
+            connection.authorised_at is None or row.authorised_at > connection.authorised_at
+        ):
+            logger.info("connection %s: a refusal of a token older than its consent, ignored", row.pk)
+            return row
         first = row.authorisation_failed_at is None
         row.authorisation_error = str(error)[:2000]
         if first:
@@ -51,7 +58,7 @@ def connection_authorisation_lost(*, connection: Connection, error: str) -> Conn
                 f"until a manager authorises again. {error}",
             )
     if first:
-        logger.warning("connection %s needs re-authorisation", connection.pk)
+        logger.warning("connection %s needs re-authorisation", row.pk)
     connection.authorisation_error = row.authorisation_error
     connection.authorisation_failed_at = row.authorisation_failed_at
     return row

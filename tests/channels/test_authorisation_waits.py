@@ -84,3 +84,23 @@ def test_a_notification_waits_for_the_consent_and_is_applied_after_it(
     delivery.refresh_from_db()
     assert delivery.state == "applied"
     assert Order.objects.filter(channel=connection.channel).count() == 1
+
+
+def test_a_refusal_of_a_token_older_than_the_last_consent_changes_nothing(make_user):
+    from channels.connections.authorisation import connection_authorised
+    from channels.connections.services import connection_create
+
+    connection = connection_create(
+        kind="ebay", name="Acme on eBay", shop_url="https://www.ebay.co.uk/usr/acme",
+        credentials={"client_id": "c", "client_secret": "s", "refresh_token": "old"}, webhook_secret="",
+        actor=make_user("manager"),
+    )  # fmt: skip
+    worker_view = Connection.objects.get(pk=connection.pk)  # what a worker's client was made from
+    connection_authorised(connection_id=connection.pk, credentials={"refresh_token": "new"})
+
+    connection_authorisation_lost(connection=worker_view, error="eBay needs re-authorisation: invalid_grant")
+
+    connection.refresh_from_db()
+    assert not connection.needs_authorisation and connection.credentials["refresh_token"] == "new"
+    connection_authorisation_lost(connection=connection, error="eBay needs re-authorisation: invalid_grant")
+    assert Connection.objects.get(pk=connection.pk).needs_authorisation
