@@ -188,6 +188,11 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"pk": o["connection"].pk}),
     Access("channels:connection_backfill", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"pk": o["connection"].pk}, data=lambda o: {"since": "2026-11-01"}),
+    # Consent of OAuth connections (eBay, TikTok Shop): the fixture's Shopify connection has none, so
+    # "Authorise" sends a manager back to its page; a callback without a state is refused, back to the list.
+    Access("channels:connection_authorise", only("superadmin", "manager", status=302),
+           kwargs=lambda o: {"pk": o["connection"].pk}),
+    Access("channels:oauth_callback", only("superadmin", "manager", status=302), kwargs=lambda o: {"kind": "ebay"}),
     Access("channels:sync_run", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["sync_run"].pk}),
     Access("channels:delivery_detail", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["delivery"].pk}),
     Access("channels:delivery_retry", only("superadmin", "manager", status=302), method="post",

@@ -15,8 +15,11 @@ from orders.models import Warehouse
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     "shopify": ("access_token",),
     "woocommerce": ("consumer_key", "consumer_secret"),
-    "ebay": ("client_id", "client_secret", "refresh_token"),
-}  # TikTok Shop connects by `channel_connect` until its authorisation flow has a page
+    # eBay and TikTok Shop: the app's keys and its consent name; the tokens come from the seller's
+    # consent ("Authorise" on the connection's page), or are typed when a consent gave them elsewhere.
+    "ebay": ("client_id", "client_secret", "ru_name", "refresh_token"),
+    "tiktok": ("app_key", "app_secret", "service_id", "shop_cipher"),
+}
 SETTING_FIELDS = (
     "auto_process",
     "warehouse",
@@ -58,7 +61,30 @@ class ConnectionForm(forms.Form):
     consumer_secret = _secret("Consumer secret")
     client_id = _secret("Client ID (App ID)", "eBay developer account > Application keys.")
     client_secret = _secret("Client secret (Cert ID)")
-    refresh_token = _secret("Refresh token", "From eBay's consent for this seller account (valid 18 months).")
+    ru_name = forms.CharField(
+        label="RuName (eBay redirect URL name)",
+        required=False,
+        max_length=500,
+        help_text="eBay developer account > User Tokens > Get a Token from eBay via Your Application; "
+        "its accept and decline URLs are Packline's eBay callback (shown on the connection's page).",
+    )
+    refresh_token = _secret(
+        "Refresh token", "Optional: the consent gives it when you authorise from the connection's page."
+    )
+    app_key = _secret("App key", "TikTok Shop Partner Center > App & Service > your app.")
+    app_secret = _secret("App secret", "It also signs TikTok Shop's webhooks.")
+    service_id = forms.CharField(
+        label="Service ID",
+        required=False,
+        max_length=500,
+        help_text="Partner Center > App & Service; the app's redirect URL is Packline's TikTok Shop callback.",
+    )
+    shop_cipher = forms.CharField(
+        label="Shop cipher",
+        required=False,
+        max_length=500,
+        help_text="Optional: the authorisation finds it when the seller authorises one shop.",
+    )
     webhook_secret = _secret("Webhook secret", "The secret the shop signs its webhooks with.")
     auto_process = forms.ChoiceField(
         label="New orders",

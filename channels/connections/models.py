@@ -55,6 +55,12 @@ class Connection(models.Model):
     )
     last_rejected_at = models.DateTimeField(null=True, blank=True)
     throttled_until = models.DateTimeField(null=True, blank=True)  # channels/ratelimit.py
+    # OAuth platforms (eBay, TikTok Shop): when the seller last consented, and when the platform last
+    # refused the connection's refresh token (with its words). While authorisation_failed_at is set the
+    # connection "needs re-authorisation": nothing is polled or pushed until a manager authorises again.
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    authorisation_error = models.TextField(blank=True)
+    authorisation_failed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -63,6 +69,10 @@ class Connection(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def needs_authorisation(self) -> bool:
+        return self.authorisation_failed_at is not None
 
     @property
     def label(self) -> str:

@@ -4,12 +4,14 @@ import logging
 from urllib.parse import urlsplit
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
+from channels.connections.authorisation import connection_authorisation_lost
 from channels.connections.models import Connection
 from channels.errors import ConnectionInvalid
 from channels.marketplaces import KINDS, platform
-from channels.marketplaces.base import Access, PlatformClient, PlatformError
+from channels.marketplaces.base import Access, PlatformClient, PlatformError, ReauthorisationNeeded
 from channels.ratelimit import ConnectionLimiter
 from orders.actors import as_actor
 from orders.models import Channel, Warehouse
@@ -63,9 +65,21 @@ def _clean_secrets(
 
 
 def _clean_credentials(errors: dict, kind: str, credentials: dict[str, str]) -> dict[str, str]:
-    names = platform(kind).credential_names
+    adapter = platform(kind)
+    names = adapter.credential_names
     cleaned = {name: (credentials.get(name) or "").strip() for name in names}
-    missing = [name.replace("_", " ") for name, value in cleaned.items() if not value]
+    # An OAuth platform's consent (eBay's RuName, TikTok Shop's service id) gives the tokens: with it,
+    # the connection may be saved without them and authorised from its page.
+    consent = getattr(adapter, "consent_credential", "")
+    given_by_consent = ()
+    if consent and (credentials.get(consent) or "").strip():
+        cleaned[consent] = credentials[consent].strip()
+        given_by_consent = adapter.consent_gives
+    missing = [
+        name.replace("_", " ")
+        for name, value in cleaned.items()
+        if not value and name not in given_by_consent
+    ]
     if missing:
         errors["credentials"] = f"{KINDS[kind]} needs: {', '.join(missing)}."
     # Where an OAuth platform's tokens are renewed, when a sandbox stands in for it (--auth-base-url).
@@ -74,7 +88,7 @@ def _clean_credentials(errors: dict, kind: str, credentials: dict[str, str]) -> 
         cleaned["auth_base_url"] = auth_base_url
     if any(len(value) > 500 for value in cleaned.values()):
         errors["credentials"] = "Credentials are at most 500 characters each."
-    return cleaned
+    return {name: value for name, value in cleaned.items() if value}
 
 
 def _is_sku_mapping(value) -> bool:
@@ -134,11 +148,20 @@ def connection_create(
         errors["name"] = f"A connection named {name!r} exists already."
     if errors:
         raise ConnectionInvalid(errors)
+    # An OAuth connection saved without the tokens its consent gives waits for that consent.
+    consent_gives = getattr(adapter, "consent_gives", ())
+    if any(name not in cleaned_credentials for name in consent_gives):
+        authorisation = {
+            "authorisation_failed_at": timezone.now(),
+            "authorisation_error": f"Not authorised yet: authorise Packline with {KINDS[kind]}.",
+        }
+    else:  # the tokens of a consent given elsewhere (channel_connect), or no OAuth at all
+        authorisation = {"authorised_at": timezone.now() if consent_gives else None}
     code = _free_code(f"{kind}-{slugify(name)}"[:34])
     channel = Channel.objects.create(code=code, name=name, kind=kind)
     connection = Connection.objects.create(
         channel=channel, kind=kind, name=name, shop_url=shop_url, api_base_url=api_base_url,
-        credentials=cleaned_credentials, webhook_secrets=secrets, **cleaned_settings,
+        credentials=cleaned_credentials, webhook_secrets=secrets, **authorisation, **cleaned_settings,
     )  # fmt: skip
     logger.info("connection %s (%s) created", connection.pk, kind)
     return connection
@@ -176,7 +199,14 @@ def connection_update(
     if api_base_url is not None:
         connection.api_base_url = _check_url(errors, "api_base_url", api_base_url, required=False)
     if credentials and any((value or "").strip() for value in credentials.values()):
-        connection.credentials = _clean_credentials(errors, connection.kind, credentials)
+        if getattr(platform(connection.kind), "consent_credential", ""):
+            # What the consent gave (tokens, shop cipher) is kept when the app's keys are changed.
+            typed = {name: value for name, value in credentials.items() if (value or "").strip()}
+            credentials = {**connection.credentials, **typed}
+        connection.credentials = {
+            **{k: v for k, v in connection.credentials.items() if k.endswith("_expires_at")},
+            **_clean_credentials(errors, connection.kind, credentials),
+        }
     if webhook_secret and webhook_secret.strip():
         connection.webhook_secrets = _clean_secrets(errors, webhook_secret, list(connection.webhook_secrets))
     for field, value in _clean_settings(errors, settings).items():
@@ -216,12 +246,37 @@ def connection_access(connection: Connection) -> Access:
 
 
 def connection_client(connection: Connection, *, attempts: int | None = None) -> PlatformClient:
-    """The platform's client for this connection; `attempts` as Platform.client takes it."""
-    return platform(connection.kind).client(
+    """The platform's client for this connection; `attempts` as Platform.client takes it. A refused
+    refresh token (ReauthorisationNeeded) from any of its calls marks the connection as needing
+    re-authorisation before the error goes on to the caller."""
+    client = platform(connection.kind).client(
         connection_access(connection), ConnectionLimiter(connection.pk),
         on_credentials_renewed=lambda values: credentials_keep(connection_id=connection.pk, values=values),
         attempts=attempts,
     )  # fmt: skip
+    return _Watched(client, connection)
+
+
+class _Watched:
+    """A platform client whose calls report a lost authorisation to the framework."""
+
+    def __init__(self, client: PlatformClient, connection: Connection):
+        self._client = client
+        self._connection = connection
+
+    def __getattr__(self, name: str):
+        value = getattr(self._client, name)
+        if not callable(value):
+            return value
+
+        def call(*args, **kwargs):
+            try:
+                return value(*args, **kwargs)
+            except ReauthorisationNeeded as error:
+                connection_authorisation_lost(connection=self._connection, error=str(error))
+                raise
+
+        return call
 
 
 def credentials_keep(*, connection_id: int, values: dict[str, str]) -> None:

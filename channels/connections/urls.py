@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from channels.connections import views
+from channels.connections import consent_views, views
 
 urlpatterns = [
     path("", views.connection_list, name="connection_list"),
@@ -14,6 +14,8 @@ urlpatterns = [
     path("<int:pk>/test/", views.connection_test_view, name="connection_test"),
     path("<int:pk>/poll/", views.connection_poll_view, name="connection_poll"),
     path("<int:pk>/backfill/", views.connection_backfill, name="connection_backfill"),
+    path("<int:pk>/authorise/", consent_views.connection_authorise, name="connection_authorise"),
+    path("oauth/<str:kind>/callback/", consent_views.consent_callback, name="oauth_callback"),
     path("runs/<int:pk>/", views.sync_run, name="sync_run"),
     path("deliveries/<int:pk>/", views.delivery_detail, name="delivery_detail"),
     path("deliveries/<int:pk>/retry/", views.delivery_retry_view, name="delivery_retry"),

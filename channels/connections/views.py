@@ -57,7 +57,10 @@ def connection_add(request: HttpRequest) -> HttpResponse:
             form.add_service_errors(invalid.errors)
         else:
             messages.success(
-                request, f"{connection.label} store {connection} connected. Now add the webhooks in the shop."
+                request,
+                f"{connection.label} store {connection} connected. Now authorise it with {connection.label}."
+                if connection.needs_authorisation
+                else f"{connection.label} store {connection} connected. Now add the webhooks in the shop.",
             )
             return redirect("channels:connection_detail", connection.pk)
     return _form_page(request, form, None)
@@ -100,8 +103,19 @@ def connection_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "webhook_url": request.build_absolute_uri(reverse("channels:webhook", args=[connection.pk])),
         "topics": selectors.WEBHOOK_TOPICS.get(connection.kind, ()),
         "backfill_form": BackfillForm(),
+        "consent_callback_url": _consent_callback_url(request, connection),
     }
     return render(request, "channels/connections/detail.html", context)
+
+
+def _consent_callback_url(request: HttpRequest, connection: Connection) -> str:
+    """Where the platform sends the seller back after consent (eBay: the RuName's accept URL; TikTok
+    Shop: the app's redirect URL), for OAuth connections; "" for the others."""
+    from channels.connections.consent import consent_kinds
+
+    if connection.kind not in consent_kinds():
+        return ""
+    return request.build_absolute_uri(reverse("channels:oauth_callback", args=[connection.kind]))
 
 
 @require_GET
@@ -156,6 +170,8 @@ def connection_poll_view(request: HttpRequest, pk: int) -> HttpResponse:
     connection = get_object_or_404(Connection, pk=pk)
     if connection.paused:
         messages.error(request, f"{connection} is paused; resume it to poll.")
+    elif connection.needs_authorisation:
+        messages.error(request, f"{connection} needs re-authorisation; authorise it again to poll.")
     else:
         tasks.poll.delay(connection.pk)
         messages.info(request, f"A poll of {connection} is queued; it shows under Runs when it starts.")
@@ -172,6 +188,9 @@ def connection_backfill(request: HttpRequest, pk: int) -> HttpResponse:
         return _back(connection)
     if connection.paused:
         messages.error(request, f"{connection} is paused; resume it to import its orders.")
+        return _back(connection)
+    if connection.needs_authorisation:
+        messages.error(request, f"{connection} needs re-authorisation; authorise it again to import.")
         return _back(connection)
     since = timezone.make_aware(datetime.combine(form.cleaned_data["since"], time.min))
     try:
@@ -196,7 +215,7 @@ def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "connection": delivery.connection,
         "body": body,
         "body_cut": cut,
-        "retryable": delivery.state in RETRYABLE,
+        "retryable": delivery.state in RETRYABLE and delivery.topic != "authorisation",
     }
     return render(request, "channels/connections/delivery.html", context)
 

@@ -189,7 +189,7 @@ def deliveries_process(*, connection_id: int, limit: int = DRAIN_LIMIT) -> dict:
     it (SKIP LOCKED)."""
     connection = Connection.objects.select_related("channel").get(pk=connection_id)
     counts: dict[str, int] = defaultdict(int)
-    if connection.paused:
+    if connection.paused or connection.needs_authorisation:  # they wait for the resume or the consent
         return counts
     creator = OrderBatchCreator(actor=shop_actor(connection), source=connection.kind)
     done = 0

@@ -39,6 +39,14 @@ COUNTED = {
 }
 
 
+def not_authorised(connection: Connection) -> str:
+    """Why a connection that needs re-authorisation is not polled, in words."""
+    return (
+        f"Not polled: {connection} needs re-authorisation with {connection.label} "
+        f"({connection.authorisation_error or 'consent missing'}). Authorise it again from its page."
+    )
+
+
 def sync_start(*, connection_id: int, kind: str, since: datetime | None = None, user=None) -> SyncRun:
     connection = Connection.objects.get(pk=connection_id)
     if since is None:
@@ -124,6 +132,8 @@ def sync_continue(*, run_id: int, progress: Callable[[SyncRun], None] | None = N
     connection = run.connection
     if run.state != SyncRun.State.RUNNING:
         return run
+    if connection.needs_authorisation:
+        return _finish(run, SyncRun.State.FAILED, not_authorised(connection))
     client = connection_client(connection)
     creator = OrderBatchCreator(actor=shop_actor(connection), source=connection.kind)
     cursor = run.page_cursor or None
@@ -181,6 +191,8 @@ def connection_reconcile(*, connection_id: int, user=None) -> SyncRun:
     connection = Connection.objects.get(pk=connection_id)
     if connection.paused:
         raise ChannelError(f"{connection} is paused; resume it to reconcile.")
+    if connection.needs_authorisation:
+        raise ChannelError(not_authorised(connection))
     run = sync_start(
         connection_id=connection_id,
         kind=SyncRun.Kind.RECONCILE,
@@ -195,5 +207,7 @@ def connection_poll(*, connection_id: int, since: datetime | None = None, user=N
     connection = Connection.objects.get(pk=connection_id)
     if connection.paused:
         raise ChannelError(f"{connection} is paused; resume it to poll.")
+    if connection.needs_authorisation:
+        raise ChannelError(not_authorised(connection))
     run = sync_start(connection_id=connection_id, kind=SyncRun.Kind.POLL, since=since, user=user)
     return sync_continue(run_id=run.pk)

@@ -15,7 +15,13 @@ from channels.connections.models import Connection
 from channels.intake.apply import Applied, platform_order_apply
 from channels.intake.models import Delivery
 from channels.marketplaces import platform
-from channels.marketplaces.base import OrderReference, Platform, PlatformError, PlatformOrder
+from channels.marketplaces.base import (
+    OrderReference,
+    Platform,
+    PlatformError,
+    PlatformOrder,
+    ReauthorisationNeeded,
+)
 from orders.errors import OrderError
 
 logger = logging.getLogger(__name__)
@@ -71,6 +77,8 @@ def read_delivery(
     try:
         return connection_client(connection).order(read.platform_order_id)
     except PlatformError as error:
+        if isinstance(error, ReauthorisationNeeded):  # it waits for the seller's consent, then is applied
+            raise FetchLater(f"waiting for the connection to be authorised again: {error}") from error
         if error.permanent or delivery.attempts + 1 >= FETCH_ATTEMPTS:
             return f"{adapter.label} did not give order {read.platform_order_id}: {error}"
         raise FetchLater(
@@ -160,6 +168,8 @@ def delivery_retry(*, delivery_id: int, actor) -> Applied:
 
     _require(actor)
     delivery = Delivery.objects.select_for_update().select_related("connection__channel").get(pk=delivery_id)
+    if delivery.topic == "authorisation":  # connections/authorisation.py: a note, not a delivery
+        return Applied("skipped", None, ["a note about the connection's authorisation; authorise it again"])
     if delivery.state == Delivery.State.APPLIED:
         return Applied("unchanged", delivery.order_id, ["applied already"])
     return delivery_apply(delivery=delivery, connection=delivery.connection)

@@ -64,7 +64,11 @@ def reconcile(connection_id: int) -> dict | None:
 @shared_task(name="channels.reconcile_all")
 def reconcile_all() -> list[int]:
     """Nightly (beat): a reconciliation of every active connection."""
-    ids = list(Connection.objects.filter(paused=False).values_list("pk", flat=True))
+    ids = list(
+        Connection.objects.filter(paused=False, authorisation_failed_at__isnull=True).values_list(
+            "pk", flat=True
+        )
+    )
     for connection_id in ids:
         reconcile.delay(connection_id)
     return ids
@@ -75,7 +79,7 @@ def poll_due() -> list[int]:
     """Periodic: queue a poll of every active connection whose last poll is older than the interval."""
     due = timezone.now() - timedelta(seconds=settings.CHANNEL_POLL_INTERVAL)
     ids = list(
-        Connection.objects.filter(paused=False)
+        Connection.objects.filter(paused=False, authorisation_failed_at__isnull=True)  # see authorisation.py
         .filter(Q(last_poll_at__isnull=True) | Q(last_poll_at__lt=due))
         .exclude(runs__kind=SyncRun.Kind.POLL, runs__state=SyncRun.State.RUNNING)
         .values_list("pk", flat=True)
@@ -93,7 +97,10 @@ def sweep() -> dict:
     now = timezone.now()
     waiting = list(
         Delivery.objects.filter(
-            state=Delivery.State.RECEIVED, received_at__lt=now - LOST_DELIVERY, connection__paused=False
+            state=Delivery.State.RECEIVED,
+            received_at__lt=now - LOST_DELIVERY,
+            connection__paused=False,
+            connection__authorisation_failed_at__isnull=True,
         )
         .values_list("connection_id", flat=True)
         .distinct()

@@ -22,6 +22,15 @@ class PlatformError(Exception):
         self.permanent = permanent
 
 
+class ReauthorisationNeeded(PlatformError):
+    """The platform refused the connection's refresh token (revoked consent, expired, another app's):
+    nothing but the seller's consent again helps. Always permanent; the framework marks the connection
+    "needs re-authorisation" and stops polling and pushing for it until a manager authorises again."""
+
+    def __init__(self, message: str):
+        super().__init__(message, permanent=True)
+
+
 class FinancialStatus:
     """Where the money stands on the platform, in the platform-neutral words intake acts on."""
 

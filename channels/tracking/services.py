@@ -14,7 +14,7 @@ from channels.connections.models import Connection
 from channels.connections.services import _require, connection_client
 from channels.intake.apply import shop_actor
 from channels.intake.events import ChannelEvent
-from channels.marketplaces.base import PlatformError, TrackingLine
+from channels.marketplaces.base import PlatformError, ReauthorisationNeeded, TrackingLine
 from channels.marketplaces.base import TrackingPush as Push
 from channels.tracking.models import TrackingPush
 from orders import events
@@ -90,9 +90,14 @@ def tracking_push_send(*, push_id: int) -> TrackingPush | None:
             return None
         connection = push.connection
         actor = shop_actor(connection)
+        if connection.needs_authorisation:
+            return _wait_for_consent(push, connection.authorisation_error)
         push.attempts += 1
         try:
             reference = connection_client(connection).push_tracking(_push_of(push))
+        except ReauthorisationNeeded as error:  # not the push's fault: it waits, its tries are kept
+            push.attempts -= 1
+            return _wait_for_consent(push, str(error))
         except PlatformError as error:
             push.last_error = str(error)[:500]
             if error.permanent or push.attempts >= MAX_ATTEMPTS:
@@ -120,6 +125,14 @@ def tracking_push_send(*, push_id: int) -> TrackingPush | None:
     return push
 
 
+def _wait_for_consent(push: TrackingPush, error: str) -> TrackingPush:
+    """The connection needs re-authorisation: the push stays pending, sent once the seller consents
+    again (authorisation.connection_authorised makes it due); the sweep leaves it alone meanwhile."""
+    push.last_error = f"Waiting for the connection to be authorised again: {error}"[:500]
+    push.save(update_fields=["last_error"])
+    return push
+
+
 @transaction.atomic
 def tracking_push_retry(*, push_id: int, actor) -> TrackingPush:
     _require(actor)
@@ -135,6 +148,7 @@ def tracking_push_retry(*, push_id: int, actor) -> TrackingPush:
 def due_pushes(limit: int = 500) -> list[int]:
     return list(
         TrackingPush.objects.filter(state=TrackingPush.State.PENDING, next_attempt_at__lte=timezone.now())
+        .filter(connection__authorisation_failed_at__isnull=True)
         .order_by("next_attempt_at")
         .values_list("pk", flat=True)[:limit]
     )

@@ -336,9 +336,15 @@ def test_the_forms_credential_fields_are_the_adapters_credential_names():
     from channels.connections.forms import CREDENTIAL_FIELDS
     from channels.marketplaces import KINDS, platform
 
-    assert {kind: platform(kind).credential_names for kind in CREDENTIAL_FIELDS} == CREDENTIAL_FIELDS
-    # TikTok Shop connects by channel_connect until its authorisation flow has a page.
-    assert set(KINDS) - set(CREDENTIAL_FIELDS) == {"tiktok"}
+    assert set(CREDENTIAL_FIELDS) == set(KINDS)  # every platform can be connected from the page
+    for kind, fields in CREDENTIAL_FIELDS.items():
+        adapter = platform(kind)
+        consent = getattr(adapter, "consent_credential", "")
+        given_by_consent = getattr(adapter, "consent_gives", ())
+        # Each field is a credential the adapter reads (or its consent's name), and the form asks for
+        # every credential but those the seller's consent gives.
+        assert set(fields) <= {*adapter.credential_names, consent} - {""}
+        assert {*adapter.credential_names} - set(given_by_consent) <= set(fields)
 
 
 # Actions ----------------------------------------------------------------------------------------------

@@ -23,6 +23,8 @@ CREDENTIAL_FLAGS = {
     "app_key": "app_key",
     "app_secret": "app_secret",
     "shop_cipher": "shop_cipher",
+    "ru_name": "ru_name",
+    "service_id": "service_id",
 }
 
 
@@ -52,6 +54,14 @@ class Command(BaseCommand):
             "shop-cipher",
         ):
             parser.add_argument(f"--{flag}", default="")
+        parser.add_argument(
+            "--ru-name",
+            default="",
+            help="eBay: the app's RuName, for the consent page (then no refresh token).",
+        )
+        parser.add_argument(
+            "--service-id", default="", help="TikTok Shop: the app's service id, for the consent link."
+        )
         parser.add_argument("--webhook-secret", default="", help="Required for platforms that send webhooks.")
         parser.add_argument("--draft", action="store_true", help="New orders arrive as drafts.")
         parser.add_argument("--no-tracking", action="store_true", help="Do not push tracking back.")

@@ -50,6 +50,28 @@ class EbayPlatform:
 
     sends_webhooks = False  # orders arrive by polling (see above): no webhook secret to keep
 
+    # Not in base.Platform: the seller's consent (channels/connections/consent.py). The consent page
+    # needs the app's RuName (eBay's name for its redirect, whose accept URL is Packline's callback);
+    # the consent gives the refresh token, so a connection with a RuName may be saved without one.
+    consent_credential = "ru_name"
+    consent_gives = ("refresh_token",)
+
+    def consent_url(self, access: Access, state: str) -> str:
+        """eBay's consent page (auth.ebay.com, auth.sandbox.ebay.com for the sandbox's API host)."""
+        credentials = access.credentials
+        return auth.authorization_url(
+            credentials.get("client_id", ""), credentials.get("ru_name", ""), state,
+            auth_base=auth.consent_base_url(access.api_base_url),
+        )  # fmt: skip
+
+    def consent_exchange(self, access: Access, code: str, limiter: Limiter) -> dict[str, str]:
+        """The consent's code for the seller's tokens (refresh and access token, their expiries)."""
+        credentials = access.credentials
+        return auth.exchange_code(
+            code, client_id=credentials.get("client_id", ""), client_secret=credentials.get("client_secret", ""),
+            redirect_uri=credentials.get("ru_name", ""), auth_base=auth.auth_base_url(access),
+        )  # fmt: skip
+
     def client(
         self, access: Access, limiter: Limiter, *, on_credentials_renewed=None, attempts: int | None = None
     ) -> EbayClient:

@@ -10,7 +10,7 @@ into tokens, and the renewal of the short-lived user access token from the long-
   leaves the refresh token as it is, and earlier access tokens stay valid until they expire.
 - The refresh token lives 18 months. When eBay refuses it (`invalid_grant`: revoked consent, expired,
   issued to another app) nothing Packline can do helps until a person consents again: that is a
-  permanent PlatformError starting "eBay needs re-authorisation:".
+  ReauthorisationNeeded (a permanent PlatformError) starting "eBay needs re-authorisation:".
 - Tokens never appear in logs, messages or URLs: they travel in headers and form bodies only.
 """
 
@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from channels.marketplaces.base import Access, PlatformError
+from channels.marketplaces.base import Access, PlatformError, ReauthorisationNeeded
 
 logger = logging.getLogger(__name__)
 
@@ -160,6 +160,11 @@ class TokenKeeper:
             )
             if not value
         ]
+        if missing == ["refresh_token"]:
+            raise ReauthorisationNeeded(
+                "eBay needs authorisation: the connection has no refresh_token yet; authorise Packline "
+                "with eBay from the connection's page."
+            )
         if missing:
             raise PlatformError(
                 f"The eBay connection has no {', '.join(missing)}: enter the app's client id and secret "
@@ -216,11 +221,10 @@ def read_token_answer(
     error = str(body.get("error") or "")
     detail = str(body.get("error_description") or response.reason_phrase or "no details")[:300]
     if error == "invalid_grant" and grant == "refresh token":
-        raise PlatformError(
+        raise ReauthorisationNeeded(
             f"eBay needs re-authorisation: it refused the connection's refresh token ({error}: {detail}). "
             "The seller revoked Packline's access, the token expired (18 months) or belongs to another "
-            "app; connect the eBay account again through eBay's consent page.",
-            permanent=True,
+            "app; connect the eBay account again through eBay's consent page."
         )
     if error == "invalid_grant":
         raise PlatformError(

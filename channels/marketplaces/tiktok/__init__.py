@@ -17,8 +17,8 @@ Differences from Shopify and WooCommerce the framework must wire (the adapter ca
 
 from datetime import datetime
 
-from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformOrder, Webhook
-from channels.marketplaces.tiktok import mapping, samples, webhooks
+from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformError, PlatformOrder, Webhook
+from channels.marketplaces.tiktok import auth, mapping, samples, webhooks
 from channels.marketplaces.tiktok.client import API_VERSION, DEFAULT_API_BASE_URL, TikTokShopClient
 from channels.marketplaces.tiktok.signing import webhook_signature, webhook_signature_matches
 
@@ -32,6 +32,45 @@ class TikTokShopPlatform:
     # TikTok Shop signs webhooks with the app secret (and app key): the connection's webhook secret is
     # the app secret unless another is given (a new app secret rotates like a webhook secret).
     signs_webhooks_with = "app_secret"
+
+    # Not in base.Platform: the seller's consent (channels/connections/consent.py). The consent link
+    # needs the app's service id; the consent gives the tokens, and the shop cipher of the shop chosen.
+    consent_credential = "service_id"
+    consent_gives = ("access_token", "refresh_token", "shop_cipher")
+
+    def consent_url(self, access: Access, state: str) -> str:
+        base = auth.consent_base_url(access.credentials.get("auth_base_url", ""))
+        return auth.seller_authorization_url(
+            access.credentials.get("service_id", ""), state, consent_base_url=base
+        )
+
+    def consent_exchange(self, access: Access, code: str, limiter: Limiter) -> dict[str, str]:
+        """The tokens for the consent's code, and the shop cipher (Get Authorized Shops): the one the
+        connection has when the seller still authorised it, else the only shop authorised."""
+        credentials = access.credentials
+        tokens = auth.exchange_code(
+            code, app_key=credentials.get("app_key", ""), app_secret=credentials.get("app_secret", ""),
+            auth_base_url=credentials.get("auth_base_url") or auth.AUTH_BASE_URL,
+        )  # fmt: skip
+        given = {**tokens.credentials(), "open_id": tokens.open_id, "seller_name": tokens.seller_name}
+        with TikTokShopClient(
+            Access(access.shop_url, access.api_base_url, {**credentials, **given}), limiter, max_attempts=2
+        ) as client:
+            shops = client.authorized_shops()
+        ciphers = [str(shop.get("cipher") or "") for shop in shops if shop.get("cipher")]
+        current = str(credentials.get("shop_cipher") or "")
+        if current in ciphers:
+            given["shop_cipher"] = current
+        elif len(ciphers) == 1:
+            given["shop_cipher"] = ciphers[0]
+        else:
+            named = "; ".join(f"{shop.get('name')} ({shop.get('cipher')})" for shop in shops) or "none"
+            raise PlatformError(
+                f"The seller authorised {len(ciphers)} shops ({named}); enter the shop cipher of the one "
+                "this connection is for (Edit), then authorise again.",
+                permanent=True,
+            )
+        return given
 
     def webhook(self, headers) -> Webhook | None:
         """From headers only TikTok Shop gives nothing to name a delivery by: topic

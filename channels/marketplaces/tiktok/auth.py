@@ -15,8 +15,10 @@ open_id, seller_name, seller_base_region, user_type, granted_scopes}}). These re
 secret and the refresh token in their query string: Packline never logs their URLs, and the values
 are masked in httpx's own request log (RedactSecrets).
 
-A refused refresh (a revoked authorisation, an expired refresh token) is a permanent PlatformError
-starting "TikTok Shop needs re-authorisation:": only the seller's consent again can help.
+A refused refresh (a revoked authorisation, an expired refresh token: any non-zero code from
+/api/v2/token/refresh, 36004004 being the one seen for an invalid token) is ReauthorisationNeeded, a
+permanent PlatformError starting "TikTok Shop needs re-authorisation:": only the seller's consent again
+can help. A refused code exchange is a plain permanent PlatformError (send the seller to consent again).
 """
 
 import logging
@@ -30,7 +32,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from channels.marketplaces.base import Limiter, PlatformError
+from channels.marketplaces.base import Limiter, PlatformError, ReauthorisationNeeded
 from channels.marketplaces.tiktok.mapping import loads, whole_number
 
 logger = logging.getLogger(__name__)
@@ -55,7 +57,11 @@ REDACT_SECRETS = RedactSecrets()
 logging.getLogger("httpx").addFilter(REDACT_SECRETS)  # the same object: added once however often imported
 
 AUTH_BASE_URL = "https://auth.tiktok-shops.com"
-AUTHORIZE_PATH = "/oauth/authorize"
+AUTHORIZE_PATH = "/oauth/authorize"  # the older consent link, by app key
+# The seller's consent link Partner Center gives an app today (App & Service > Authorization link):
+# https://services.tiktokshop.com/open/authorize?service_id=<the app's service id>&state=<state>.
+SERVICES_BASE_URL = "https://services.tiktokshop.com"
+SELLER_AUTHORIZE_PATH = "/open/authorize"
 TOKEN_PATH = "/api/v2/token/get"
 REFRESH_PATH = "/api/v2/token/refresh"
 REAUTHORISE = "TikTok Shop needs re-authorisation:"
@@ -88,6 +94,22 @@ def authorization_url(app_key: str, state: str, *, auth_base_url: str = AUTH_BAS
     return f"{auth_base_url.rstrip('/')}{AUTHORIZE_PATH}?{urlencode({'app_key': app_key, 'state': state})}"
 
 
+def seller_authorization_url(
+    service_id: str, state: str, *, consent_base_url: str = SERVICES_BASE_URL
+) -> str:
+    """The seller's consent page for the app's service id; TikTok Shop sends the seller back to the
+    app's redirect URL (Partner Center) with ?code=...&state=<state>."""
+    query = urlencode({"service_id": service_id, "state": state})
+    return f"{consent_base_url.rstrip('/')}{SELLER_AUTHORIZE_PATH}?{query}"
+
+
+def consent_base_url(auth_base_url: str) -> str:
+    """Where the consent page is for a connection's auth host: TikTok's own for TikTok's, else the
+    given host (a test double serves both)."""
+    base = (auth_base_url or AUTH_BASE_URL).strip().rstrip("/")
+    return SERVICES_BASE_URL if base == AUTH_BASE_URL else base
+
+
 def exchange_code(
     auth_code: str,
     *,
@@ -104,7 +126,9 @@ def exchange_code(
         "auth_code": auth_code,
         "grant_type": "authorized_code",
     }
-    return _token_call(TOKEN_PATH, params, auth_base_url=auth_base_url, http=http, timeout=timeout)
+    return _token_call(
+        TOKEN_PATH, params, auth_base_url=auth_base_url, http=http, timeout=timeout, refused=PlatformError
+    )
 
 
 def refresh_tokens(
@@ -123,7 +147,10 @@ def refresh_tokens(
         "refresh_token": refresh_token,
         "grant_type": "refresh_token",
     }
-    tokens = _token_call(REFRESH_PATH, params, auth_base_url=auth_base_url, http=http, timeout=timeout)
+    tokens = _token_call(
+        REFRESH_PATH, params, auth_base_url=auth_base_url, http=http, timeout=timeout,
+        refused=ReauthorisationNeeded,
+    )  # fmt: skip
     if not tokens.refresh_token:
         tokens = replace(tokens, refresh_token=refresh_token)
     return tokens
@@ -190,9 +217,8 @@ class TokenKeeper:
 
     def _renew(self) -> None:
         if not self.refresh_token:
-            raise PlatformError(
-                f"{REAUTHORISE} the connection has no refresh token; authorise Packline in TikTok Shop again.",
-                permanent=True,
+            raise ReauthorisationNeeded(
+                f"{REAUTHORISE} the connection has no refresh token; authorise Packline in TikTok Shop again."
             )
         self._limiter.wait()
         tokens = refresh_tokens(
@@ -212,8 +238,9 @@ class TokenKeeper:
 
 
 def _token_call(
-    path: str, params: dict, *, auth_base_url: str, http: httpx.Client | None, timeout: float
-) -> Tokens:
+    path: str, params: dict, *, auth_base_url: str, http: httpx.Client | None, timeout: float,
+    refused: type[PlatformError],
+) -> Tokens:  # fmt: skip
     url = f"{auth_base_url.rstrip('/')}{path}"
     started = time.monotonic()
     own = http is None
@@ -242,10 +269,14 @@ def _token_call(
     message = str(envelope.get("message") or "").strip()
     data = envelope.get("data")
     if code != 0 or not isinstance(data, dict) or not str(data.get("access_token") or "").strip():
-        raise PlatformError(
+        text = (
             f"{REAUTHORISE} TikTok Shop refused to issue a token ({message or 'no reason given'}, code {code}). "
-            "Ask the seller to authorise Packline again in TikTok Shop.",
-            permanent=True,
+            "Ask the seller to authorise Packline again in TikTok Shop."
+        )
+        raise (
+            ReauthorisationNeeded(text)
+            if refused is ReauthorisationNeeded
+            else PlatformError(text, permanent=True)
         )
     return Tokens(
         access_token=str(data["access_token"]).strip(),

@@ -35,6 +35,7 @@ from channels.marketplaces.base import (
     OrdersPage,
     PlatformError,
     PlatformOrder,
+    ReauthorisationNeeded,
     TrackingPush,
 )
 from channels.marketplaces.tiktok import fulfilment, mapping
@@ -405,9 +406,8 @@ class TikTokShopClient:
                 return data if isinstance(data, dict) else {}
             if _token_refused(code, status):
                 if renewed:
-                    raise PlatformError(
-                        f"{REAUTHORISE} TikTok Shop refused the renewed access token: {message} (code {code}).",
-                        permanent=True,
+                    raise ReauthorisationNeeded(
+                        f"{REAUTHORISE} TikTok Shop refused the renewed access token: {message} (code {code})."
                     )
                 renewed = True
                 self.tokens.renew_after_refusal(token)

@@ -39,6 +39,12 @@ answers what eBay documents for the endpoints Packline uses:
                                         A shipment moves the lines' and the order's fulfilment status and
                                         the order's lastModifiedDate.
     GET  /commerce/notification/v1/public_key/{kid}                a key added with add_public_key
+    GET  /oauth2/authorize              the consent page (auth.ebay.com's): client_id, redirect_uri (the
+                                        fake's RuName), response_type=code, scope within the granted
+                                        ones, state; the seller consents at once and is sent (302) to
+                                        `accept_url` with ?state=&code=&expires_in=299, or, after
+                                        decline_next(), with ?state=&error=access_denied. A bad request
+                                        answers 400 and sends nobody anywhere.
 
 Every /sell/ and /commerce/ request needs "Authorization: Bearer <token>" with a token the fake issued
 and that has not expired, else 401 with eBay's errors body (errorId 1001, "Invalid access token").
@@ -61,6 +67,11 @@ Knobs (thread-safe; each applies to the next matching requests, in the order set
     revoke()                      the seller withdrew consent: the refresh token answers invalid_grant
     hide_order_once(order_id)     the next getOrder of it answers 404, the one after returns it
     consent() -> code             an authorization code, as eBay's consent page would hand one back
+                                  (after revoke(), the next code grant gives a new refresh token and
+                                  renewals work again, as a new consent does)
+    accept_url                    where /oauth2/authorize sends the seller back (the RuName's accept URL)
+    decline_next()                the next consent is declined
+    consents                      the query of every /oauth2/authorize request
     grant_token(expires_in=None) -> (token, expires_at ISO)   a user token issued outside the client
     add_public_key(kid, pem, digest="SHA1")   a Notification API public key (PEM as eBay gives it)
 Records:
@@ -84,12 +95,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from channels.marketplaces.base import Access
 
 API = "/sell/fulfillment/v1"
 TOKEN_PATH = "/identity/v1/oauth2/token"
+AUTHORIZE_PATH = "/oauth2/authorize"
 PUBLIC_KEY_PATH = "/commerce/notification/v1/public_key/"
 FULFILLMENT_SCOPE = "https://api.ebay.com/oauth/api_scope/sell.fulfillment"
 APPLICATION_SCOPE = "https://api.ebay.com/oauth/api_scope"
@@ -166,6 +178,9 @@ class FakeEbay:
         self.revoked = False
         self.max_page_size: int | None = None
         self._expire_countdown: int | None = None
+        self.accept_url = ""
+        self.consents: list[dict[str, str]] = []
+        self._decline = False
         self._lock = threading.Lock()
         self._state = _State()
         self._failures: list[_Knob] = []
@@ -284,6 +299,10 @@ class FakeEbay:
             self._state.codes.add(code)
             return code
 
+    def decline_next(self) -> None:
+        with self._lock:
+            self._decline = True
+
     def grant_token(self, expires_in: int | None = None) -> tuple[str, str]:
         lifetime = self.expires_in if expires_in is None else expires_in
         with self._lock:
@@ -342,7 +361,31 @@ class FakeEbay:
         self._state.tokens[token] = _Token(expires=time.monotonic() + lifetime, kind=kind)
         return token
 
+    def _authorize(self, query: dict[str, str]) -> tuple[int, object, dict[str, str]]:
+        with self._lock:
+            self.consents.append(dict(query))
+            asked = query.get("scope", "").split()
+            if (
+                query.get("client_id") != self.client_id
+                or query.get("redirect_uri") != RU_NAME
+                or query.get("response_type") != "code"
+                or not asked
+                or any(scope not in self.scopes for scope in asked)
+                or not self.accept_url
+            ):
+                return 400, _oauth_error("invalid_request", "the consent request is not valid"), {}
+            if self._decline:
+                self._decline = False
+                answer = {"state": query.get("state", ""), "error": "access_denied"}
+            else:
+                code = f"v^1.1#i^1#I^3#f^0#p^3#r^1#t^{secrets.token_urlsafe(24)}"
+                self._state.codes.add(code)
+                answer = {"state": query.get("state", ""), "code": code, "expires_in": "299"}
+        return 302, None, {"Location": f"{self.accept_url}?{urlencode(answer)}"}
+
     def _answer(self, request: EbayRequest, authorization: str) -> tuple[int, object, dict[str, str]]:
+        if request.path == AUTHORIZE_PATH and request.method == "GET":
+            return self._authorize(request.query)
         if request.path == TOKEN_PATH and request.method == "POST":
             return self._token(request.body if isinstance(request.body, dict) else {}, authorization)
         if not (request.path.startswith(f"{API}/") or request.path.startswith(PUBLIC_KEY_PATH)):
@@ -419,6 +462,9 @@ class FakeEbay:
                         {},
                     )
                 self._state.codes.discard(code)
+                if self.revoked:  # a new consent: a new refresh token, which renews again
+                    self.refresh_token = f"v^1.1#i^1#r^1#f^0#p^3#I^3#t^{secrets.token_urlsafe(16)}"
+                    self.revoked = False
                 token = self._issue("user", self.expires_in)
                 return 200, {
                     "access_token": token,

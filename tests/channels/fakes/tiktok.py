@@ -11,6 +11,14 @@ It listens on 127.0.0.1 on a free port (`shop.url`, no trailing slash) in a back
 auth host is the same address (`credentials["auth_base_url"]`). It answers what the documented API
 answers for the endpoints Packline uses, in TikTok's envelope {"code", "message", "request_id", "data"}:
 
+    GET  /open/authorize?service_id&state                          the seller's consent page
+                                                                   (services.tiktokshop.com's): the
+                                                                   seller consents at once and is sent
+                                                                   (302) to `redirect_url` with
+                                                                   ?code=&state= (and app_key, locale,
+                                                                   shop_region); after decline_next()
+                                                                   with ?state=&error=access_denied (the
+                                                                   fake's choice of words)
     GET  /api/v2/token/refresh?app_key&app_secret&refresh_token&grant_type=refresh_token
     GET  /api/v2/token/get?app_key&app_secret&auth_code&grant_type=authorized_code
     GET  /authorization/202309/shops                               the shops the app may reach
@@ -37,6 +45,8 @@ Knobs and records (all thread-safe):
     hide_order_once(order_id)       the next order-detail read leaves the order out (not yet visible)
     add_cancellation(order_id, ...) a buyer's cancellation request (pending); the order is flagged
     add_auth_code(code)             an authorisation code token/get accepts once
+    redirect_url, service_id        where /open/authorize sends the seller back; the app's service id
+    decline_next()                  the next consent is declined
     expire_tokens()                 every access token issued so far is expired from now on
     expire_tokens_after(requests)   the Open API answers `requests` more calls, then every access token
                                     issued so far expires (a week runs out between two pages of a poll)
@@ -67,7 +77,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from channels.marketplaces.base import Access
 
@@ -162,6 +172,9 @@ class FakeTikTokShop:
         self.revoked = False
         self.max_page_size: int | None = None
         self._expire_countdown: int | None = None
+        self.service_id = "7310000000000000001"
+        self.redirect_url = ""
+        self._decline = False
         self._lock = threading.Lock()
         self._state = _State()
         self._failures: list[_Knob] = []
@@ -286,6 +299,10 @@ class FakeTikTokShop:
         with self._lock:
             self._state.auth_codes.add(code)
 
+    def decline_next(self) -> None:
+        with self._lock:
+            self._decline = True
+
     def expire_tokens(self) -> None:
         with self._lock:
             now = time.time()
@@ -390,6 +407,21 @@ class FakeTikTokShop:
             if knob.times <= 0:
                 knobs.remove(knob)
             return knob
+
+    def _authorize(self, query: dict[str, str]) -> tuple[str, dict[str, str]]:
+        """Where the consent page sends the seller: the redirect URL with the answer, or "" for a bad
+        request."""
+        with self._lock:
+            if query.get("service_id") != self.service_id or not self.redirect_url:
+                return "", {}
+            if self._decline:
+                self._decline = False
+                return self.redirect_url, {"state": query.get("state", ""), "error": "access_denied"}
+            self._serial += 1
+            code = f"TTP_code_{self._serial:04d}"
+            self._state.auth_codes.add(code)
+            answer = {"app_key": self.app_key, "code": code, "locale": "en-GB", "shop_region": "GB"}
+            return self.redirect_url, {**answer, "state": query.get("state", "")}
 
     def _answer(
         self, request: RecordedRequest, raw: bytes, content_type: str
@@ -698,6 +730,14 @@ class _Handler(BaseHTTPRequestHandler):
         )
         with shop._lock:
             shop._state.requests.append(request)
+        if split.path == "/open/authorize" and self.command == "GET":
+            target, answer = shop._authorize(request.query)
+            self.send_response(302 if target else 400)
+            if target:
+                self.send_header("Location", f"{target}?{urlencode(answer)}")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         slow = shop._take(shop._slowness, split.path)
         if slow:
             time.sleep(slow.seconds)
