@@ -122,6 +122,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation",
                 "orders.context_processors.recent_jobs",
+                "channels.context_processors.failing_connections",
             ],
         },
     },
@@ -228,6 +229,19 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # How often each connected shop is polled for changed orders (seconds); webhooks bring most changes
 # at once, the poll repairs what a lost webhook missed.
 CHANNEL_POLL_INTERVAL = int(os.environ.get("CHANNEL_POLL_INTERVAL", "300"))
+
+# The cache holds short-lived figures shared by every page view (the managers' failing-connections
+# banner, 30 s): Redis when REDIS_URL is set, so every web process sees the same; else per process.
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "packline",
+        }
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_QUEUES = ("default", "bulk", "imports", "channels", "documents")
 if REDIS_URL:

@@ -44,6 +44,17 @@ def reference_data(request):
         call_command("sync_roles", verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: a figure cached by one test (the managers' banner)
+    must not answer for the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def roles_synced(db):
     """Kept for readability in tests that only need the role groups (see reference_data)."""

@@ -23,6 +23,9 @@ ALLOWED_HOSTS = ["*"]
 # ordinary synchronous code around it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
+# Each test starts with an empty cache (tests/conftest.py); nothing is shared with `make run`'s Redis.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # A test run must not share a broker with a `make run` worker on the same machine, nor with another
 # test run that uses another test database (TEST_DATABASE_NAME): workers would take each other's tasks.
 _run_name = os.environ.get("TEST_DATABASE_NAME") or "default"

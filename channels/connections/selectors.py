@@ -1,23 +1,13 @@
-"""Reads for the connection pages: every connection's health in one query, a connection's sync log page
+"""Reads for the connection pages: every connection with its health (health.py), a connection's sync log page
 by page (keyset, newest first), and what a shop order's page shows of its shop."""
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
-from django.db.models import (
-    BooleanField,
-    ExpressionWrapper,
-    F,
-    Func,
-    IntegerField,
-    OuterRef,
-    Q,
-    QuerySet,
-    Subquery,
-)
-from django.utils import timezone
+from django.db.models import Q
 
+from channels.connections import health
 from channels.connections.models import Connection, SyncRun
 from channels.intake.models import Delivery
 from channels.tracking.models import TrackingPush
@@ -43,102 +33,14 @@ SHOWN_PUSHES = 50
 SHOWN_BODY_CHARS = 500_000
 
 
-def _count(rows: QuerySet) -> Subquery:
-    """COUNT of a correlated subquery: a plain Func, so that no GROUP BY is added to it."""
-    counted = rows.order_by().annotate(counted=Func(F("pk"), function="COUNT")).values("counted")
-    return Subquery(counted, output_field=IntegerField())
-
-
-@dataclass(frozen=True)
-class Health:
-    last_webhook_at: datetime | None
-    last_poll_at: datetime | None
-    last_poll_state: str | None  # SyncRun.State of the newest poll
-    orders_today: int
-    failed_24h: int
-    refused_signatures: int  # webhooks refused for a bad signature, when the last was within 24 h
-    backlog: int  # deliveries waiting to be applied
-    pushes_pending: int
-    pushes_failed: int
-
-    @property
-    def last_poll_state_label(self) -> str:
-        return SyncRun.State(self.last_poll_state).label if self.last_poll_state else ""
-
-    @property
-    def troubled(self) -> bool:
-        return bool(
-            self.failed_24h
-            or self.refused_signatures
-            or self.pushes_failed
-            or self.last_poll_state == SyncRun.State.FAILED
-        )
-
-
-def local_day_start(now: datetime | None = None) -> datetime:
-    """Midnight of today in the current (the user's) time zone."""
-    today = timezone.localdate(now)
-    return timezone.make_aware(datetime.combine(today, time.min))
-
-
-def connections_with_health(*, now: datetime | None = None) -> QuerySet[Connection]:
-    """Connections with their health figures annotated, each a subquery of the one statement (every
-    count runs on an index: the sync log's by connection and time, the backlog's partial index)."""
-    now = now or timezone.now()
-    day_ago = now - timedelta(hours=24)
-    deliveries = Delivery.objects.filter(connection=OuterRef("pk"))
-    pushes = TrackingPush.objects.filter(connection=OuterRef("pk"))
-    return Connection.objects.select_related("warehouse", "channel").annotate(
-        newest_webhook_at=Subquery(
-            deliveries.filter(source=Delivery.Source.WEBHOOK)
-            .order_by("-received_at")
-            .values("received_at")[:1]
-        ),
-        newest_poll_state=Subquery(
-            SyncRun.objects.filter(connection=OuterRef("pk"), kind=SyncRun.Kind.POLL)
-            .order_by("-started_at", "-id")
-            .values("state")[:1]
-        ),
-        orders_today=_count(
-            Order.objects.filter(
-                channel=OuterRef("channel_id"), created_at__gte=local_day_start(now), is_deleted=False
-            )
-        ),
-        failed_24h=_count(deliveries.filter(state=Delivery.State.FAILED, received_at__gte=day_ago)),
-        backlog=_count(deliveries.filter(state=Delivery.State.RECEIVED)),
-        pushes_pending=_count(pushes.filter(state=TrackingPush.State.PENDING)),
-        pushes_failed=_count(pushes.filter(state=TrackingPush.State.FAILED)),
-        refused_recently=ExpressionWrapper(Q(last_rejected_at__gte=day_ago), output_field=BooleanField()),
-    )
-
-
-def health_of(connection: Connection) -> Health:
-    """The Health of a connection read through connections_with_health()."""
-    return Health(
-        last_webhook_at=connection.newest_webhook_at,
-        last_poll_at=connection.last_poll_at,
-        last_poll_state=connection.newest_poll_state,
-        orders_today=connection.orders_today,
-        failed_24h=connection.failed_24h,
-        refused_signatures=connection.rejected_deliveries if connection.refused_recently else 0,
-        backlog=connection.backlog,
-        pushes_pending=connection.pushes_pending,
-        pushes_failed=connection.pushes_failed,
-    )
-
-
 def connection_list() -> list[Connection]:
-    connections = list(connections_with_health())
-    for connection in connections:
-        connection.health = health_of(connection)
-    return connections
+    """Every connection with its .health (channels/connections/health.py), in one statement."""
+    return health.with_health()
 
 
 def connection_page(pk: int) -> Connection | None:
-    connection = connections_with_health().filter(pk=pk).first()
-    if connection is not None:
-        connection.health = health_of(connection)
-    return connection
+    rows = health.with_health(pk=pk)
+    return rows[0] if rows else None
 
 
 def recent_runs(connection: Connection) -> list[SyncRun]:

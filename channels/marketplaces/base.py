@@ -170,6 +170,16 @@ class PlatformClient(Protocol):
 
 
 @dataclass(frozen=True)
+class TokenExpiry:
+    """When one of a connection's tokens stops working. `renews_itself`: the client renews it (an OAuth
+    access token); otherwise only the seller's consent again gives a new one (a refresh token)."""
+
+    name: str  # "access token", "refresh token"
+    expires_at: datetime
+    renews_itself: bool
+
+
+@dataclass(frozen=True)
 class Webhook:
     """A verified delivery's headers as the framework needs them."""
 
@@ -210,10 +220,21 @@ class Platform(Protocol):
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         """A realistic order webhook (topic, payload) as the shop would send it: channel_simulate."""
 
+    def token_expiries(self, connection) -> tuple[TokenExpiry, ...]:
+        """When the connection's stored tokens expire, read from its (decrypted) `credentials`; no
+        call to the platform. Optional: an adapter without it has none (token_expiries_of)."""
+
     def webhook_headers(
         self, *, topic: str, delivery_id: str, signature: str, shop_url: str
     ) -> dict[str, str]:
         """The headers the shop sends with a delivery (channel_simulate, the benchmark, tests)."""
+
+
+def token_expiries_of(platform: Platform, connection) -> tuple[TokenExpiry, ...]:
+    """Platform.token_expiries, or none for a platform whose credentials do not expire (Shopify's
+    access token, WooCommerce's key pair)."""
+    expiries = getattr(platform, "token_expiries", None)
+    return tuple(expiries(connection)) if expiries else ()
 
 
 def hmac_sha256_base64(secret: str, body: bytes) -> str:

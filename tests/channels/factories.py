@@ -7,6 +7,7 @@ from django.utils import timezone
 from channels.connections.models import Connection, SyncRun
 from channels.intake.models import Delivery
 from orders.models import Channel
+from tests.factories import make_order
 
 
 class ChannelFactory(factory.django.DjangoModelFactory):
@@ -51,3 +52,28 @@ class SyncRunFactory(factory.django.DjangoModelFactory):
     connection = factory.SubFactory(ConnectionFactory)
     kind = SyncRun.Kind.POLL
     since = factory.LazyFunction(timezone.now)
+
+
+class ShipmentFactory(factory.django.DjangoModelFactory):
+    """A shipment row of a connection's order, as shipment_create leaves it (lines aside)."""
+
+    class Meta:
+        model = "fulfilment.Shipment"
+
+    order = factory.LazyFunction(make_order)
+    carrier = "DHL"
+    tracking_number = factory.Sequence(lambda n: f"JD{n:08d}")
+
+
+class TrackingPushFactory(factory.django.DjangoModelFactory):
+    """A tracking push of the outbox, waiting by default, for an order of the connection's channel."""
+
+    class Meta:
+        model = "sales_channels.TrackingPush"
+
+    connection = factory.SubFactory(ConnectionFactory)
+    shipment = factory.LazyAttribute(
+        lambda push: ShipmentFactory(order=make_order(channel=push.connection.channel))
+    )
+    order = factory.LazyAttribute(lambda push: push.shipment.order)
+    next_attempt_at = factory.LazyFunction(timezone.now)

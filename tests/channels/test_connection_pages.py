@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from channels.connections import selectors
+from channels.connections import health, selectors
 from channels.connections.models import Connection, SyncRun
+from channels.context_processors import failing_connections_now
 from channels.intake import tasks
 from channels.intake.models import Delivery, PlatformOrderLink
 from channels.tracking.models import TrackingPush
@@ -156,24 +157,22 @@ def test_the_list_shows_each_connection_with_its_health(manager_client, shop):
     yesterday = make_order(channel=shop.channel, channel_order_id="3")
     from orders.models import Order
 
-    Order.objects.filter(pk=yesterday.pk).update(
-        created_at=selectors.local_day_start() - timedelta(minutes=1)
-    )
+    Order.objects.filter(pk=yesterday.pk).update(created_at=health.local_day_start() - timedelta(minutes=1))
 
-    health = {connection.name: connection.health for connection in selectors.connection_list()}
+    figures = {connection.name: connection.health for connection in selectors.connection_list()}
 
-    acme = health["Acme Store"]
+    acme = figures["Acme Store"]
     assert acme.failed_24h == 1 and acme.refused_signatures == 2 and acme.backlog == 3
     assert acme.orders_today == 2 and acme.last_poll_state == SyncRun.State.FAILED
     assert acme.last_webhook_at == Delivery.objects.filter(connection=shop).latest("received_at").received_at
     assert acme.last_webhook_at >= webhook.received_at and acme.troubled
-    quiet_health = health["Quiet Store"]
+    quiet_health = figures["Quiet Store"]
     assert quiet_health.failed_24h == 1 and quiet_health.refused_signatures == 0
     assert quiet_health.last_webhook_at is None and quiet_health.orders_today == 0
 
     html = manager_client.get(reverse("channels:connection_list")).content.decode()
     assert "1 failed delivery, 2 refused signatures in 24 h" in html
-    assert "3 waiting" in html and "2 orders today" in html
+    assert "3 deliveries waiting to be applied" in html and "2 orders today" in html
     assert "Quiet Store" in html and "WooCommerce" in html and 'data-testid="paused-badge"' in html
 
 
@@ -533,7 +532,7 @@ def test_a_failed_tracking_push_is_shown_and_a_manager_retries_it(manager_client
     )
     page = manager_client.get(reverse("channels:connection_detail", args=[shop.pk])).content.decode()
     assert "422: fulfillment order is closed" in page and 'data-testid="retry-push"' in page
-    assert "Tracking: 0 to send, 1 failed" in page
+    assert "Tracking: no pushes waiting, 1 given up" in page
 
     response = manager_client.post(reverse("channels:tracking_push_retry", args=[push.pk]))
     push.refresh_from_db()
@@ -571,6 +570,7 @@ def test_the_order_page_names_the_shop_and_shows_pushes_and_for_managers_the_pay
 
 def test_an_order_from_no_shop_gets_no_panel_and_no_query_for_one(manager_client):
     order = make_order()
+    failing_connections_now()  # the managers' banner reads connections once per 30 s, not per page
     with CaptureQueriesContext(db) as captured:
         html = manager_client.get(order.get_absolute_url()).content.decode()
     assert 'data-testid="shop-panel"' not in html

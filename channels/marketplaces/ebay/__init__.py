@@ -18,7 +18,7 @@ client.order).
 
 from datetime import datetime
 
-from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformOrder, Webhook
+from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformOrder, TokenExpiry, Webhook
 from channels.marketplaces.ebay import auth, mapping
 from channels.marketplaces.ebay.account_deletion import SIGNATURE_HEADER
 from channels.marketplaces.ebay.client import EbayClient
@@ -79,6 +79,9 @@ class EbayPlatform:
         credentials (values: access_token, access_token_expires_at)."""
         options = {"attempts": attempts} if attempts else {}
         return EbayClient(access, limiter, on_credentials_renewed=on_credentials_renewed, **options)
+
+    def token_expiries(self, connection) -> tuple[TokenExpiry, ...]:
+        return auth.stored_expiries(connection.credentials)
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         raise NotImplementedError(NO_WEBHOOKS)

@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from channels.marketplaces.base import Access, PlatformError, ReauthorisationNeeded
+from channels.marketplaces.base import Access, PlatformError, ReauthorisationNeeded, TokenExpiry
 
 logger = logging.getLogger(__name__)
 
@@ -275,6 +275,29 @@ def _stored_token(credentials: dict) -> AccessToken | None:
     return AccessToken(
         value=value, expires_at=moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
     )
+
+
+def stored_expiries(credentials: dict) -> tuple[TokenExpiry, ...]:
+    """When the kept tokens expire, as far as the credentials say: the access token (about two hours,
+    renewed by the client) and the refresh token (18 months; then only the seller's consent helps)."""
+    expiries = []
+    for key, name, renews_itself in (
+        ("access_token_expires_at", "access token", True),
+        ("refresh_token_expires_at", "refresh token", False),
+    ):
+        moment = _moment(credentials.get(key))
+        if moment is not None:
+            expiries.append(TokenExpiry(name=name, expires_at=moment, renews_itself=renews_itself))
+    return tuple(expiries)
+
+
+def _moment(stamp) -> datetime | None:
+    """An ISO 8601 time as _iso writes it (undated: UTC); None when absent or unreadable."""
+    try:
+        moment = datetime.fromisoformat(str(stamp or "").strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
 
 
 def _seconds(value) -> int | None:

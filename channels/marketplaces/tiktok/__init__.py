@@ -17,7 +17,15 @@ Differences from Shopify and WooCommerce the framework must wire (the adapter ca
 
 from datetime import datetime
 
-from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformError, PlatformOrder, Webhook
+from channels.marketplaces.base import (
+    Access,
+    Limiter,
+    OrderReference,
+    PlatformError,
+    PlatformOrder,
+    TokenExpiry,
+    Webhook,
+)
 from channels.marketplaces.tiktok import auth, mapping, samples, webhooks
 from channels.marketplaces.tiktok.client import API_VERSION, DEFAULT_API_BASE_URL, TikTokShopClient
 from channels.marketplaces.tiktok.signing import webhook_signature, webhook_signature_matches
@@ -109,6 +117,9 @@ class TikTokShopPlatform:
     ) -> TikTokShopClient:
         options = {"max_attempts": attempts} if attempts else {}
         return TikTokShopClient(access, limiter, on_credentials_renewed=on_credentials_renewed, **options)
+
+    def token_expiries(self, connection) -> tuple[TokenExpiry, ...]:
+        return auth.stored_expiries(connection.credentials)
 
     def sample_webhook(self, *, sequence: int, seed: int, skus: list[str]) -> tuple[str, dict]:
         return samples.sample_webhook(sequence=sequence, seed=seed, skus=skus)

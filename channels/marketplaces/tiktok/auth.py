@@ -32,7 +32,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from channels.marketplaces.base import Limiter, PlatformError, ReauthorisationNeeded
+from channels.marketplaces.base import Limiter, PlatformError, ReauthorisationNeeded, TokenExpiry
 from channels.marketplaces.tiktok.mapping import loads, whole_number
 
 logger = logging.getLogger(__name__)
@@ -168,6 +168,20 @@ def expiry(value) -> datetime | None:
     except ValueError:
         return None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def stored_expiries(credentials: dict) -> tuple[TokenExpiry, ...]:
+    """When the kept tokens expire, as far as the credentials say: the access token (about a week,
+    renewed by the client) and the refresh token (then only the seller's authorisation again helps)."""
+    expiries = []
+    for key, name, renews_itself in (
+        ("access_token_expires_at", "access token", True),
+        ("refresh_token_expires_at", "refresh token", False),
+    ):
+        moment = expiry(credentials.get(key))
+        if moment is not None:
+            expiries.append(TokenExpiry(name=name, expires_at=moment, renews_itself=renews_itself))
+    return tuple(expiries)
 
 
 class TokenKeeper:
