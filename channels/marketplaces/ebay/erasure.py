@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.db import connection as db
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -44,21 +45,19 @@ RETRY_AFTER = timedelta(minutes=1)
 # Reads ---------------------------------------------------------------------------------------------
 
 
-def ebay_buyer_order_ids(*, username: str) -> list[int]:
+def ebay_buyer_orders(*, username: str) -> QuerySet[Order]:
     """The orders of eBay connections whose buyer is this eBay user, deleted ones included."""
-    name = username.strip().lower()
-    if not name:
-        return []
-    return list(
-        Order.objects.alias(ebay_buyer=Lower(KeyTextTransform("ebay_buyer", "attributes")))
-        .filter(
-            attributes__has_key="ebay_buyer",  # the index's condition: eBay's orders only
-            ebay_buyer=name,
-            channel_id__in=Connection.objects.filter(kind="ebay").values("channel_id"),
-        )
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    return Order.objects.alias(ebay_buyer=Lower(KeyTextTransform("ebay_buyer", "attributes"))).filter(
+        attributes__has_key="ebay_buyer",  # the index's condition: eBay's orders only
+        ebay_buyer=username.strip().lower(),
+        channel_id__in=Connection.objects.filter(kind="ebay").values("channel_id"),
     )
+
+
+def ebay_buyer_order_ids(*, username: str) -> list[int]:
+    if not username.strip():
+        return []
+    return list(ebay_buyer_orders(username=username).order_by("pk").values_list("pk", flat=True))
 
 
 def account_deletions_waiting(*, now: datetime | None = None) -> list[int]:
