@@ -63,7 +63,7 @@ def polled(capsys):
         connection = connect(ebay, capsys)
         run = connection_poll(connection_id=connection.pk, since=datetime(2020, 1, 1, tzinfo=UTC))
         assert (run.state, run.created) == ("done", 3), run.error
-        yield ebay, connection
+        yield connection
 
 
 def orders_of(connection) -> dict[str, Order]:
@@ -78,7 +78,7 @@ def deletion(username: str = "ELEANOR_h_1987", notification_id: str = "n-1") -> 
 
 @pytest.mark.django_db
 def test_the_users_orders_customer_and_channel_copies_are_erased_and_no_one_elses(polled):
-    ebay, connection = polled
+    connection = polled
     before = orders_of(connection)
     assert before["12-03955-36441"].attributes["ebay_buyer"] == "eleanor_h_1987"
 
@@ -119,7 +119,6 @@ def test_the_users_orders_customer_and_channel_copies_are_erased_and_no_one_else
 
 @pytest.mark.django_db
 def test_a_second_notification_for_the_same_user_changes_nothing(polled):
-    ebay, connection = polled
     account_deletion_process(deletion_id=deletion(notification_id="n-1").pk)
     events = OrderEvent.objects.count()
     payloads = list(PlatformOrderLink.objects.order_by("pk").values_list("payload", flat=True))
@@ -134,7 +133,6 @@ def test_a_second_notification_for_the_same_user_changes_nothing(polled):
 
 @pytest.mark.django_db
 def test_the_buyer_is_found_through_the_index_whatever_the_case(polled):
-    ebay, connection = polled
     found = ebay_buyer_orders(username=" ELEANOR_H_1987 ")
 
     assert sorted(found.values_list("channel_order_id", flat=True)) == ["12-03955-36441", "12-03955-36442"]
@@ -147,7 +145,7 @@ def test_the_buyer_is_found_through_the_index_whatever_the_case(polled):
 
 @pytest.mark.django_db
 def test_a_failed_erasure_leaves_nothing_half_written_and_is_tried_again(polled):
-    ebay, connection = polled
+    connection = polled
     notification = deletion()
 
     with mock.patch.object(erasure, "erased_payload", side_effect=RuntimeError("disk full")):
