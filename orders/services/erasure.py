@@ -22,6 +22,7 @@ from django.db import transaction
 from orders import events
 from orders.actors import Actor, as_actor
 from orders.models import Customer, Order, OrderEvent, OrderHold
+from orders.money.models import Expense, Payment, Refund
 from orders.services.common import service_context
 from orders.services.create import search_vector
 from orders.services.edit import FIELD_LABELS
@@ -35,6 +36,9 @@ PERSONAL_FIELD_LABELS = frozenset(
 # Shorter values ("GB", "2", "Flat") are everywhere in ordinary text: replacing them would erase other
 # words, and they name nobody on their own.
 SHORTEST_VALUE = 4
+FREE_TEXT = (
+    (OrderHold, "detail"), (Payment, "note"), (Payment, "reference"), (Expense, "note"), (Refund, "reason"),
+)  # fmt: skip
 
 
 @dataclass
@@ -172,7 +176,10 @@ def _pattern(values: set[str]) -> re.Pattern | None:
     )
     if not wanted:
         return None
-    return re.compile("|".join(re.escape(value) for value in wanted), re.IGNORECASE)
+    # Whole values only: "Leeds" goes, "LEEDS-MUG" (a SKU) stays.
+    return re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(value) for value in wanted) + r")(?!\w)", re.IGNORECASE
+    )
 
 
 def _scrubbed(value, pattern: re.Pattern):
@@ -205,10 +212,13 @@ def _scrub_copies(order: Order, values: set[str]) -> None:
         if params != event.params:
             OrderEvent.objects.filter(pk=event.pk).update(params=params)
     if pattern is not None:
-        for hold in OrderHold.objects.filter(order=order).exclude(detail="").only("pk", "detail"):
-            detail = pattern.sub(ERASED, hold.detail)
-            if detail != hold.detail:
-                OrderHold.objects.filter(pk=hold.pk).update(detail=detail)
+        # Free text written about the order: hold reasons, and what people noted on its money (the
+        # amounts stay as they are).
+        for model, name in FREE_TEXT:
+            for pk, text in model.objects.filter(order=order).exclude(**{name: ""}).values_list("pk", name):
+                scrubbed = pattern.sub(ERASED, text)
+                if scrubbed != text:
+                    model.objects.filter(pk=pk).update(**{name: scrubbed})
     # Changes made outside the services were captured with the address as it was (orders/models).
     snapshots = apps.get_model("orders", "OrderSnapshot").objects.filter(pgh_obj_id=order.pk)
     for snapshot in snapshots.exclude(shipping_address={}).only("pk", "shipping_address"):

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.apps import apps
 
+from orders import events
 from orders.actors import Actor
 from orders.events import EventType
 from orders.inputs import LineInput
@@ -142,6 +143,14 @@ def test_copies_in_the_timeline_holds_and_captured_changes_are_erased():
         actor=SYSTEM,
     )
     order_hold(order_id=order.pk, actor=SYSTEM, reason="Eleanor Hughes asked us to wait for her call")
+    events.note_added(order, SYSTEM, text="Bristolian pottery; Eleanor Hughes will collect")
+    payment = payment_record(
+        order_id=order.pk,
+        amount="5.00",
+        method="cash",
+        actor=SYSTEM,
+        note="handed over by Eleanor Hughes in Bristol",
+    )
     # A change made outside the services is captured by the database with the old address.
     Order.objects.filter(pk=order.pk).update(shipping_address={**ADDRESS, "line1": "1 Park Row"})
     snapshots = apps.get_model("orders", "OrderSnapshot").objects.filter(pgh_obj_id=order.pk)
@@ -153,6 +162,11 @@ def test_copies_in_the_timeline_holds_and_captured_changes_are_erased():
     assert edit.params["changes"] == [{"field": "Shipping address", "old": ERASED, "new": ERASED}]
     hold = OrderHold.objects.get(order=order)
     assert hold.detail == f"{ERASED} asked us to wait for her call"
+    payment.refresh_from_db()
+    assert (payment.note, payment.amount) == (f"handed over by {ERASED} in {ERASED}", Decimal("5.00"))
+    # Whole values only: "Bristol" goes, "Bristolian" stays.
+    note = OrderEvent.objects.get(order=order, type=EventType.NOTE_ADDED)
+    assert note.params["text"] == f"Bristolian pottery; {ERASED} will collect"
     held = OrderEvent.objects.get(order=order, type=EventType.HELD)
     assert "Eleanor" not in str(held.params) and ERASED in str(held.params)
     for snapshot in snapshots.all():
