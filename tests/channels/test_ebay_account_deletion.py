@@ -178,20 +178,23 @@ def test_a_notification_that_keeps_failing_is_marked_failed(polled):
 
 @pytest.mark.django_db
 def test_the_sweeper_asks_again_for_notifications_still_waiting():
-    lost = deletion(notification_id="lost")
-    fresh = deletion(notification_id="fresh")
+    long_ago, just_now = timezone.now() - timedelta(minutes=5), timezone.now()
+    lost = deletion(notification_id="lost")  # its task never ran
+    failed_long_ago = deletion(notification_id="failed-long-ago")
+    failed_just_now = deletion(notification_id="failed-just-now")
+    deletion(notification_id="fresh")  # received a moment ago: its own task is on its way
     finished = deletion(notification_id="finished")
-    AccountDeletion.objects.filter(pk__in=[lost.pk, finished.pk]).update(
-        received_at=timezone.now() - timedelta(minutes=5)
-    )
-    AccountDeletion.objects.filter(pk=finished.pk).update(state="done")
+    AccountDeletion.objects.exclude(notification_id="fresh").update(received_at=long_ago)
+    AccountDeletion.objects.filter(pk=failed_long_ago.pk).update(attempts=1, processed_at=long_ago)
+    AccountDeletion.objects.filter(pk=failed_just_now.pk).update(attempts=1, processed_at=just_now)
+    AccountDeletion.objects.filter(pk=finished.pk).update(state="done", processed_at=long_ago)
 
     with mock.patch("channels.intake.tasks.current_app.send_task") as sent:
         swept = sweep()
 
-    sent.assert_called_once_with(DELETION_TASK, args=[lost.pk])
-    assert swept["account_deletions"] == 1
-    assert fresh.pk  # received a moment ago: its own task is still on its way
+    asked = [c.kwargs["args"][0] for c in sent.call_args_list if c.args == (DELETION_TASK,)]
+    assert sorted(asked) == sorted([lost.pk, failed_long_ago.pk])
+    assert swept["account_deletions"] == 2
 
 
 @pytest.mark.worker

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from celery import current_app
 from django.db import connection as db
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.db.models.fields.json import KeyTextTransform
 from django.db.models.functions import Lower
 from django.utils import timezone
@@ -64,8 +64,10 @@ def account_deletions_waiting(*, now: datetime | None = None) -> list[int]:
     """Notifications the sweeper should ask a worker for again: still waiting after RETRY_AFTER."""
     now = now or timezone.now()
     return list(
-        AccountDeletion.objects.filter(
-            state=AccountDeletion.State.RECEIVED, received_at__lt=now - RETRY_AFTER
+        AccountDeletion.objects.filter(state=AccountDeletion.State.RECEIVED)
+        .filter(
+            Q(processed_at__isnull=True, received_at__lt=now - RETRY_AFTER)  # its task was lost
+            | Q(processed_at__lt=now - RETRY_AFTER)  # its last attempt failed
         )
         .order_by("received_at")
         .values_list("pk", flat=True)[:500]
@@ -118,10 +120,8 @@ def account_deletion_process(*, deletion_id: int) -> AccountDeletion | None:
         deletion.error = f"{type(error).__name__}: {error}"[:500]
         if deletion.attempts >= MAX_ATTEMPTS:
             deletion.state = AccountDeletion.State.FAILED
-        else:
-            # The sweeper's clock: the next attempt comes RETRY_AFTER after this one.
-            deletion.received_at = deletion.processed_at
-        deletion.save(update_fields=["attempts", "error", "state", "received_at", "processed_at"])
+        # The sweeper asks again RETRY_AFTER after this attempt (processed_at).
+        deletion.save(update_fields=["attempts", "error", "state", "processed_at"])
         return deletion
     deletion.state = AccountDeletion.State.DONE
     deletion.orders_erased = len(erased.order_ids)

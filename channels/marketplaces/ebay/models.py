@@ -22,6 +22,7 @@ class AccountDeletion(models.Model):
     error = models.CharField(max_length=500, blank=True)
     orders_erased = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(auto_now_add=True)
+    # The last attempt, failed or done: the sweeper asks again a while after a failed one.
     processed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
