@@ -21,6 +21,7 @@ from django.db import transaction
 
 from orders import events
 from orders.actors import Actor, as_actor
+from orders.errors import OrderError
 from orders.models import Customer, Order, OrderEvent, OrderHold
 from orders.money.models import Expense, Payment, Refund
 from orders.services.common import service_context
@@ -64,6 +65,10 @@ def personal_data_erase(
     nobody (a legacy order id); `also_erase` are further values known to be the buyer's (a marketplace
     user name) to remove wherever the orders kept a copy."""
     actor = as_actor(actor)
+    # Nothing can bring the data back: of people, only superadmins (the one role with every
+    # permission); a marketplace's request comes as a channel actor, which acts for the application.
+    if not actor.has_perm("orders.delete_customer"):
+        raise OrderError("Only a superadmin may erase a buyer's personal data.")
     ids = sorted(set(order_ids))
     result = Erasure()
     if not ids:

@@ -8,6 +8,7 @@ from django.apps import apps
 
 from orders import events
 from orders.actors import Actor
+from orders.errors import OrderError
 from orders.events import EventType
 from orders.inputs import LineInput
 from orders.models import Customer, Order, OrderEvent, OrderHold, Product
@@ -204,3 +205,14 @@ def test_erasing_costs_a_bounded_number_of_queries_per_order(django_assert_max_n
 
     with django_assert_max_num_queries(3 + 3 * 12 + 3 * 3):
         erase(*orders)
+
+
+def test_only_a_superadmin_may_erase_by_hand(make_user):
+    order = eleanors_order()
+
+    with pytest.raises(OrderError, match="Only a superadmin"):
+        personal_data_erase(order_ids=[order.pk], actor=make_user("manager"), reason="on request")
+
+    assert Order.objects.get(pk=order.pk).customer_name == "Eleanor Hughes"
+    done = personal_data_erase(order_ids=[order.pk], actor=make_user("superadmin"), reason="on request")
+    assert done.order_ids == [order.pk]
