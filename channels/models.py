@@ -4,9 +4,10 @@ model from its door's own module (channels/csv/models.py, channels/connections/m
 from channels.connections.models import Connection, SyncRun
 from channels.csv.models import ImportMapping, ImportOutcome, ImportRowError, OrderImport
 from channels.intake.models import Delivery, PlatformOrderLink
+from channels.marketplaces.ebay.models import AccountDeletion
 from channels.tracking.models import TrackingPush
 
 __all__ = [
-    "Connection", "Delivery", "ImportMapping", "ImportOutcome", "ImportRowError", "OrderImport",
+    "AccountDeletion", "Connection", "Delivery", "ImportMapping", "ImportOutcome", "ImportRowError", "OrderImport",
     "PlatformOrderLink", "SyncRun", "TrackingPush",
 ]  # fmt: skip

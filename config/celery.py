@@ -28,5 +28,12 @@ app.conf.beat_schedule = {
 app.autodiscover_tasks()
 # Areas of an app keep their tasks beside them (orders/jobs/tasks.py, channels/csv/tasks.py, ...).
 app.autodiscover_tasks(
-    ["orders.jobs", "orders.money", "channels.csv", "channels.intake", "channels.tracking"]
+    [
+        "orders.jobs",
+        "orders.money",
+        "channels.csv",
+        "channels.intake",
+        "channels.tracking",
+        "channels.marketplaces.ebay",
+    ]
 )

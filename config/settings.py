@@ -229,6 +229,14 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 # How often each connected shop is polled for changed orders (seconds); webhooks bring most changes
 # at once, the poll repairs what a lost webhook missed.
 CHANNEL_POLL_INTERVAL = int(os.environ.get("CHANNEL_POLL_INTERVAL", "300"))
+# eBay's Marketplace Account Deletion notifications (docs/channels.md): the verification token and the
+# endpoint URL exactly as saved in the eBay developer account (they answer its challenge), and the
+# application's keyset, whose application token fetches the public key notifications are signed with.
+EBAY_DELETION_VERIFICATION_TOKEN = os.environ.get("EBAY_DELETION_VERIFICATION_TOKEN", "")
+EBAY_DELETION_ENDPOINT_URL = os.environ.get("EBAY_DELETION_ENDPOINT_URL", "")
+EBAY_CLIENT_ID = os.environ.get("EBAY_CLIENT_ID", "")
+EBAY_CLIENT_SECRET = os.environ.get("EBAY_CLIENT_SECRET", "")
+EBAY_API_BASE_URL = os.environ.get("EBAY_API_BASE_URL", "https://api.ebay.com")
 
 # The cache holds short-lived figures shared by every page view (the managers' failing-connections
 # banner, 30 s): Redis when REDIS_URL is set, so every web process sees the same; else per process.

@@ -260,6 +260,10 @@ def _line_moved(p: dict) -> str:
     return f"Line {e(p.get('sku', ''))} moved from {e(p.get('old', ''))} to {e(p.get('new', ''))}"
 
 
+def _personal_data_erased(p: dict) -> str:
+    return f"Buyer's personal data erased{suffix(' ', p.get('reason'))}"
+
+
 class EventType:
     """The orders app's event types (money's are in orders/money/events.py, fulfilment's in fulfilment/events.py)."""
 
@@ -275,6 +279,7 @@ class EventType:
     LINE_CANCELLED = register("line.cancelled", "Line cancelled", _line_cancelled)
     LINE_REPLACED = register("line.replaced", "Line replaced", _line_replaced)
     LINE_MOVED = register("line.moved", "Line moved", _line_moved)
+    PERSONAL_DATA_ERASED = register("personal_data.erased", "Personal data erased", _personal_data_erased)
 
 
 def created(order: Order, actor: Actor, *, source: str, detail: str = "") -> OrderEvent:
@@ -321,3 +326,8 @@ def deleted(order: Order, actor: Actor, *, reason: str) -> OrderEvent:
 
 def restored(order: Order, actor: Actor) -> OrderEvent:
     return record(order, actor, EventType.RESTORED)
+
+
+def personal_data_erased(order: Order, actor: Actor, *, reason: str) -> OrderEvent:
+    """reason ends the sentence: "at eBay's request"."""
+    return record(order, actor, EventType.PERSONAL_DATA_ERASED, reason=reason)

@@ -157,6 +157,11 @@ MATRIX: list[Access] = [
     # which is no delivery (415); unsigned JSON is 401 (tests/channels/test_webhook_door.py).
     Access("channels:webhook", roles(415, anonymous=415), method="post",
            kwargs=lambda o: {"connection_id": o["connection"].pk}),
+    # eBay's account deletion endpoint: app-wide, no session, eBay signs its notifications. A GET
+    # without challenge_code is 400 for everyone; the matrix's unsigned POST is 503 because the tests
+    # leave Packline unconfigured for it (signed ones: tests/channels/marketplaces/ebay/).
+    Access("channels:ebay_account_deletion", roles(400, anonymous=400)),
+    Access("channels:ebay_account_deletion", roles(503, anonymous=503), method="post"),
     Access("channels:import_list", only("superadmin", "manager", "csr")),
     Access("channels:import_upload", only("superadmin", "manager", "csr"), method="post"),
     Access("channels:import_template", only("superadmin", "manager", "csr")),

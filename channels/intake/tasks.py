@@ -91,7 +91,9 @@ def poll_due() -> list[int]:
 
 @shared_task(name=SWEEP_TASK)
 def sweep() -> dict:
-    """Periodic: deliveries whose task was lost, runs whose worker died, tracking pushes that are due."""
+    """Periodic: deliveries whose task was lost, runs whose worker died, tracking pushes that are due,
+    eBay account deletions still waiting (a lost task or a failed attempt)."""
+    from channels.marketplaces.ebay.erasure import DELETION_TASK, account_deletions_waiting
     from channels.tracking.services import PUSH_TASK, due_pushes
 
     now = timezone.now()
@@ -121,4 +123,12 @@ def sweep() -> dict:
     pushes = due_pushes()
     for push_id in pushes:
         current_app.send_task(PUSH_TASK, args=[push_id])
-    return {"connections": waiting, "backfills": resumed, "pushes": len(pushes)}
+    deletions = account_deletions_waiting(now=now)
+    for deletion_id in deletions:
+        current_app.send_task(DELETION_TASK, args=[deletion_id])
+    return {
+        "connections": waiting,
+        "backfills": resumed,
+        "pushes": len(pushes),
+        "account_deletions": len(deletions),
+    }

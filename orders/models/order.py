@@ -10,6 +10,8 @@ from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -187,6 +189,9 @@ class Order(models.Model):
             # Search compares these with the whole term, which is never empty; most orders have neither.
             models.Index("channel_order_number", name="order_channel_number", condition=~Q(channel_order_number="")),
             models.Index("po_number", name="order_po_number", condition=~Q(po_number="")),
+            # eBay's account deletion finds a buyer's orders by eBay user name, in any case; only eBay's
+            # orders carry one (channels/marketplaces/ebay/erasure.py names the same expression).
+            models.Index(Lower(KeyTextTransform("ebay_buyer", "attributes")), name="order_ebay_buyer", condition=Q(attributes__has_key="ebay_buyer")),
         ]  # fmt: skip
         triggers = [
             # `stage` is a copy of the status's stage for the list's indexes; the database keeps it

@@ -51,6 +51,8 @@ ORDER_EVENTS = {
     "line.cancelled": ({"sku": "A-1", "quantity": 2, "reason": "out of stock"}, "Line A-1 cancelled: out of stock"),
     "line.replaced": ({"old": "A-1", "new": "B-2", "quantity": 2}, "Line A-1 replaced by B-2 (2)"),
     "line.moved": ({"sku": "A-1", "old": "Main", "new": "North"}, "Line A-1 moved from Main to North"),
+    "personal_data.erased": ({"reason": "at eBay's request"},
+                             "Buyer's personal data erased at eBay&#x27;s request"),
 }  # fmt: skip
 
 

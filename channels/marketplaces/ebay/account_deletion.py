@@ -39,6 +39,12 @@ TOPIC = "MARKETPLACE_ACCOUNT_DELETION"
 PUBLIC_KEY_PATH = "/commerce/notification/v1/public_key/"
 APPLICATION_SCOPE = "https://api.ebay.com/oauth/api_scope"
 DIGESTS = {"SHA1": hashes.SHA1, "SHA256": hashes.SHA256}
+
+
+class UnknownPublicKey(PlatformError):
+    """eBay has no public key by that id: the signature is not eBay's (unlike eBay being unreachable)."""
+
+
 _PEM = re.compile(r"-----BEGIN PUBLIC KEY-----(.*?)-----END PUBLIC KEY-----", re.DOTALL)
 
 
@@ -141,6 +147,8 @@ def public_key_fetcher(
                     f"{base}{PUBLIC_KEY_PATH}{quote(kid, safe='')}",
                     headers={"Authorization": f"Bearer {token.json().get('access_token', '')}"},
                 )
+                if answer.status_code == 404:
+                    raise UnknownPublicKey(f"eBay has no public key {kid!r} (HTTP 404).")
                 if answer.status_code != 200:
                     raise PlatformError(f"eBay has no public key {kid!r} (HTTP {answer.status_code}).")
                 key_info = answer.json()
