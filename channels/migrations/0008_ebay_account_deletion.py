@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sales_channels", "0006_reconciliation_runs"),
+        ("sales_channels", "0007_connection_authorisation"),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("orders", "0012_shop_line_ids_and_hold_reasons"),
+        ("orders", "0013_order_ship_by"),
     ]
 
     operations = [
