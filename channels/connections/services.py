@@ -264,6 +264,15 @@ class _Watched:
         self._client = client
         self._connection = connection
 
+    # A `with` block reaches the client's own (its HTTP connections close at the end): dunder methods
+    # are looked up on the type, so __getattr__ below never sees them.
+    def __enter__(self):
+        self._client.__enter__()
+        return self
+
+    def __exit__(self, *exc_info):
+        return self._client.__exit__(*exc_info)
+
     def __getattr__(self, name: str):
         value = getattr(self._client, name)
         if not callable(value):
