@@ -21,6 +21,7 @@ from channels.connections.models import Connection
 from channels.intake.changes import address as _address
 from channels.intake.changes import difference_text, differences, shop_previous
 from channels.intake.changes import order_lines as _lines
+from channels.intake.erased import erased_order_ids, without_personal_data
 from channels.intake.events import ChannelEvent
 from channels.intake.models import PlatformOrderLink
 from channels.marketplaces.base import FinancialStatus, PlatformOrder
@@ -77,6 +78,8 @@ def platform_order_apply(*, connection: Connection, platform_order: PlatformOrde
                 f"older than the version applied ({platform_order.updated_at:%Y-%m-%d %H:%M:%S} < {applied_at:%Y-%m-%d %H:%M:%S}); not applied"
             ],
         )
+    if link.order_id is not None and erased_order_ids([link.order_id]):
+        platform_order = without_personal_data(connection, platform_order)
     if link.order_id is None:
         result = _create(connection, platform_order, link)
     elif applied_at is not None and platform_order.updated_at == applied_at:

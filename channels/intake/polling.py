@@ -19,6 +19,7 @@ from channels.connections.services import connection_client
 from channels.errors import ChannelError
 from channels.intake.apply import Applied, shop_actor
 from channels.intake.batch import platform_orders_apply_batch
+from channels.intake.erased import respect_erasures
 from channels.intake.models import Delivery, PlatformOrderLink
 from channels.intake.processing import STATE_OF, apply_safely
 from channels.marketplaces import platform
@@ -104,6 +105,7 @@ def _apply_page(connection: Connection, run: SyncRun, versions: list[PlatformOrd
             fresh.append(version)
     if not fresh:
         return counts
+    fresh = respect_erasures(connection, fresh)
     try:
         with transaction.atomic():
             results = platform_orders_apply_batch(connection, fresh, creator)

@@ -238,3 +238,34 @@ def test_a_signed_notification_posted_over_http_leads_a_real_worker_to_erase_the
     assert orders["12-03955-36441"].shipping_address == {"country": "GB"}
     assert orders["12-03955-36443"].customer_name == "Sam Patel"
     assert AccountDeletion.objects.get().orders_erased == 1
+
+
+@pytest.mark.django_db
+def test_a_later_version_of_an_erased_order_does_not_bring_the_buyer_back(capsys):
+    with FakeEbay() as ebay:
+        ebay.add_order(ebay_order("12-03955-36441", "eleanor_h_1987"))
+        connection = connect(ebay, capsys)
+        since = datetime(2020, 1, 1, tzinfo=UTC)
+        assert connection_poll(connection_id=connection.pk, since=since).created == 1
+        assert account_deletion_process(deletion_id=deletion().pk).orders_erased == 1
+        # eBay describes the order again, still naming her (the buyer moved, and the seller added a
+        # note): the shop's change of address would be applied to any other order.
+        ship_to = ebay.orders["12-03955-36441"]["fulfillmentStartInstructions"][0]["shippingStep"]["shipTo"]
+        ship_to["contactAddress"] = dict(ship_to["contactAddress"], addressLine1="9 New Road")
+        ebay.modify("12-03955-36441", fulfillmentStartInstructions=ebay.orders["12-03955-36441"][
+            "fulfillmentStartInstructions"])  # fmt: skip
+
+        run = connection_poll(connection_id=connection.pk, since=since)
+
+    assert (run.state, run.updated + run.skipped) == ("done", 1), run.error
+    order = Order.objects.get(channel=connection.channel)
+    assert (order.customer_name, order.customer_email, order.shipping_address) == (
+        ERASED_NAME, "", {"country": "GB"},
+    )  # fmt: skip
+    kept = [json.dumps(PlatformOrderLink.objects.get(order=order).payload)]
+    kept += list(Delivery.objects.filter(order=order).values_list("body", flat=True))
+    assert len(kept) == 3  # the link, the first poll's row and the second's
+    for text in kept:
+        for value in (*HERS, "9 New Road"):
+            assert value.lower() not in text.lower(), value
+    assert OrderEvent.objects.filter(order=order, type=EventType.PERSONAL_DATA_ERASED).count() == 1

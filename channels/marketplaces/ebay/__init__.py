@@ -19,7 +19,7 @@ client.order).
 from datetime import datetime
 
 from channels.marketplaces.base import Access, Limiter, OrderReference, PlatformOrder, TokenExpiry, Webhook
-from channels.marketplaces.ebay import auth, mapping
+from channels.marketplaces.ebay import anonymise, auth, mapping
 from channels.marketplaces.ebay.account_deletion import SIGNATURE_HEADER
 from channels.marketplaces.ebay.client import EbayClient
 
@@ -47,6 +47,9 @@ class EbayPlatform:
 
     def order_from_payload(self, payload: dict) -> PlatformOrder:
         return mapping.order_from_payload(payload)  # getOrder's and getOrders' Order, as kept
+
+    def erased_payload(self, payload: dict) -> dict:
+        return anonymise.erased_payload(payload)  # an erased buyer's later versions (intake/erased.py)
 
     sends_webhooks = False  # orders arrive by polling (see above): no webhook secret to keep
 

@@ -22,11 +22,12 @@ from django.utils import timezone
 
 from channels.connections.models import Connection
 from channels.intake.models import Delivery, PlatformOrderLink
+from channels.marketplaces.ebay.anonymise import erased_payload
 from channels.marketplaces.ebay.mapping import loads
 from channels.marketplaces.ebay.models import AccountDeletion
 from orders.actors import Actor
 from orders.models import Order
-from orders.services.erasure import ERASED, Erasure, personal_data_erase
+from orders.services.erasure import Erasure, personal_data_erase
 
 logger = logging.getLogger(__name__)
 
@@ -157,37 +158,6 @@ def ebay_user_erase(*, username: str) -> Erasure:
             body = _erased_body(delivery.body)
             if body != delivery.body:
                 Delivery.objects.filter(pk=delivery.pk).update(body=body)
-    return erased
-
-
-def erased_payload(payload: dict) -> dict:
-    """An eBay order without its buyer: no buyer block (user name, registration address, tax
-    address), no checkout notes, and a ship-to that keeps only the country."""
-    if not isinstance(payload, dict) or not payload:
-        return payload
-    erased = {key: value for key, value in payload.items() if key not in ("buyer", "buyerCheckoutNotes")}
-    if "buyer" in payload:
-        erased["buyer"] = {"username": ERASED}
-    instructions = []
-    for instruction in payload.get("fulfillmentStartInstructions") or []:
-        if isinstance(instruction, dict) and isinstance(instruction.get("shippingStep"), dict):
-            step = instruction["shippingStep"]
-            ship_to = step.get("shipTo") if isinstance(step.get("shipTo"), dict) else {}
-            country = (ship_to.get("contactAddress") or {}).get("countryCode") if ship_to else None
-            instruction = {
-                **instruction,
-                "shippingStep": {
-                    **{
-                        key: value
-                        for key, value in step.items()
-                        if key not in ("shipTo", "shipToReferenceId")
-                    },
-                    "shipTo": {"contactAddress": {"countryCode": country}} if country else {},
-                },
-            }
-        instructions.append(instruction)
-    if "fulfillmentStartInstructions" in payload:
-        erased["fulfillmentStartInstructions"] = instructions
     return erased
 
 
