@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_tables2",
+    "ninja",  # django-ninja: the JSON API; its docs page serves swagger-ui from its own static files
     "import_export",
     "axes",
     "pgtrigger",

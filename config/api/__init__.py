@@ -1,0 +1,40 @@
+"""The JSON API v1 at /api/v1/ (issue 18): django-ninja, bearer tokens, problem+json errors.
+Each app adds its router here; the endpoints themselves live in the apps (orders/api.py)."""
+
+from django.urls import URLPattern
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+
+from config.api import problems
+
+api = NinjaAPI(
+    title="Packline",
+    version="1",
+    description=(
+        "Orders as on the pages, through the same rules. Authenticate with a personal access token "
+        "(`Authorization: Bearer pl_…`, created on your API tokens page). Errors are "
+        "application/problem+json (RFC 9457). See docs/api.md."
+    ),
+    urls_namespace="api-1",
+    docs=Swagger(settings={"persistAuthorization": False}),
+)
+problems.register(api)
+
+
+def _routers() -> None:
+    from orders.api import router as orders_router
+
+    api.add_router("/", orders_router)
+
+
+_routers()
+
+
+def urls():
+    """The API's URLs, each exempt from the site's login redirect: the API answers 401 problems, and
+    its documentation is readable before one has a token."""
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        if isinstance(pattern, URLPattern):
+            pattern.callback.login_required = False
+    return patterns, app_name, namespace
