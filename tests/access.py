@@ -18,6 +18,7 @@ LINE_FORM = {
 }
 ANONYMOUS = "anonymous"
 LOGIN = 302  # anonymous users are sent to the login page
+NO_TOKEN = 401  # the API answers a problem, not a redirect
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Access:
     # Builds the URL's kwargs from the objects fixture (see test_access_matrix.py).
     kwargs: Callable[[dict], dict] = field(default=lambda objects: {})
     data: Callable[[dict], dict] = field(default=lambda objects: {})
+    # "token": the JSON API, called with a read+write bearer token of the role's user (JSON bodies);
+    # anonymous sends none.
+    auth: str = "session"
 
     def id(self) -> str:
         return f"{self.method.upper()} {self.url_name}"
@@ -194,6 +198,27 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"pk": o["delivery"].pk}),
     Access("channels:tracking_push_retry", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"pk": o["push"].pk}),
+    # Personal access tokens (issue 18): everyone has their own page; another's token is 404 except
+    # for a superadmin, who manages everyone's.
+    Access("accounts:api_tokens", roles(200)),
+    Access("accounts:api_token_revoke", roles(404, superadmin=200), kwargs=lambda o: {"pk": o["api_token"].pk}),
+    Access("accounts:api_token_revoke", roles(404, superadmin=302), method="post",
+           kwargs=lambda o: {"pk": o["api_token"].pk}),
+    # The JSON API v1 (issue 18): its document and docs page are public; every operation needs a token
+    # and answers as the pages do for the token's user (an agent sees only their own orders: 404).
+    Access("api-1:api-root", roles(404, anonymous=404)),
+    Access("api-1:openapi-json", roles(200, anonymous=200)),
+    Access("api-1:openapi-view", roles(200, anonymous=200)),
+    Access("api-1:list_orders", roles(200, anonymous=NO_TOKEN), auth="token"),
+    Access("api-1:get_order", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"number": o["order"].display_number}),
+    Access("api-1:get_order_by_channel_id", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"channel": o["shop_order"].channel.code, "channel_order_id": o["shop_order"].channel_order_id}),
+    Access("api-1:order_timeline", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("api-1:create_order", only("superadmin", "manager", "csr", status=201, anonymous=NO_TOKEN),
+           method="post", auth="token",
+           data=lambda o: {"customer_id": o["order"].customer_id, "lines": [{"sku": o["order"].lines.first().sku, "quantity": 1}]}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).
