@@ -7,7 +7,22 @@ from ninja.openapi.docs import Swagger
 
 from config.api import problems
 
-api = NinjaAPI(
+
+class PacklineAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Error answers are declared as what they are, application/problem+json, so that clients and
+        the schema checks (tests/api/test_schemathesis.py) hold them to the Problem schema."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[problems.CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = PacklineAPI(
     title="Packline",
     version="1",
     description=(
