@@ -108,7 +108,7 @@ def list_orders(request: HttpRequest, query: Query[OrderListQuery]):
     }
 
 
-def _order(request: HttpRequest, number: str) -> Order:
+def visible_order(request: HttpRequest, number: str) -> Order:
     matched = _NUMBER.match(number.strip())
     if not matched:
         raise Http404("No such order.")
@@ -121,7 +121,7 @@ def _order(request: HttpRequest, number: str) -> Order:
 @router.get("/orders/{number}", response={200: OrderOut, **ERRORS}, summary="Get an order by its number")
 def get_order(request: HttpRequest, number: str):
     """`number` as shown (PL-100042) or its digits (100042)."""
-    return order_out(_order(request, number))
+    return order_out(visible_order(request, number))
 
 
 @router.get(
@@ -147,7 +147,7 @@ def get_order_by_channel_id(request: HttpRequest, channel: str, channel_order_id
 )
 def order_timeline(request: HttpRequest, number: str):
     """Everything that happened to the order, newest first (SPEC 2.4)."""
-    order = _order(request, number)
+    order = visible_order(request, number)
     return [
         {
             "at": entry.at,

@@ -219,6 +219,21 @@ MATRIX: list[Access] = [
     Access("api-1:create_order", only("superadmin", "manager", "csr", status=201, anonymous=NO_TOKEN),
            method="post", auth="token",
            data=lambda o: {"customer_id": o["order"].customer_id, "lines": [{"sku": o["order"].lines.first().sku, "quantity": 1}]}),
+    # Actions answer as the page's buttons decide: the permission first (403), then the order (404).
+    # Warehouse staff pass the gate (they move orders through picking) but may not hold: the workflow
+    # refuses with its sentence (409), as the page shows it in a message.
+    Access("api-1:change_status", roles(200, warehouse=409, agent=404, viewer=403, anonymous=NO_TOKEN), method="post",
+           auth="token", kwargs=lambda o: {"number": o["order"].number},
+           data=lambda o: {"status": "on-hold", "reason": "check address"}),
+    Access("api-1:hold", only("superadmin", "manager", "csr", anonymous=NO_TOKEN), method="post", auth="token",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "check address"}),
+    # The matrix's order is not on hold: releasing it is refused with the page's sentence (409).
+    Access("api-1:release", only("superadmin", "manager", "csr", status=409, anonymous=NO_TOKEN), method="post",
+           auth="token", kwargs=lambda o: {"number": o["order"].number}),
+    Access("api-1:cancel", only("superadmin", "manager", "csr", anonymous=NO_TOKEN), method="post", auth="token",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "customer asked"}),
+    Access("api-1:add_note", roles(200, agent=404, viewer=403, anonymous=NO_TOKEN), method="post", auth="token",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"text": "called the customer"}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).
