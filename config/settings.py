@@ -231,6 +231,18 @@ REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_POLL_INTERVAL = int(os.environ.get("CHANNEL_POLL_INTERVAL", "300"))
 
 CELERY_QUEUES = ("default", "bulk", "imports", "channels", "documents")
+
+# The JSON API's per-token rate limit (config/api/ratelimit.py), counted in the "api" cache: Redis
+# when REDIS_URL is set, so that every web process shares one count per token.
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A task whose worker died is delivered again after this many seconds (acks_late).

@@ -1,11 +1,13 @@
 """The JSON API v1 at /api/v1/ (issue 18): django-ninja, bearer tokens, problem+json errors.
 Each app adds its router here; the endpoints themselves live in the apps (orders/api.py)."""
 
+from functools import wraps
+
 from django.urls import URLPattern
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from config.api import problems
+from config.api import problems, ratelimit
 
 
 class PacklineAPI(NinjaAPI):
@@ -47,11 +49,23 @@ def _routers() -> None:
 _routers()
 
 
+def _with_rate_headers(view):
+    @wraps(view)  # keeps ninja's csrf_exempt
+    def answer(request, *args, **kwargs):
+        return ratelimit.add_headers(request, view(request, *args, **kwargs))
+
+    answer.login_required = False
+    return answer
+
+
 def urls():
-    """The API's URLs, each exempt from the site's login redirect: the API answers 401 problems, and
-    its documentation is readable before one has a token."""
+    """The API's URLs: each exempt from the site's login redirect (the API answers 401 problems, and
+    its documentation is readable before one has a token), each answer with its RateLimit headers."""
     patterns, app_name, namespace = api.urls
-    for pattern in patterns:
-        if isinstance(pattern, URLPattern):
-            pattern.callback.login_required = False
-    return patterns, app_name, namespace
+    wrapped = [
+        URLPattern(pattern.pattern, _with_rate_headers(pattern.callback), pattern.default_args, pattern.name)
+        if isinstance(pattern, URLPattern)
+        else pattern
+        for pattern in patterns
+    ]
+    return wrapped, app_name, namespace

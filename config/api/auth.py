@@ -9,6 +9,7 @@ from ninja.security import HttpBearer
 from accounts.models import ApiToken
 from accounts.selectors import api_token_for
 from accounts.services import api_token_record_use
+from config.api.ratelimit import rate_take
 
 
 class TokenAuth(HttpBearer):
@@ -35,6 +36,7 @@ class TokenAuth(HttpBearer):
         # As the pages' requests: views, selectors and services read request.user (and pghistory's
         # middleware names it on database-level changes from here on).
         request.user = api_token.user
+        rate_take(request=request, token_id=api_token.pk)
         if self.write and not api_token.can_write:
             raise AuthorizationError(
                 message=f"Token {api_token.prefix}… may only read; this needs a read and write token."
