@@ -7,6 +7,7 @@ import binascii
 import re
 from datetime import UTC, datetime
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
@@ -67,6 +68,16 @@ def _by_code(model, code: str | None, field: str):
     return found
 
 
+def _user_id(username: str | None, field: str) -> int | str:
+    """The user's id for the list's CSR and agent filters, which check that they are assignable."""
+    if username is None:
+        return ""
+    user = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
+    if user is None:
+        raise invalid(field, f"No user is called {username!r}.")
+    return user
+
+
 @router.get("/orders", response={200: OrderPageOut, **ERRORS}, summary="List orders, newest first")
 def list_orders(request: HttpRequest, query: Query[OrderListQuery]):
     """Cursor paging (no page numbers, no total): follow `next_cursor` until it is null."""
@@ -79,7 +90,7 @@ def list_orders(request: HttpRequest, query: Query[OrderListQuery]):
             raise invalid("updated_since", "Give a time between 1900 and 2999.")
         orders = orders.filter(updated_at__gte=since)
     # The list page's own filters (orders/filters.py), fed with the same parameters it reads.
-    names = {"tags": "tag", "has_hold": "hold_reason", "created_after": "created_after"}
+    names = {"tags": "tag", "has_hold": "hold_reason", "assigned_csr": "csr", "assigned_agent": "agent"}
     channel = _by_code(Channel, query.channel, "channel")
     status = _by_code(OrderStatus, query.status, "status")
     data = {
@@ -90,6 +101,8 @@ def list_orders(request: HttpRequest, query: Query[OrderListQuery]):
         "created_before": query.created_before.isoformat() if query.created_before else "",
         "tags": query.tag or "",
         "has_hold": query.hold_reason or "",
+        "assigned_csr": _user_id(query.csr, "csr"),
+        "assigned_agent": _user_id(query.agent, "agent"),
     }
     filters = OrderFilter({key: value for key, value in data.items() if value != ""}, queryset=orders)
     if not filters.form.is_valid():

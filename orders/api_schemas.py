@@ -185,5 +185,11 @@ class OrderListQuery(BaseModel):
     created_before: date | None = Field(None, description="On or before this day.")
     q: Annotated[str, StringConstraints(max_length=200)] | None = None
     tag: Annotated[str, StringConstraints(max_length=40)] | None = None
+    csr: Annotated[str, StringConstraints(max_length=150)] | None = Field(
+        None, description="The CSR's username."
+    )
+    agent: Annotated[str, StringConstraints(max_length=150)] | None = Field(
+        None, description="The delivery agent's username."
+    )
     on_hold: bool | None = None
     hold_reason: Annotated[str, StringConstraints(max_length=40)] | None = None

@@ -251,3 +251,31 @@ def test_keys_belong_to_their_user(api, token_for):
     first = api(token_for("csr")).post("/orders", body, headers={"Idempotency-Key": "same"})
     second = api(token_for("csr")).post("/orders", body, headers={"Idempotency-Key": "same"})
     assert first.json()["number"] != second.json()["number"]
+
+
+def test_the_list_filters_by_csr_and_agent_username(api, token_for, make_user):
+    csr, agent = make_user("csr"), make_user("agent")
+    theirs = make_order(assigned_csr=csr, assigned_agent=agent)
+    make_order()
+    client = api(token_for("manager"))
+    for params in ({"csr": csr.username}, {"agent": agent.username}):
+        assert [item["number"] for item in client.get("/orders", **params).json()["items"]] == [
+            theirs.display_number
+        ]
+    assert _problem(client.get("/orders", csr="nobody"), 422)["errors"][0]["field"] == "csr"
+    # A user who is no CSR is refused by the list page's own filter, named as the API names it.
+    assert _problem(client.get("/orders", csr=agent.username), 422)["errors"][0]["field"] == "csr"
+
+
+def test_a_page_of_orders_costs_the_same_queries_for_5_or_50_orders(
+    api, token_for, django_assert_max_num_queries
+):
+    client = api(token_for("manager"))
+    client.get("/orders")  # the token's last use is written once a minute: not on the next calls
+    make_order(), make_order(), make_order(), make_order(), make_order()
+    with django_assert_max_num_queries(6) as few:
+        assert len(client.get("/orders").json()["items"]) == 5
+    for _ in range(45):
+        make_order()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/orders").json()["items"]) == 50
