@@ -132,9 +132,12 @@ def visible_order(request: HttpRequest, number: str) -> Order:
 
 
 @router.get("/orders/{number}", response={200: OrderOut, **ERRORS}, summary="Get an order by its number")
-def get_order(request: HttpRequest, number: str):
-    """`number` as shown (PL-100042) or its digits (100042)."""
-    return order_out(visible_order(request, number))
+def get_order(request: HttpRequest, number: str, response: HttpResponse):
+    """`number` as shown (PL-100042) or its digits (100042). The `ETag` is the order's version: send it
+    back as `If-Match` to change the order."""
+    order = visible_order(request, number)
+    response["ETag"] = f'"{order.version}"'
+    return order_out(order)
 
 
 @router.get(
@@ -143,6 +146,8 @@ def get_order(request: HttpRequest, number: str):
     summary="Get an order by its channel and the channel's order id",
 )
 def get_order_by_channel_id(request: HttpRequest, channel: str, channel_order_id: str):
+    if "\x00" in channel + channel_order_id:  # no id holds one (PostgreSQL text cannot)
+        raise Http404("No such order.")
     order = (
         selectors.orders_visible_to(request.user, deleted=None)
         .filter(channel__code=channel[:40], channel_order_id=channel_order_id[:100])

@@ -5,13 +5,22 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from orders.models import PaymentMethod
 from orders.workflow import Stage
 
-Text100 = Annotated[str, StringConstraints(max_length=100)]
-Text200 = Annotated[str, StringConstraints(max_length=200)]
+
+def _no_nul(text: str) -> str:
+    # PostgreSQL text cannot hold NUL; the pages refuse it in config/middleware.py, the API here.
+    if "\x00" in text:
+        raise ValueError("contains a NUL character (\\u0000); remove it")
+    return text
+
+
+NO_NUL = AfterValidator(_no_nul)
+Text100 = Annotated[str, NO_NUL, StringConstraints(max_length=100)]
+Text200 = Annotated[str, NO_NUL, StringConstraints(max_length=200)]
 # Amounts as the database holds them: numeric(12,2), so at most ten digits before the point.
 Amount = Annotated[Decimal, Field(max_digits=12, decimal_places=2, allow_inf_nan=False)]
 StageName = Literal[tuple(Stage.values)]  # type: ignore[valid-type]
@@ -28,15 +37,15 @@ class Address(Strict):
     line2: Text200 = ""
     city: Text100 = ""
     region: Text100 = ""
-    postcode: Annotated[str, StringConstraints(max_length=20)] = ""
-    country: Annotated[str, StringConstraints(max_length=2)] = ""
-    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    postcode: Annotated[str, NO_NUL, StringConstraints(max_length=20)] = ""
+    country: Annotated[str, NO_NUL, StringConstraints(max_length=2)] = ""
+    phone: Annotated[str, NO_NUL, StringConstraints(max_length=40)] = ""
 
 
 class NewCustomer(Strict):
-    name: Annotated[str, StringConstraints(min_length=1, max_length=200)]
-    email: Annotated[str, StringConstraints(max_length=254)] = ""
-    phone: Annotated[str, StringConstraints(max_length=40)] = ""
+    name: Annotated[str, NO_NUL, StringConstraints(min_length=1, max_length=200)]
+    email: Annotated[str, NO_NUL, StringConstraints(max_length=254)] = ""
+    phone: Annotated[str, NO_NUL, StringConstraints(max_length=40)] = ""
     company: Text200 = ""
     requires_po_number: bool = False
 
@@ -58,7 +67,7 @@ class OrderCreateIn(Strict):
     customer_id: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
     customer: NewCustomer | None = None
     lines: Annotated[list[LineIn], Field(max_length=500)]
-    channel: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+    channel: Annotated[str, NO_NUL, StringConstraints(max_length=40)] | None = Field(
         None, description="A channel's code; the manual channel when left out."
     )
     channel_order_id: Text100 | None = None
@@ -69,14 +78,33 @@ class OrderCreateIn(Strict):
     payment_method: PaymentMethodName = PaymentMethod.CARD.value  # type: ignore[assignment]
     amount_paid: Amount = Decimal("0")
     delivery_fee: Amount = Decimal("0")
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{3}$")] | None = None
+    currency: Annotated[str, NO_NUL, StringConstraints(pattern=r"^[A-Za-z]{3}$")] | None = None
     po_number: Text100 = ""
     customer_reference: Text100 = ""
-    gift_message: Annotated[str, StringConstraints(max_length=2000)] = ""
-    notes: Annotated[str, StringConstraints(max_length=10000)] = ""
-    tags: Annotated[list[Annotated[str, StringConstraints(max_length=40)]], Field(max_length=20)] = []
+    gift_message: Annotated[str, NO_NUL, StringConstraints(max_length=2000)] = ""
+    notes: Annotated[str, NO_NUL, StringConstraints(max_length=10000)] = ""
+    tags: Annotated[list[Annotated[str, NO_NUL, StringConstraints(max_length=40)]], Field(max_length=20)] = []
     priority: Annotated[int, Field(ge=-32768, le=32767)] = 0
     draft: bool = False
+
+
+class OrderChangesIn(Strict):
+    """The fields to change; those left out stay as they are. What a user may change depends on
+    their role and the order's stage, as on the edit page."""
+
+    shipping_address: Address | None = None
+    billing_address: Address | None = None
+    shipping_method: Text100 | None = None
+    payment_method: PaymentMethodName | None = None  # type: ignore[valid-type]
+    delivery_fee: Amount | None = None
+    po_number: Text100 | None = None
+    customer_reference: Text100 | None = None
+    gift_message: Annotated[str, NO_NUL, StringConstraints(max_length=2000)] | None = None
+    notes: Annotated[str, NO_NUL, StringConstraints(max_length=10000)] | None = None
+    tags: (
+        Annotated[list[Annotated[str, NO_NUL, StringConstraints(max_length=40)]], Field(max_length=20)] | None
+    ) = None
+    priority: Annotated[int, Field(ge=-32768, le=32767)] | None = None
 
 
 class ChannelOut(BaseModel):
@@ -171,25 +199,25 @@ class TimelineEntryOut(BaseModel):
 
 
 class OrderListQuery(BaseModel):
-    cursor: Annotated[str, StringConstraints(max_length=200)] | None = None
+    cursor: Annotated[str, NO_NUL, StringConstraints(max_length=200)] | None = None
     limit: Annotated[int, Field(ge=1, le=200)] = 50
     stage: StageName | None = None  # type: ignore[valid-type]
-    status: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+    status: Annotated[str, NO_NUL, StringConstraints(max_length=40)] | None = Field(
         None, description="A status code."
     )
-    channel: Annotated[str, StringConstraints(max_length=40)] | None = Field(
+    channel: Annotated[str, NO_NUL, StringConstraints(max_length=40)] | None = Field(
         None, description="A channel code."
     )
     updated_since: datetime | None = None
     created_after: date | None = Field(None, description="On or after this day.")
     created_before: date | None = Field(None, description="On or before this day.")
-    q: Annotated[str, StringConstraints(max_length=200)] | None = None
-    tag: Annotated[str, StringConstraints(max_length=40)] | None = None
-    csr: Annotated[str, StringConstraints(max_length=150)] | None = Field(
+    q: Annotated[str, NO_NUL, StringConstraints(max_length=200)] | None = None
+    tag: Annotated[str, NO_NUL, StringConstraints(max_length=40)] | None = None
+    csr: Annotated[str, NO_NUL, StringConstraints(max_length=150)] | None = Field(
         None, description="The CSR's username."
     )
-    agent: Annotated[str, StringConstraints(max_length=150)] | None = Field(
+    agent: Annotated[str, NO_NUL, StringConstraints(max_length=150)] | None = Field(
         None, description="The delivery agent's username."
     )
     on_hold: bool | None = None
-    hold_reason: Annotated[str, StringConstraints(max_length=40)] | None = None
+    hold_reason: Annotated[str, NO_NUL, StringConstraints(max_length=40)] | None = None

@@ -234,6 +234,9 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "customer asked"}),
     Access("api-1:add_note", roles(200, agent=404, viewer=403, anonymous=NO_TOKEN), method="post", auth="token",
            kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"text": "called the customer"}),
+    # A change needs If-Match with the order's ETag; the matrix sends none, so those allowed get 428.
+    Access("api-1:update_order", only("superadmin", "manager", "csr", status=428, anonymous=NO_TOKEN), method="patch",
+           auth="token", kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"notes": "call first"}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).

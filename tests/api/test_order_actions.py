@@ -89,3 +89,61 @@ def test_an_agent_acting_on_an_order_not_theirs_gets_404(api, make_user, token_f
     order = make_order()
     response = api(token_for(agent)).post(f"/orders/{order.number}/notes", {"text": "hi"})
     assert response.status_code == 404
+
+
+def test_a_change_needs_the_current_etag_and_a_stale_one_is_412(api, token_for, client):
+    order = make_order()
+    token = token_for("csr")
+    got = api(token).get(f"/orders/{order.number}")
+    assert got["ETag"] == '"1"'
+
+    def patch(body, **headers):
+        return client.patch(
+            f"/api/v1/orders/{order.number}",
+            body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {token}", **headers},
+        )
+
+    changed = patch(
+        {"notes": "Leave at the door", "tags": ["vip", " vip", "gift"]}, **{"If-Match": got["ETag"]}
+    )
+    assert changed.status_code == 200, changed.content
+    assert changed["ETag"] == '"2"' and changed.json()["tags"] == ["gift", "vip"]
+    assert OrderEvent.objects.filter(order=order, type="order.edited").exists()
+
+    stale = patch({"notes": "Ring twice"}, **{"If-Match": '"1"'})
+    assert stale.status_code == 412 and stale["Content-Type"] == "application/problem+json"
+    assert "changed by someone else" in stale.json()["detail"]
+    assert patch({"notes": "Ring twice"}).status_code == 428
+    assert patch({"notes": "Ring twice"}, **{"If-Match": "banana"}).status_code == 412
+    order.refresh_from_db()
+    assert order.notes == "Leave at the door" and order.version == 2
+
+
+def test_a_viewer_may_not_change_an_order(api, token_for, client):
+    order = make_order()
+    response = client.patch(
+        f"/api/v1/orders/{order.number}",
+        {"notes": "x"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for('viewer')}", "If-Match": '"1"'},
+    )
+    assert response.status_code == 403
+
+
+def test_a_negative_delivery_fee_is_422_and_nothing_changes(api, token_for, client):
+    """Found by the schema checks: the edit service let it through to the database's constraint (500)."""
+    order = make_order()
+    response = client.patch(
+        f"/api/v1/orders/{order.number}",
+        {"delivery_fee": "-1.00", "notes": "x"},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token_for('manager')}", "If-Match": '"1"'},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "delivery_fee", "detail": "Delivery fee cannot be negative."}
+    ]
+    order.refresh_from_db()
+    assert order.version == 1 and order.notes == ""

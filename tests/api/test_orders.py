@@ -279,3 +279,17 @@ def test_a_page_of_orders_costs_the_same_queries_for_5_or_50_orders(
         make_order()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/orders").json()["items"]) == 50
+
+
+def test_nul_characters_are_refused_as_problems_naming_where(api, token_for):
+    client = api(token_for("csr"))
+    body = _problem(client.post("/orders", _body(notes="a\x00b")), 422)
+    assert body["errors"][0]["field"] == "notes" and "NUL" in body["errors"][0]["detail"]
+    in_query = _problem(client.get("/orders", q="a\x00b"), 400)
+    assert "NUL" in in_query["detail"]
+    _problem(client.get("/channels/manual/orders/a%00b"), 404)
+    assert not Order.objects.exists()
+
+
+def test_an_unknown_api_path_is_a_404_problem(api, token_for):
+    _problem(api(token_for("csr")).get("/no-such-thing"), 404)
