@@ -20,6 +20,7 @@ ACCOUNTS_GRANTS: dict[str, set[str]] = {
         "accounts.add_user",
         "accounts.change_user",
         "accounts.manage_roles",
+        "accounts.manage_api_tokens",
     },
     "manager": {"accounts.view_dashboard", "accounts.view_user"},
     "csr": {"accounts.view_dashboard"},

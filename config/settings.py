@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_filters",
     "django_tables2",
+    "ninja",  # django-ninja: the JSON API; its docs page serves swagger-ui from its own static files
     "import_export",
     "axes",
     "pgtrigger",
@@ -252,6 +253,18 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 CELERY_QUEUES = ("default", "bulk", "imports", "channels", "documents")
+
+# The JSON API's per-token rate limit (config/api/ratelimit.py), counted in the "api" cache: Redis
+# when REDIS_URL is set, so that every web process shares one count per token.
+API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
+    ),
+}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A task whose worker died is delivered again after this many seconds (acks_late).

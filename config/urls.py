@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from config import views
+from config.api import urls as api_urls
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("fulfilment/", include("fulfilment.urls")),
     path("", include("channels.urls")),
     path("admin/", admin.site.urls),
+    path("api/v1/", api_urls()),
 ]
 
 handler400 = "config.views.bad_request"

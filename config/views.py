@@ -53,10 +53,22 @@ def healthz(request: HttpRequest) -> JsonResponse:
     )
 
 
+def _api_problem(request: HttpRequest | None, status: int, detail: str = "") -> HttpResponse | None:
+    """The JSON API's clients get problem+json for the errors Django answers before the API runs (a NUL
+    in a query parameter, a path no operation has, a crash in a middleware)."""
+    if request is None or not request.path.startswith("/api/"):
+        return None
+    from config.api.problems import problem
+
+    return problem(status, detail)
+
+
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """Input the application refuses (BadRequest carries the reason for the person who sent it); for
     Django's own SuspiciousOperation the reason stays in the log."""
     reason = str(exception) if isinstance(exception, BadRequest) else ""
+    if api_answer := _api_problem(request, 400, reason):
+        return api_answer
     return render(request, "errors/400.html", {"reason": reason}, status=400)
 
 
@@ -65,9 +77,13 @@ def permission_denied(request: HttpRequest, exception: Exception | None = None) 
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if api_answer := _api_problem(request, 404, "No such API operation; see /api/v1/docs."):
+        return api_answer
     return render(request, "errors/404.html", status=404)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    if api_answer := _api_problem(request, 500, "Something went wrong on our side; it has been logged."):
+        return api_answer
     # Rendered without a request context: the failure may come from a context processor.
     return render(None, "errors/500.html", status=500)

@@ -18,6 +18,7 @@ LINE_FORM = {
 }
 ANONYMOUS = "anonymous"
 LOGIN = 302  # anonymous users are sent to the login page
+NO_TOKEN = 401  # the API answers a problem, not a redirect
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class Access:
     # Builds the URL's kwargs from the objects fixture (see test_access_matrix.py).
     kwargs: Callable[[dict], dict] = field(default=lambda objects: {})
     data: Callable[[dict], dict] = field(default=lambda objects: {})
+    # "token": the JSON API, called with a read+write bearer token of the role's user (JSON bodies);
+    # anonymous sends none.
+    auth: str = "session"
 
     def id(self) -> str:
         return f"{self.method.upper()} {self.url_name}"
@@ -215,6 +219,45 @@ MATRIX: list[Access] = [
            data=lambda o: {"reason": "seller_reject_apply_product_has_been_packed"}),
     Access("channels:tracking_push_retry", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"pk": o["push"].pk}),
+    # Personal access tokens (issue 18): everyone has their own page; another's token is 404 except
+    # for a superadmin, who manages everyone's.
+    Access("accounts:api_tokens", roles(200)),
+    Access("accounts:api_token_revoke", roles(404, superadmin=200), kwargs=lambda o: {"pk": o["api_token"].pk}),
+    Access("accounts:api_token_revoke", roles(404, superadmin=302), method="post",
+           kwargs=lambda o: {"pk": o["api_token"].pk}),
+    # The JSON API v1 (issue 18): its document and docs page are public; every operation needs a token
+    # and answers as the pages do for the token's user (an agent sees only their own orders: 404).
+    Access("api-1:api-root", roles(404, anonymous=404)),
+    Access("api-1:openapi-json", roles(200, anonymous=200)),
+    Access("api-1:openapi-view", roles(200, anonymous=200)),
+    Access("api-1:list_orders", roles(200, anonymous=NO_TOKEN), auth="token"),
+    Access("api-1:get_order", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"number": o["order"].display_number}),
+    Access("api-1:get_order_by_channel_id", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"channel": o["shop_order"].channel.code, "channel_order_id": o["shop_order"].channel_order_id}),
+    Access("api-1:order_timeline", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("api-1:create_order", only("superadmin", "manager", "csr", status=201, anonymous=NO_TOKEN),
+           method="post", auth="token",
+           data=lambda o: {"customer_id": o["order"].customer_id, "lines": [{"sku": o["order"].lines.first().sku, "quantity": 1}]}),
+    # Actions answer as the page's buttons decide: the permission first (403), then the order (404).
+    # Warehouse staff pass the gate (they move orders through picking) but may not hold: the workflow
+    # refuses with its sentence (409), as the page shows it in a message.
+    Access("api-1:change_status", roles(200, warehouse=409, agent=404, viewer=403, anonymous=NO_TOKEN), method="post",
+           auth="token", kwargs=lambda o: {"number": o["order"].number},
+           data=lambda o: {"status": "on-hold", "reason": "check address"}),
+    Access("api-1:hold", only("superadmin", "manager", "csr", anonymous=NO_TOKEN), method="post", auth="token",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "check address"}),
+    # The matrix's order is not on hold: releasing it is refused with the page's sentence (409).
+    Access("api-1:release", only("superadmin", "manager", "csr", status=409, anonymous=NO_TOKEN), method="post",
+           auth="token", kwargs=lambda o: {"number": o["order"].number}),
+    Access("api-1:cancel", only("superadmin", "manager", "csr", anonymous=NO_TOKEN), method="post", auth="token",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"reason": "customer asked"}),
+    Access("api-1:add_note", roles(200, agent=404, viewer=403, anonymous=NO_TOKEN), method="post", auth="token",
+           kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"text": "called the customer"}),
+    # A change needs If-Match with the order's ETag; the matrix sends none, so those allowed get 428.
+    Access("api-1:update_order", only("superadmin", "manager", "csr", status=428, anonymous=NO_TOKEN), method="patch",
+           auth="token", kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"notes": "call first"}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).

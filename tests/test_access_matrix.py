@@ -74,7 +74,11 @@ def objects(roles_synced, make_user):
         reason="damaged",
         actor=make_user("csr"),
     )
+    from accounts.services import api_token_create
+
     return {
+        "api_token": api_token_create(user=make_user("manager"), name="ERP", scopes="read")[0],
+        "shop_order": shop_order,
         "connection": connection,
         "delivery": DeliveryFactory(
             connection=connection, state=Delivery.State.FAILED, topic="orders/create", body="not json"
@@ -115,6 +119,7 @@ def test_each_url_answers_each_role_as_the_matrix_says(client, make_user, object
     objects (a POST that deletes or changes one does not change what the next role sees) and the
     objects are built once per URL rather than once per URL and role."""
     users = {who: make_user(who) for who in ROLES}
+    tokens = {who: _token(user) for who, user in users.items()} if row.auth == "token" else {}
     wrong = []
     for who in (*ROLES, ANONYMOUS):
         with transaction.atomic():
@@ -122,13 +127,33 @@ def test_each_url_answers_each_role_as_the_matrix_says(client, make_user, object
             if who != ANONYMOUS:
                 client.force_login(users[who])
             url = reverse(row.url_name, kwargs=row.kwargs(objects))
-            response = getattr(client, row.method)(url, data=row.data(objects))
+            if row.auth == "token":
+                response = _api_call(client, row, url, objects, tokens.get(who))
+            else:
+                response = getattr(client, row.method)(url, data=row.data(objects))
             if response.status_code != row.expect[who]:
                 wrong.append(f"as {who} answered {response.status_code}, expected {row.expect[who]}")
             elif who == ANONYMOUS and response.status_code == 302 and not _to_login(row, response):
                 wrong.append(f"as anonymous redirected to {response['Location']}, not to the login")
             transaction.set_rollback(True)
     assert not wrong, f"{row.id()}: " + "; ".join(wrong)
+
+
+def _token(user) -> str:
+    from accounts.services import api_token_create
+
+    return api_token_create(user=user, name="matrix", scopes="read,write")[1]
+
+
+def _api_call(client, row, url: str, objects: dict, token: str | None):
+    """A JSON API call with the role's bearer token (none for anonymous) and no session."""
+    client.logout()
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if row.method == "get":
+        return client.get(url, row.data(objects), headers=headers)
+    return getattr(client, row.method)(
+        url, row.data(objects), content_type="application/json", headers=headers
+    )
 
 
 def _to_login(row, response) -> bool:

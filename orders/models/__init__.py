@@ -2,6 +2,7 @@
 own models (money, jobs) are imported too; code imports each model from its area's module."""
 
 from orders.jobs.models import BulkJob, BulkJobResult
+from orders.models.api import ApiIdempotencyKey
 from orders.models.events import ActorKind, OrderEvent
 from orders.models.holds import HOLD_REASONS_AFTER_SHIPPING, HoldReason, HoldRule, OrderHold
 from orders.models.order import OUTSIDE_SERVICES, TRACKED_FIELDS, Order, OrderLine
@@ -24,6 +25,7 @@ __all__ = [
     "OUTSIDE_SERVICES",
     "TRACKED_FIELDS",
     "ActorKind",
+    "ApiIdempotencyKey",
     "BulkJob",
     "BulkJobResult",
     "Channel",

@@ -81,6 +81,8 @@ def order_update(
         if refused:
             names = ", ".join(sorted(FIELD_LABELS.get(name, name) for name in refused))
             raise OrderError(f"{order} is {order.status.label}: you cannot change {names} now.")
+        if "delivery_fee" in asked and changes["delivery_fee"] < 0:  # as creation's validate() says it
+            raise OrderInvalid({"delivery_fee": ["Delivery fee cannot be negative."]})
         recorded = []
         for name in sorted(asked - {"lines"}):
             old, new = getattr(order, name), changes[name]

@@ -1,0 +1,71 @@
+"""The JSON API v1 at /api/v1/ (issue 18): django-ninja, bearer tokens, problem+json errors.
+Each app adds its router here; the endpoints themselves live in the apps (orders/api.py)."""
+
+from functools import wraps
+
+from django.urls import URLPattern
+from ninja import NinjaAPI
+from ninja.openapi.docs import Swagger
+
+from config.api import problems, ratelimit
+
+
+class PacklineAPI(NinjaAPI):
+    def get_openapi_schema(self, *args, **kwargs):
+        """Error answers are declared as what they are, application/problem+json, so that clients and
+        the schema checks (tests/api/test_schemathesis.py) hold them to the Problem schema."""
+        schema = super().get_openapi_schema(*args, **kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation.get("responses", {}).items():
+                    content = response.get("content", {})
+                    if int(status) >= 400 and "application/json" in content:
+                        content[problems.CONTENT_TYPE] = content.pop("application/json")
+        return schema
+
+
+api = PacklineAPI(
+    title="Packline",
+    version="1",
+    description=(
+        "Orders as on the pages, through the same rules. Authenticate with a personal access token "
+        "(`Authorization: Bearer pl_…`, created on your API tokens page). Errors are "
+        "application/problem+json (RFC 9457). See docs/api.md."
+    ),
+    urls_namespace="api-1",
+    docs=Swagger(settings={"persistAuthorization": False}),
+)
+problems.register(api)
+
+
+def _routers() -> None:
+    from orders.api import router as orders_router
+    from orders.api_actions import router as order_actions_router
+
+    api.add_router("/", orders_router)
+    api.add_router("/", order_actions_router)
+
+
+_routers()
+
+
+def _with_rate_headers(view):
+    @wraps(view)  # keeps ninja's csrf_exempt
+    def answer(request, *args, **kwargs):
+        return ratelimit.add_headers(request, view(request, *args, **kwargs))
+
+    answer.login_required = False
+    return answer
+
+
+def urls():
+    """The API's URLs: each exempt from the site's login redirect (the API answers 401 problems, and
+    its documentation is readable before one has a token), each answer with its RateLimit headers."""
+    patterns, app_name, namespace = api.urls
+    wrapped = [
+        URLPattern(pattern.pattern, _with_rate_headers(pattern.callback), pattern.default_args, pattern.name)
+        if isinstance(pattern, URLPattern)
+        else pattern
+        for pattern in patterns
+    ]
+    return wrapped, app_name, namespace
