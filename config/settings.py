@@ -239,32 +239,32 @@ EBAY_CLIENT_ID = os.environ.get("EBAY_CLIENT_ID", "")
 EBAY_CLIENT_SECRET = os.environ.get("EBAY_CLIENT_SECRET", "")
 EBAY_API_BASE_URL = os.environ.get("EBAY_API_BASE_URL", "https://api.ebay.com")
 
-# The cache holds short-lived figures shared by every page view (the managers' failing-connections
-# banner, 30 s): Redis when REDIS_URL is set, so every web process sees the same; else per process.
+# Caches: Redis when REDIS_URL is set, so every web process sees the same; else per process.
+# "default" holds short-lived figures shared by every page view (the managers' failing-connections
+# banner, 30 s); "api" counts each token's requests (config/api/ratelimit.py).
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "packline",
-        }
+        },
+        "api": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "api",
+        },
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "api": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"},
+    }
 
 CELERY_QUEUES = ("default", "bulk", "imports", "channels", "documents")
 
-# The JSON API's per-token rate limit (config/api/ratelimit.py), counted in the "api" cache: Redis
-# when REDIS_URL is set, so that every web process shares one count per token.
+# The JSON API's per-token rate limit, counted in the "api" cache above.
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "api": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "api"}
-        if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}
-    ),
-}
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A task whose worker died is delivered again after this many seconds (acks_late).

@@ -24,13 +24,13 @@ ALLOWED_HOSTS = ["*"]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 # Each test starts with an empty cache (tests/conftest.py); nothing is shared with `make run`'s Redis.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "api": CACHES["api"]}  # noqa: F405
 
 # A test run must not share a broker with a `make run` worker on the same machine, nor with another
 # test run that uses another test database (TEST_DATABASE_NAME): workers would take each other's tasks.
 _run_name = os.environ.get("TEST_DATABASE_NAME") or "default"
 # The API's rate counts likewise: one run's tokens share ids with another's.
-CACHES["api"]["KEY_PREFIX"] = f"api-test-{_run_name}"  # noqa: F405
+CACHES["api"]["KEY_PREFIX"] = f"api-test-{_run_name}"
 if REDIS_URL:  # noqa: F405
     CELERY_BROKER_URL = REDIS_URL.rsplit("/", 1)[0] + "/15"  # noqa: F405
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600, "global_keyprefix": f"{_run_name}:"}

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0012_shop_line_ids_and_hold_reasons"),
+        ("orders", "0014_ebay_buyer_username_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
