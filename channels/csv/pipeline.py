@@ -218,10 +218,11 @@ class ChunkWriter:
             raise self.error
 
     def stop(self) -> None:
-        """Give up every chunk not committed yet (the reader failed)."""
+        """Give up every chunk not committed yet when the reader failed. When a writer's failure is
+        what stopped the reader (put() raised it), the chunks before the failed one still commit."""
         with self.condition:
-            self.error = self.error or RuntimeError("stopped")
-            self.failed_at = -1
+            if self.error is None:
+                self.error, self.failed_at = RuntimeError("stopped"), -1
             self.condition.notify_all()
         self._join()
 

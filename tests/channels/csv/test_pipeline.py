@@ -222,6 +222,18 @@ def test_a_chunk_that_fails_beside_an_earlier_one_leaves_the_earlier_one_committ
         return slowed(self, rows)
 
     monkeypatch.setattr(OrderBatchCreator, "_insert_orders", second_chunk_fails)
+    # The reader reaches the third chunk only after the second failed, while the first is still being
+    # written: it then learns of the failure, and the first chunk must commit all the same.
+    from channels.csv.deciding import ImportPass
+
+    decide = ImportPass.decide
+
+    def third_decided_late(self, groups):
+        if groups and groups[0].reference == "#8":
+            time.sleep(0.3)
+        return decide(self, groups)
+
+    monkeypatch.setattr(ImportPass, "decide", third_decided_late)
     order_import = ready(12)
     with pytest.raises(RuntimeError, match="connection reset"):
         import_run(import_id=order_import.pk)
