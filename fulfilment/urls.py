@@ -10,6 +10,7 @@ urlpatterns = [
     path("stock/<int:pk>/adjust/", views.stock_adjust_view, name="stock_adjust"),
     path("picklists/", views.picklist_list, name="picklists"),
     path("picklists/<int:pk>/", views.picklist_detail, name="picklist"),
+    path("picklists/<int:pk>/pdf/", views.picklist_pdf, name="picklist_pdf"),
     path("packing/", views.packing_station, name="packing"),
     path("packing/<int:number>/", views.pack_order, name="pack"),
     path("orders/<int:number>/ship/", views.ship_order, name="ship"),

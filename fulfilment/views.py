@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fulfilment.errors import FulfilmentError, WrongItem
 from fulfilment.forms import AdjustForm, BatchForm, ConfirmForm, PackForm, ReceiveForm, ShipForm
 from fulfilment.models import Picklist, StockItem, StockMovement
+from fulfilment.pdf import pdf_response
 from fulfilment.services import (
     document_print,
     packing_complete,
@@ -24,7 +25,7 @@ from fulfilment.services import (
     stock_adjust,
     stock_receive,
 )
-from fulfilment.services.documents import DOCUMENTS
+from fulfilment.services.documents import DOCUMENTS, picklist_render
 from fulfilment.services.packing import to_pack
 from orders import bounds
 from orders.errors import OrderError
@@ -210,6 +211,14 @@ def picklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "fulfilment/picklist.html", context)
 
 
+@require_GET
+@permission_required("fulfilment.pick_order", raise_exception=True)
+def picklist_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picklist to print: bin order, barcodes (opens in the browser's viewer)."""
+    picklist = get_object_or_404(Picklist.objects.select_related("warehouse", "picker"), pk=pk)
+    return pdf_response(request, picklist_render(picklist=picklist), f"picklist-{picklist.pk}.pdf")
+
+
 # Packing --------------------------------------------------------------------------------------------
 
 
@@ -305,6 +314,4 @@ def order_document(request: HttpRequest, number: int, kind: str) -> HttpResponse
     except FulfilmentError as error:
         messages.error(request, str(error))
         return redirect(order)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{order.display_number}-{kind}.pdf"'
-    return response
+    return pdf_response(request, pdf, f"{order.display_number}-{kind}.pdf")

@@ -110,6 +110,7 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"pk": o["stock"].pk}, data=lambda o: {"counted": "7", "reason": "count"}),
     Access("fulfilment:picklists", only("superadmin", "manager", "warehouse")),
     Access("fulfilment:picklist", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"pk": o["picklist"].pk}),
+    Access("fulfilment:picklist_pdf", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"pk": o["picklist"].pk}),
     Access("fulfilment:packing", only("superadmin", "manager", "warehouse")),
     Access("fulfilment:pack", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"number": o["order"].number}),
     Access("fulfilment:ship", only("superadmin", "manager", "warehouse", status=302), method="post",
