@@ -11,6 +11,7 @@ from fulfilment.errors import FulfilmentError, WrongItem
 from fulfilment.forms import AdjustForm, BatchForm, ConfirmForm, PackForm, ReceiveForm, ShipForm
 from fulfilment.models import Picklist, StockItem, StockMovement
 from fulfilment.pdf import pdf_response
+from fulfilment.selectors import QUEUE_SIZE, next_to_pack, packing_queue
 from fulfilment.services import (
     document_print,
     packing_complete,
@@ -232,7 +233,10 @@ def packing_station(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"No order {code}.")
         else:
             return redirect("fulfilment:pack", number=order.number)
-    return render(request, "fulfilment/packing_station.html")
+    queue = list(packing_queue(request.user)[:QUEUE_SIZE])
+    return render(
+        request, "fulfilment/packing_station.html", {"queue": queue, "queue_full": len(queue) == QUEUE_SIZE}
+    )
 
 
 def _pack_context(order: Order) -> dict:
@@ -259,8 +263,12 @@ def pack_order(request: HttpRequest, number: int) -> HttpResponse:
                     weight_grams=form.cleaned_data["weight_grams"] or 0,
                     actor=request.user,
                 )
-                messages.success(request, f"{order} is packed.")
-                return redirect("fulfilment:packing")
+                following = next_to_pack(request.user, after=order)
+                if following is None:
+                    messages.success(request, f"{order} is packed. No more picked orders are waiting.")
+                    return redirect("fulfilment:packing")
+                messages.success(request, f"{order} is packed. Next: {following}.")
+                return redirect("fulfilment:pack", number=following.number)
             line = packing_scan(order_id=order.pk, code=request.POST.get("code", ""), actor=request.user)
             context["scanned"] = line
         except (OrderError, ValueError) as error:

@@ -107,8 +107,9 @@ def test_the_warehouse_picks_packs_ships_and_prints_through_the_ui(page, login, 
     page.get_by_label("Packages").fill("2")
     page.get_by_label("Weight (g)").fill("900")
     page.get_by_test_id("mark-packed").click()
-    page.wait_for_url("**/fulfilment/packing/")
-    expect(toast(page)).to_contain_text(f"{two_mugs} is packed.")
+    # The station opens the next picked order by itself.
+    page.wait_for_url(f"**/fulfilment/packing/{mug_and_tea.number}/")
+    expect(toast(page)).to_contain_text(f"{two_mugs} is packed. Next: {mug_and_tea}.")
     assert list(PackingRecord.objects.values_list("order_id", "packages", "weight_grams")) == [
         (two_mugs.pk, 2, 900)
     ]
