@@ -292,7 +292,8 @@ def ship_order(request: HttpRequest, number: int) -> HttpResponse:
     lines = list(order.lines.filter(product__isnull=False))
     form = ShipForm(request.POST, lines=lines)
     if not form.is_valid():
-        messages.error(request, "Name the carrier and the quantities to ship.")
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Name the carrier and the quantities to ship. {problems}".strip())
         return redirect(order)
     try:
         shipment = shipment_create(

@@ -143,6 +143,8 @@ MATRIX: list[Access] = [
     Access("orders:remittance_reverse", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"agent_id": o["agent"].pk, "pk": o["remittance"].pk}, data=lambda o: {"reason": "short"}),
     # Returns: CSRs create them, the warehouse receives them, viewers read them.
+    Access("fulfilment:carriers", only("superadmin", "manager")),
+    Access("fulfilment:carrier_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["carrier"].pk}),
     Access("fulfilment:returns", roles(200, agent=403)),
     Access("fulfilment:returns_receiving", only("superadmin", "manager", "warehouse")),
     Access("fulfilment:return", roles(200, agent=403), kwargs=lambda o: {"pk": o["return"].pk}),

@@ -118,13 +118,17 @@ def test_the_warehouse_picks_packs_ships_and_prints_through_the_ui(page, login, 
     page.goto(f"/orders/{two_mugs.number}/")
     expect(page.get_by_test_id("order-status")).to_have_text("Packed")
     ship_form = page.get_by_test_id("ship-form")
-    ship_form.get_by_label("Carrier").fill("DPD")
+    ship_form.get_by_label("Carrier").select_option("DPD")
     ship_form.get_by_label("Tracking number").fill("1Z999AA10123456784")
     ship_form.get_by_role("button", name="Record shipment").click()
     expect(toast(page)).to_contain_text("is Shipped")
     expect(page.get_by_test_id("order-status")).to_have_text("Shipped")
     expect(page.get_by_test_id("shipment")).to_contain_text("DPD")
     expect(page.get_by_test_id("shipment")).to_contain_text("1Z999AA10123456784")
+    # The tracking number links to the carrier's page (the managed list's template).
+    expect(page.get_by_test_id("tracking-link")).to_have_attribute(
+        "href", "https://tracking.dpd.de/status/en_US/parcel/1Z999AA10123456784"
+    )
     expect(page.get_by_test_id("shipment")).to_contain_text("2 × MUG-01")
     shipment = Shipment.objects.get(order=two_mugs)
     assert (shipment.carrier, shipment.tracking_number) == ("DPD", "1Z999AA10123456784")
