@@ -28,3 +28,17 @@ def test_the_order_page_shows_partially_shipped_until_the_last_units_ship(place,
     order = Order.objects.get(pk=order.pk)
     assert order.stage == "shipped" and not order.is_partially_shipped
     assert 'data-testid="partially-shipped"' not in client.get(order.get_absolute_url()).content.decode()
+
+
+def test_the_order_list_marks_partly_shipped_orders(place, picker, client, users):  # noqa: F811
+    mug = stocked("MUG-01")
+    partial, untouched = place((mug, 2)), place((mug, 1))
+    shipment_create(order_id=partial.pk, carrier="DPD", quantities={partial.lines.get().pk: 1}, actor=picker)
+    client.force_login(users["manager"])
+    page = client.get("/orders/").content.decode()
+    rows = {
+        number: page[page.index(f">{number}<") :].split("</tr>")[0]
+        for number in (str(partial), str(untouched))
+    }
+    assert "Partially shipped" in rows[str(partial)]
+    assert "Partially shipped" not in rows[str(untouched)]
