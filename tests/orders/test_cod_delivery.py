@@ -158,3 +158,25 @@ def test_phone_dials_and_address_opens_a_map(client, users):
             'href="https://www.openstreetmap.org/search?query=1%20High%20St%2C%20Leeds%2C%20LS1%201AA"'
             in page
         ), url
+
+
+def test_the_order_page_sends_a_cash_order_to_deliveries_to_be_delivered(client, users):
+    order = shipped(users["agent"])
+    client.force_login(users["manager"])
+    response = client.post(
+        reverse("orders:change_status", kwargs={"number": order.number}),
+        {"status": builtin_status("delivered").pk},
+        follow=True,
+    )
+    assert (
+        "mark it delivered on Deliveries, where the amount collected is recorded" in response.content.decode()
+    )
+    unchanged(order)
+    # Paid by card: nothing to collect, the order page delivers it.
+    card = shipped(users["agent"], payment_method="card")
+    client.post(
+        reverse("orders:change_status", kwargs={"number": card.number}),
+        {"status": builtin_status("delivered").pk},
+    )
+    card.refresh_from_db()
+    assert card.stage == "delivered"
