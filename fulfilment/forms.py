@@ -2,7 +2,7 @@
 
 from django import forms
 
-from fulfilment.models import PackingRecord, PicklistLine, StockItem
+from fulfilment.models import Carrier, PackingRecord, PicklistLine, StockItem
 from orders import bounds
 from orders.models import Product, Warehouse
 
@@ -55,6 +55,14 @@ class ShipForm(forms.Form):
     def __init__(self, *args, lines=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.lines = list(lines)
+        # The carrier is chosen from the managed list (issue 19); with no carriers defined at all it
+        # stays free text, as before.
+        self.carriers = list(Carrier.objects.filter(active=True).values_list("name", flat=True))
+        if self.carriers:
+            self.fields["carrier"] = forms.ChoiceField(
+                choices=[("", "Choose the carrier")] + [(name, name) for name in self.carriers],
+                error_messages={"invalid_choice": "Choose one of the carriers in the list, not %(value)s."},
+            )
         for line in self.lines:
             open_units = line.quantity - line.quantity_cancelled - line.quantity_shipped
             self.fields[f"line_{line.pk}"] = forms.IntegerField(
@@ -90,3 +98,21 @@ class PackForm(forms.Form):
     weight_grams = forms.IntegerField(
         min_value=0, max_value=bounds.integer_range(PackingRecord, "weight_grams")[1], required=False
     )
+
+
+class CarrierForm(forms.ModelForm):
+    """Adding or editing a carrier; the rules themselves are the service's (fulfilment/services/carriers.py)."""
+
+    class Meta:
+        model = Carrier
+        fields = ["name", "code", "tracking_url_template", "active"]
+        labels = {"tracking_url_template": "Tracking page"}
+        widgets = {
+            "tracking_url_template": forms.TextInput(attrs={"placeholder": "https://…?number={tracking}"})
+        }
+
+    def validate_unique(self):
+        """The service says when a name or code is taken, in its own words."""
+
+    def _post_clean(self):
+        """Leave the model's checks to the service: its message names the rule broken."""

@@ -316,3 +316,36 @@ class ReturnLine(models.Model):
     @property
     def quantity_open(self) -> int:
         return self.quantity - self.quantity_received
+
+
+class Carrier(models.Model):
+    """A carrier the warehouse ships with, managed by managers (issue 19). Shipments keep the
+    carrier's name as text (what channels push back to the shop), so a renamed or removed carrier
+    leaves old shipments as they were; the tracking link is found by that name."""
+
+    TRACKING_PLACEHOLDER = "{tracking}"
+
+    name = models.CharField(max_length=60, unique=True)
+    code = models.SlugField(max_length=30, unique=True, help_text="A short code for imports and the API")
+    tracking_url_template = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The carrier's tracking page with {tracking} where the number goes; empty: no link",
+    )
+    active = models.BooleanField(default=True, help_text="Offered when recording a shipment")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(tracking_url_template="")
+                | (
+                    Q(tracking_url_template__contains="{tracking}")
+                    & Q(tracking_url_template__startswith="https://")
+                ),
+                name="carrier_tracking_url_has_placeholder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name

@@ -7,4 +7,5 @@ NAVIGATION = (
     NavItem("Packing station", "fulfilment:packing", "box-seam", "fulfilment.pack_order", 410),
     NavItem("Stock", "fulfilment:stock", "boxes", "fulfilment.view_stockitem", 420),
     NavItem("Returns", "fulfilment:returns", "arrow-return-left", "fulfilment.view_returnrequest", 430),
+    NavItem("Carriers", "fulfilment:carriers", "truck-front", "fulfilment.change_carrier", 440),
 )

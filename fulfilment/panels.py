@@ -2,6 +2,7 @@
 
 from django.db import connection
 
+from fulfilment.carriers import tracking_templates, tracking_url
 from fulfilment.forms import ShipForm
 from fulfilment.models import PackingRecord, ReturnRequest, Shipment
 from fulfilment.services.documents import DOCUMENTS
@@ -43,6 +44,10 @@ def order_panel(order, user):
         if "shipments" in present
         else []
     )
+    if shipments:
+        templates = tracking_templates()
+        for shipment in shipments:
+            shipment.tracking_url = tracking_url(shipment.carrier, shipment.tracking_number, templates)
     can_ship = user.has_perm("fulfilment.ship_order") and order.stage in SHIPPABLE_FROM
     lines = []
     if can_ship:  # the order page has read the lines already (orders.selectors.order_detail)

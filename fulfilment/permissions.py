@@ -10,7 +10,9 @@ WAREHOUSE = SEE | {
     "fulfilment.receive_return",
 }
 CSR = SEE | {"fulfilment.create_return"}
-MANAGER = CSR | WAREHOUSE | {"fulfilment.adjust_stock"}
+# Managers keep the list of carriers shipments choose from (issue 19).
+CARRIERS = {"fulfilment.view_carrier", "fulfilment.add_carrier", "fulfilment.change_carrier"}
+MANAGER = CSR | WAREHOUSE | CARRIERS | {"fulfilment.adjust_stock"}
 
 ROLE_GRANTS: dict[str, set[str]] = {
     "superadmin": MANAGER,

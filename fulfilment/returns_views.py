@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 from fulfilment.errors import WrongItem
 from fulfilment.models import ReturnReason, ReturnRequest
 from fulfilment.panels import records_present
+from fulfilment.pdf import pdf_response
 from fulfilment.returns_forms import ReturnCreateForm, ReturnFilter, ReturnReceiveForm
 from fulfilment.services.returns import (
     RETURNABLE_FROM,
@@ -142,9 +143,7 @@ def return_close_view(request: HttpRequest, pk: int) -> HttpResponse:
 def return_slip(request: HttpRequest, pk: int) -> HttpResponse:
     rma = return_for(request.user, pk)
     pdf = return_slip_print(request=rma, actor=request.user)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{rma.number}-return-slip.pdf"'
-    return response
+    return pdf_response(request, pdf, f"{rma.number}-return-slip.pdf")
 
 
 # Receiving ------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fulfilment import returns_views, views
+from fulfilment import carrier_views, returns_views, views
 
 app_name = "fulfilment"
 
@@ -10,10 +10,13 @@ urlpatterns = [
     path("stock/<int:pk>/adjust/", views.stock_adjust_view, name="stock_adjust"),
     path("picklists/", views.picklist_list, name="picklists"),
     path("picklists/<int:pk>/", views.picklist_detail, name="picklist"),
+    path("picklists/<int:pk>/pdf/", views.picklist_pdf, name="picklist_pdf"),
     path("packing/", views.packing_station, name="packing"),
     path("packing/<int:number>/", views.pack_order, name="pack"),
     path("orders/<int:number>/ship/", views.ship_order, name="ship"),
     path("orders/<int:number>/documents/<slug:kind>/", views.order_document, name="document"),
+    path("carriers/", carrier_views.carrier_list, name="carriers"),
+    path("carriers/<int:pk>/", carrier_views.carrier_edit, name="carrier_edit"),
     # Returns (RMA)
     path("returns/", returns_views.returns_list, name="returns"),
     path("returns/receive/", returns_views.returns_receiving, name="returns_receiving"),

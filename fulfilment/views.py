@@ -10,6 +10,8 @@ from django.views.decorators.http import require_GET, require_POST
 from fulfilment.errors import FulfilmentError, WrongItem
 from fulfilment.forms import AdjustForm, BatchForm, ConfirmForm, PackForm, ReceiveForm, ShipForm
 from fulfilment.models import Picklist, StockItem, StockMovement
+from fulfilment.pdf import pdf_response
+from fulfilment.selectors import QUEUE_SIZE, next_to_pack, packing_queue
 from fulfilment.services import (
     document_print,
     packing_complete,
@@ -24,7 +26,7 @@ from fulfilment.services import (
     stock_adjust,
     stock_receive,
 )
-from fulfilment.services.documents import DOCUMENTS
+from fulfilment.services.documents import DOCUMENTS, picklist_render
 from fulfilment.services.packing import to_pack
 from orders import bounds
 from orders.errors import OrderError
@@ -210,6 +212,14 @@ def picklist_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "fulfilment/picklist.html", context)
 
 
+@require_GET
+@permission_required("fulfilment.pick_order", raise_exception=True)
+def picklist_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    """The picklist to print: bin order, barcodes (opens in the browser's viewer)."""
+    picklist = get_object_or_404(Picklist.objects.select_related("warehouse", "picker"), pk=pk)
+    return pdf_response(request, picklist_render(picklist=picklist), f"picklist-{picklist.pk}.pdf")
+
+
 # Packing --------------------------------------------------------------------------------------------
 
 
@@ -223,7 +233,10 @@ def packing_station(request: HttpRequest) -> HttpResponse:
             messages.error(request, f"No order {code}.")
         else:
             return redirect("fulfilment:pack", number=order.number)
-    return render(request, "fulfilment/packing_station.html")
+    queue = list(packing_queue(request.user)[:QUEUE_SIZE])
+    return render(
+        request, "fulfilment/packing_station.html", {"queue": queue, "queue_full": len(queue) == QUEUE_SIZE}
+    )
 
 
 def _pack_context(order: Order) -> dict:
@@ -250,8 +263,12 @@ def pack_order(request: HttpRequest, number: int) -> HttpResponse:
                     weight_grams=form.cleaned_data["weight_grams"] or 0,
                     actor=request.user,
                 )
-                messages.success(request, f"{order} is packed.")
-                return redirect("fulfilment:packing")
+                following = next_to_pack(request.user, after=order)
+                if following is None:
+                    messages.success(request, f"{order} is packed. No more picked orders are waiting.")
+                    return redirect("fulfilment:packing")
+                messages.success(request, f"{order} is packed. Next: {following}.")
+                return redirect("fulfilment:pack", number=following.number)
             line = packing_scan(order_id=order.pk, code=request.POST.get("code", ""), actor=request.user)
             context["scanned"] = line
         except (OrderError, ValueError) as error:
@@ -275,7 +292,8 @@ def ship_order(request: HttpRequest, number: int) -> HttpResponse:
     lines = list(order.lines.filter(product__isnull=False))
     form = ShipForm(request.POST, lines=lines)
     if not form.is_valid():
-        messages.error(request, "Name the carrier and the quantities to ship.")
+        problems = " ".join(error for errors in form.errors.values() for error in errors)
+        messages.error(request, f"Name the carrier and the quantities to ship. {problems}".strip())
         return redirect(order)
     try:
         shipment = shipment_create(
@@ -305,6 +323,4 @@ def order_document(request: HttpRequest, number: int, kind: str) -> HttpResponse
     except FulfilmentError as error:
         messages.error(request, str(error))
         return redirect(order)
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'attachment; filename="{order.display_number}-{kind}.pdf"'
-    return response
+    return pdf_response(request, pdf, f"{order.display_number}-{kind}.pdf")

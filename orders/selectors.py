@@ -12,7 +12,7 @@ from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Sum
 from django.http import Http404
 
 from orders import bounds
@@ -467,3 +467,29 @@ def recent_and_unannounced(user) -> tuple[list[BulkJob], list[BulkJob]]:
         )
     )
     return rows[:RECENT_JOBS], [job for job in rows if job.state in FINISHED_JOBS and not job.notified][:5]
+
+
+# Stages a partly shipped order can be in: a partial shipment keeps the order where it was.
+PARTIAL_SHIPMENT_STAGES = frozenset(
+    {Stage.PROCESSING, Stage.PICKING, Stage.PICKED, Stage.PACKED, Stage.ON_HOLD}
+)
+
+
+def mark_partially_shipped(orders: list[Order]) -> None:
+    """Set order.line_partial on a page of orders (issue 19: "Partially shipped" on the list): one
+    grouped query over their lines, none when no order on the page is in a stage that could be."""
+    ids = [order.pk for order in orders if order.stage in PARTIAL_SHIPMENT_STAGES]
+    partial = set()
+    if ids:
+        partial = set(
+            OrderLine.objects.filter(order_id__in=ids)
+            .values("order_id")
+            .annotate(
+                shipped=Sum("quantity_shipped"),
+                open=Sum(F("quantity") - F("quantity_cancelled") - F("quantity_shipped")),
+            )
+            .filter(shipped__gt=0, open__gt=0)
+            .values_list("order_id", flat=True)
+        )
+    for order in orders:
+        order.line_partial = order.pk in partial

@@ -76,6 +76,11 @@ def render_rows(orders, status_class: str = "status-") -> str:
         flag = ' <i class="bi bi-flag-fill text-danger" title="Priority"></i>' if order.priority > 0 else ""
         csr = escape(str(order.assigned_csr)) if order.assigned_csr_id else "—"
         agent = escape(str(order.assigned_agent)) if order.assigned_agent_id else "—"
+        partial = (
+            ' <span class="badge text-bg-info" data-testid="row-partially-shipped">Partially shipped</span>'
+            if getattr(order, "line_partial", False)
+            else ""
+        )
         rows.append(
             "<tr>"
             f'<td><input class="form-check-input row-select" type="checkbox" name="order" value="{order.pk}" aria-label="Select {number}"></td>'
@@ -83,7 +88,7 @@ def render_rows(orders, status_class: str = "status-") -> str:
             f'<td class="text-nowrap small">{localtime(order.created_at):%d %b %Y %H:%M}</td>'
             f'<td class="small">{escape(order.channel.name)}{channel_number}</td>'
             f'<td>{escape(order.customer_name)}<div class="small text-secondary">{escape(order.customer_email)}</div></td>'
-            f'<td><span class="badge {status_class}{order.status_id}">{escape(order.status.label)}</span></td>'
+            f'<td><span class="badge {status_class}{order.status_id}">{escape(order.status.label)}</span>{partial}</td>'
             f'<td class="small">{escape(payment.get(order.payment_method, order.payment_method))}</td>'
             f'<td class="text-end text-nowrap">{order.total:,.2f} {escape(order.currency)}</td>'
             f'<td class="small">{csr}</td><td class="small">{agent}</td>'

@@ -114,6 +114,7 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"pk": o["stock"].pk}, data=lambda o: {"counted": "7", "reason": "count"}),
     Access("fulfilment:picklists", only("superadmin", "manager", "warehouse")),
     Access("fulfilment:picklist", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"pk": o["picklist"].pk}),
+    Access("fulfilment:picklist_pdf", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"pk": o["picklist"].pk}),
     Access("fulfilment:packing", only("superadmin", "manager", "warehouse")),
     Access("fulfilment:pack", only("superadmin", "manager", "warehouse"), kwargs=lambda o: {"number": o["order"].number}),
     Access("fulfilment:ship", only("superadmin", "manager", "warehouse", status=302), method="post",
@@ -146,6 +147,8 @@ MATRIX: list[Access] = [
     Access("orders:remittance_reverse", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"agent_id": o["agent"].pk, "pk": o["remittance"].pk}, data=lambda o: {"reason": "short"}),
     # Returns: CSRs create them, the warehouse receives them, viewers read them.
+    Access("fulfilment:carriers", only("superadmin", "manager")),
+    Access("fulfilment:carrier_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["carrier"].pk}),
     Access("fulfilment:returns", roles(200, agent=403)),
     Access("fulfilment:returns_receiving", only("superadmin", "manager", "warehouse")),
     Access("fulfilment:return", roles(200, agent=403), kwargs=lambda o: {"pk": o["return"].pk}),

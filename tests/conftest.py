@@ -13,6 +13,8 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 
 from accounts.roles import ROLE_LABELS
+from fulfilment.carriers import carriers_seed
+from fulfilment.models import Carrier
 from orders.reference_data import ensure_reference_data
 from tests.factories import UserFactory
 
@@ -40,6 +42,7 @@ def reference_data(request):
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     ensure_reference_data()
+    carriers_seed(Carrier)  # the common carriers of fulfilment/migrations/0005_carriers.py
     if Group.objects.filter(name__in=ROLES).count() != len(ROLES):
         call_command("sync_roles", verbosity=0)
 

@@ -12,7 +12,7 @@ from tests.factories import make_order
 def objects(roles_synced, make_user):
     """Objects the URLs with arguments point at; later issues add theirs here."""
     from channels.csv.models import OrderImport
-    from fulfilment.models import Picklist, StockItem
+    from fulfilment.models import Carrier, Picklist, StockItem
     from fulfilment.services import order_allocate
     from orders.actors import Actor
     from orders.jobs.models import BulkJob
@@ -94,6 +94,7 @@ def objects(roles_synced, make_user):
         "order": order,
         "stock": stock,
         "picklist": Picklist.objects.create(warehouse=warehouse, created_by=make_user("warehouse")),
+        "carrier": Carrier.objects.get(code="dhl"),
         "job": BulkJob.objects.create(
             action="export_csv", selection={"ids": [order.pk]}, created_by=make_user("manager")
         ),

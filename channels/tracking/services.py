@@ -17,6 +17,7 @@ from channels.intake.events import ChannelEvent
 from channels.marketplaces.base import PlatformError, ReauthorisationNeeded, TrackingLine
 from channels.marketplaces.base import TrackingPush as Push
 from channels.tracking.models import TrackingPush
+from fulfilment.carriers import tracking_url as carrier_tracking_url
 from orders import events
 
 logger = logging.getLogger(__name__)
@@ -39,6 +40,11 @@ TRACKING_PAGES = {
 
 
 def tracking_url(carrier: str, number: str) -> str:
+    """The managed carrier's tracking page (fulfilment.Carrier, issue 19) when there is one of that
+    name, else the built-in page of a well-known carrier."""
+    managed = carrier_tracking_url(carrier, number)
+    if managed:
+        return managed
     template = TRACKING_PAGES.get(carrier.strip().lower())
     return template.format(quote(number)) if template and number else ""
 

@@ -11,7 +11,7 @@ from weasyprint import HTML
 
 from fulfilment.errors import FulfilmentError
 from fulfilment.events import FulfilmentEvent
-from fulfilment.models import StockItem
+from fulfilment.models import Picklist, StockItem
 from orders import events
 from orders.actors import as_actor
 from orders.models import Order
@@ -64,3 +64,40 @@ def document_print(*, order: Order, kind: str, actor) -> bytes:
     pdf = document_render(order=order, kind=kind)
     events.record(order, actor, FulfilmentEvent.DOCUMENT_PRINTED, document=DOCUMENTS[kind])
     return pdf
+
+
+def picklist_render(*, picklist: Picklist) -> bytes:
+    """A picklist to print: one row per product in bin order (the picking route; lines with no bin
+    last), its barcode to scan, and the orders it is split between with theirs."""
+    lines = list(picklist.lines.select_related("product", "order"))
+    groups: list[dict] = []
+    for line in sorted(
+        lines, key=lambda line: (line.bin_code == "", line.bin_code, line.product.sku, line.order_id)
+    ):
+        if not groups or groups[-1]["product"].pk != line.product_id or groups[-1]["bin"] != line.bin_code:
+            product = line.product
+            groups.append(
+                {
+                    "product": product,
+                    "bin": line.bin_code,
+                    "lines": [],
+                    "barcode": code128_svg(product.barcode or product.sku),
+                }
+            )
+        groups[-1]["lines"].append(line)
+    for group in groups:
+        group["quantity"] = sum(line.quantity for line in group["lines"])
+    orders = {line.order_id: line.order for line in lines}
+    html = render_to_string(
+        "fulfilment/documents/picklist.html",
+        {
+            "picklist": picklist,
+            "groups": groups,
+            "orders": [
+                {"order": order, "barcode": code128_svg(order.display_number)}
+                for order in sorted(orders.values(), key=lambda order: order.number)
+            ],
+            "printed_at": timezone.now(),
+        },
+    )
+    return HTML(string=html).write_pdf()

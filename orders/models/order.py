@@ -227,6 +227,20 @@ class Order(models.Model):
     def is_paid(self) -> bool:
         return self.amount_paid >= self.total
 
+    @property
+    def is_partially_shipped(self) -> bool:
+        """Some units shipped and some still to ship (seed 002: a partly shipped order keeps its
+        status). Reads the lines the order page has loaded (line_list), else asks the database. A
+        cancelled or returned order is closed, not partly shipped."""
+        if self.stage in (Stage.CANCELLED, Stage.RETURNED):
+            return False
+        lines = getattr(self, "line_list", None)
+        if lines is None:
+            lines = list(self.lines.only("quantity", "quantity_cancelled", "quantity_shipped"))
+        return any(line.quantity_shipped > 0 for line in lines) and any(
+            line.quantity_open > 0 for line in lines
+        )
+
     def ship_by_state(self, now=None) -> str:
         """ "late" when the ship-by time has passed and the order has not shipped, "today" when it falls
         on today (the current time zone's day) and has not passed yet; "" otherwise (shipped, closed,

@@ -1,6 +1,7 @@
 """Template helpers for order pages: status colours under the CSP, money, event wording."""
 
 import json
+from urllib.parse import quote
 
 from django import template
 from django.utils.html import format_html, format_html_join
@@ -57,3 +58,30 @@ def address_lines(address: dict) -> list[str]:
     lines.append(" ".join(part for part in (address.get("city", ""), address.get("postcode", "")) if part))
     lines += [address.get("region", ""), address.get("country", ""), address.get("phone", "")]
     return [line for line in lines if line]
+
+
+# Contact links (issue 19): a phone number dials, an address opens a map -----------------------------
+
+MAP_SEARCH = "https://www.openstreetmap.org/search?query="
+
+
+@register.filter
+def tel_href(phone: str) -> str:
+    """A `tel:` URI: the digits and a leading +, nothing else ("+44 (0)20 7946-0018" dials as typed
+    minus the spaces and punctuation). Empty when there is nothing to dial."""
+    phone = (phone or "").strip()
+    digits = "".join(ch for ch in phone if ch in "0123456789")
+    if not digits:
+        return ""
+    return f"tel:{'+' if phone.startswith('+') else ''}{digits}"
+
+
+@register.filter
+def map_href(address: dict) -> str:
+    """An OpenStreetMap search for the address (street, city, postcode, region, country; not the name
+    or phone). A web URL rather than geo:, which needs coordinates we do not have and which desktop
+    browsers do not open; on a phone the OSM page offers directions. Empty without an address."""
+    address = address or {}
+    parts = [address.get(key, "") for key in ("line1", "line2", "city", "postcode", "region", "country")]
+    query = ", ".join(part.strip() for part in parts if part and part.strip())
+    return MAP_SEARCH + quote(query) if query else ""

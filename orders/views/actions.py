@@ -13,6 +13,7 @@ from orders.forms import AssignForm, StatusChangeForm
 from orders.models import Order, OrderLine, Warehouse
 from orders.money.views import cancellation_refund_notice
 from orders.panels import ENTRY_ACTIONS
+from orders.services.delivery import collects_on_delivery
 from orders.services.edit import (
     order_assign,
     order_note_add,
@@ -60,6 +61,13 @@ def order_change_status(request: HttpRequest, number: int) -> HttpResponse:
     if target.stage != order.stage and target.stage in ENTRY_ACTIONS:
         messages.error(
             request, f"{order} becomes {target.label} by its own action: {ENTRY_ACTIONS[target.stage]}."
+        )
+        return redirect(order)
+    if target.stage == Stage.DELIVERED != order.stage and collects_on_delivery(order):
+        # The money is collected at the door: delivered only with the amount, on Deliveries (issue 19).
+        messages.error(
+            request,
+            f"{order} is paid on delivery: mark it delivered on Deliveries, where the amount collected is recorded.",
         )
         return redirect(order)
     response = _run(

@@ -7,10 +7,8 @@ from django.shortcuts import redirect, render
 
 from orders import bounds, selectors
 from orders.errors import OrderError
-from orders.services.transitions import (
-    builtin_status,
-    order_transition,
-)
+from orders.services.delivery import collects_on_delivery, delivery_complete
+from orders.services.transitions import builtin_status, order_transition
 from orders.views.access import posted_order
 from orders.workflow import Stage
 
@@ -25,27 +23,34 @@ def deliveries(request: HttpRequest) -> HttpResponse:
             return redirect("orders:deliveries")
         order = posted_order(request, number)
         outcome = request.POST.get("outcome")
-        stage = {"delivered": Stage.DELIVERED, "failed": Stage.DELIVERY_FAILED}.get(outcome)
-        if stage is None:
-            messages.error(request, "Choose delivered or failed.")
-        else:
-            try:
+        reason = request.POST.get("reason", "")
+        try:
+            if outcome == "delivered":
+                # The amount collected, when the order is paid at the door: recorded with the move.
+                order = delivery_complete(
+                    order_id=order.pk,
+                    actor=request.user,
+                    collected=request.POST.get("collected"),
+                    reason=reason,
+                )
+            elif outcome == "failed":
                 order = order_transition(
                     order_id=order.pk,
-                    to=builtin_status(stage),
+                    to=builtin_status(Stage.DELIVERY_FAILED),
                     actor=request.user,
-                    reason=request.POST.get("reason", ""),
+                    reason=reason,
                 )
-            except OrderError as error:
-                messages.error(request, str(error))
             else:
-                messages.success(request, f"{order} marked {order.status.label}.")
+                raise OrderError("Choose delivered or failed.")
+        except OrderError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"{order} marked {order.status.label}.")
         return redirect("orders:deliveries")
     orders = selectors.orders_visible_to(request.user).filter(stage=Stage.SHIPPED)
     if request.user.has_perm("orders.view_all_orders"):
         orders = orders.filter(assigned_agent=request.user) if request.GET.get("mine") else orders
-    return render(
-        request,
-        "orders/deliveries.html",
-        {"orders": orders.select_related("status").order_by("created_at")[:200]},
-    )
+    rows = list(orders.select_related("status").order_by("created_at")[:200])
+    for row in rows:
+        row.collect = collects_on_delivery(row)
+    return render(request, "orders/deliveries.html", {"orders": rows})

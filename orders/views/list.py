@@ -36,6 +36,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
         after="" if problems else request.GET.get("after", ""),
         before="" if problems else request.GET.get("before", ""),
     )
+    selectors.mark_partially_shipped(page.rows)
     counts = selectors.tab_counts(user)
     page.matching = (
         0 if problems else selectors.capped_count(orders) if filters.active else counts.get(tab, 0)

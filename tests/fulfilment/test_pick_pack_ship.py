@@ -644,7 +644,7 @@ def test_a_user_without_the_print_permission_cannot_print(place, make_user, clie
     assert not OrderEvent.objects.filter(order=order, type="document.printed").exists()
 
 
-def test_the_warehouse_downloads_a_packing_slip_from_the_order(place, picker, client):
+def test_the_packing_slip_opens_in_the_browser_and_still_downloads_on_request(place, picker, client):
     order = place((stocked("MUG-01"), 1))
     client.force_login(picker)
 
@@ -652,9 +652,11 @@ def test_the_warehouse_downloads_a_packing_slip_from_the_order(place, picker, cl
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == f'attachment; filename="{order}-packing-slip.pdf"'
+    assert response["Content-Disposition"] == f'inline; filename="{order}-packing-slip.pdf"'
     assert response.content.startswith(b"%PDF")
     assert OrderEvent.objects.filter(order=order, type="document.printed", actor=picker).count() == 1
+    saved = client.get(f"/fulfilment/orders/{order.number}/documents/packing-slip/?download=1")
+    assert saved["Content-Disposition"] == f'attachment; filename="{order}-packing-slip.pdf"'
 
 
 def test_an_order_of_another_warehouse_is_listed_with_the_bin_its_stock_is_in(place, picker):

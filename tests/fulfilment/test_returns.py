@@ -340,6 +340,14 @@ def test_the_return_slip_is_a_pdf_with_the_rma_number(shipped, csr):
         assert rma.number in text and "MUG-01" in text and str(order) in text
 
 
+def test_the_return_slip_opens_in_the_browser(client, shipped, csr):
+    rma = ask_back(shipped(MUG_01=1), csr, MUG_01=1)
+    client.force_login(csr)
+    response = client.get(f"/fulfilment/returns/{rma.pk}/slip/")
+    assert response["Content-Disposition"] == f'inline; filename="{rma.number}-return-slip.pdf"'
+    assert response.content.startswith(b"%PDF")
+
+
 def test_the_returns_list_filters_by_status_reason_warehouse_and_date(client, shipped, csr, warehouse_user):
     damaged = ask_back(shipped(MUG_01=1), csr, reason="damaged", MUG_01=1)
     unwanted = ask_back(shipped(TEA_01=1), csr, reason="not_wanted", TEA_01=1)

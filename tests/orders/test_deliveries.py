@@ -23,7 +23,10 @@ def test_an_agent_sees_only_their_shipped_orders_and_marks_one_delivered(client,
     page = client.get(reverse("orders:deliveries")).content.decode()
     assert mine.display_number in page
     assert theirs.display_number not in page
-    response = client.post(reverse("orders:deliveries"), {"number": mine.number, "outcome": "delivered"})
+    response = client.post(
+        reverse("orders:deliveries"),
+        {"number": mine.number, "outcome": "delivered", "collected": str(mine.balance_due)},
+    )
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.status.label == "Delivered"
