@@ -215,6 +215,18 @@ MATRIX: list[Access] = [
            data=lambda o: {"reason": "seller_reject_apply_product_has_been_packed"}),
     Access("channels:tracking_push_retry", only("superadmin", "manager", status=302), method="post",
            kwargs=lambda o: {"pk": o["push"].pk}),
+    # Outbound webhooks (issue 18): managers and superadmins (orders.manage_webhooks).
+    Access("orders:webhook_list", only("superadmin", "manager")),
+    Access("orders:webhook_add", only("superadmin", "manager")),
+    Access("orders:webhook_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_delete", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_delete", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_log", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_test", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_resend", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["webhook"].pk, "message_id": o["webhook_message"].pk}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).

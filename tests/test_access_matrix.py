@@ -74,7 +74,19 @@ def objects(roles_synced, make_user):
         reason="damaged",
         actor=make_user("csr"),
     )
+    # Outbound webhooks (issue 18): a subscription with one message in its log.
+    from orders.webhooks.models import WebhookMessage
+    from orders.webhooks.services import webhook_subscription_create
+
+    subscription, _ = webhook_subscription_create(
+        url="http://127.0.0.1:9/hooks", events=["order.created"], actor=None
+    )
+    webhook_message = WebhookMessage.objects.create(
+        subscription=subscription, event_type="webhook.test", payload={"type": "webhook.test"}
+    )
     return {
+        "webhook": subscription,
+        "webhook_message": webhook_message,
         "connection": connection,
         "delivery": DeliveryFactory(
             connection=connection, state=Delivery.State.FAILED, topic="orders/create", body="not json"
