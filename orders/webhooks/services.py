@@ -225,11 +225,7 @@ def _record(
             message.next_attempt_at = now + retry_delay(attempts)
             failed[sub] = outcome.error
         messages.append(message)
-    WebhookMessage.objects.bulk_update(
-        messages,
-        ["state", "attempts", "next_attempt_at", "delivered_at", "last_attempt_at", "last_status",
-         "last_response", "last_error"],
-    )  # fmt: skip
+    _write_outcomes(messages)
     if succeeded:
         WebhookSubscription.objects.filter(pk__in=succeeded, failing_since__isnull=False).update(
             failing_since=None
@@ -249,6 +245,30 @@ def _record(
             )[:300]
             subscription.save(update_fields=["active", "disabled_at", "disabled_reason"])
             transaction.on_commit(lambda: cache.delete(NOTICE_CACHE_KEY))
+
+
+_WRITE = """
+UPDATE orders_webhookmessage m SET
+    state = v.state, attempts = v.attempts, next_attempt_at = v.next_attempt_at,
+    delivered_at = v.delivered_at, last_attempt_at = v.last_attempt_at, last_status = v.last_status,
+    last_response = v.last_response, last_error = v.last_error
+FROM unnest(%s::bigint[], %s::text[], %s::int[], %s::timestamptz[], %s::timestamptz[], %s::timestamptz[],
+            %s::int[], %s::text[], %s::text[])
+    AS v(id, state, attempts, next_attempt_at, delivered_at, last_attempt_at, last_status, last_response,
+         last_error)
+WHERE m.id = v.id
+"""
+_WRITTEN = (
+    "pk", "state", "attempts", "next_attempt_at", "delivered_at", "last_attempt_at", "last_status",
+    "last_response", "last_error",
+)  # fmt: skip
+
+
+def _write_outcomes(messages: list[WebhookMessage]) -> None:
+    """One UPDATE for a batch's answers (bulk_update's CASE per column costs seconds at 500 rows)."""
+    columns = [[getattr(message, name) for message in messages] for name in _WRITTEN]
+    with connection.cursor() as cursor:
+        cursor.execute(_WRITE, columns)
 
 
 def webhook_deliver_all_due(*, now: datetime | None = None, budget_seconds: float = 50.0) -> int:
