@@ -16,6 +16,7 @@ from django.core.management import call_command
 from bench.harness import Report
 
 URL_MARK = "/bench-outbox"
+CHANNEL = "bench-outbox"
 
 
 def options(argv: list[str]) -> argparse.Namespace:
@@ -34,13 +35,32 @@ def _serve(ports) -> None:
 
 
 def cleanup() -> None:
+    from bench.cleanup import delete_channels_orders
     from orders.webhooks.models import WebhookSubscription
 
     WebhookSubscription.objects.filter(url__contains=URL_MARK).delete()
+    delete_channels_orders(CHANNEL)
+
+
+def bench_orders(count: int) -> list[int]:
+    """`count` orders of the suite's own channel: one made by the creation service, the rest copies."""
+    from bench.cleanup import bench_channel
+    from orders.inputs import LineInput
+    from orders.models import Order, Product
+    from tests.factories import ProductFactory, make_order
+
+    product = Product.objects.filter(sku="BENCH-OUTBOX").first() or ProductFactory(sku="BENCH-OUTBOX")
+    template = make_order(channel=bench_channel(CHANNEL), lines=[LineInput(sku=product.sku, quantity=1)])
+    fields = {
+        field.attname: getattr(template, field.attname)
+        for field in Order._meta.concrete_fields
+        if field.attname not in {"id", "number", "search_vector", "channel_order_id"}
+    }
+    copies = Order.objects.bulk_create([Order(**fields) for _ in range(count - 1)], batch_size=2000)
+    return [template.pk] + [order.pk for order in copies]
 
 
 def run(report: Report, argv: list[str]) -> None:
-    from orders.models import Order
     from orders.webhooks.models import WebhookMessage, WebhookSubscription
     from orders.webhooks.services import webhook_deliver_all_due, webhook_secret_new
 
@@ -58,13 +78,13 @@ def run(report: Report, argv: list[str]) -> None:
             secret=webhook_secret_new(),
             active=False,  # no messages from anything else running meanwhile
         )
-        order_ids = list(Order.objects.order_by("-pk").values_list("pk", flat=True)[: opts.outbox_messages])
+        order_ids = bench_orders(opts.outbox_messages)
         WebhookMessage.objects.bulk_create(
             [
                 WebhookMessage(
                     subscription=subscription,
                     event_type="order.status_changed",
-                    order_id=order_ids[index] if index < len(order_ids) else None,
+                    order_id=order_ids[index],
                     payload={
                         "type": "order.status_changed",
                         "timestamp": "2026-12-05T08:00:00.000000Z",
