@@ -182,6 +182,9 @@ def webhook_deliver_due(*, now: datetime | None = None, limit: int = BATCH, clie
     if not claimed:
         return 0
     subscriptions = WebhookSubscription.objects.in_bulk({row[2] for row in claimed})
+    claimed = [row for row in claimed if row[2] in subscriptions]  # one deleted meanwhile: nothing owed
+    if not claimed:
+        return 0
     outgoing = [
         delivery.Outgoing(pk, msg_id, subscriptions[sub].url, subscriptions[sub].secret, payload)
         for pk, msg_id, sub, payload, _attempts, _retry_from in claimed

@@ -141,3 +141,11 @@ def test_a_mass_change_writes_the_messages_the_same_moves_one_by_one_write(
     moved = sum(1 for single, _ in twins.values() if messages_of(single, after))
     assert moved >= len(MOVES) // 2
     assert OrderEvent.objects.filter(type=EventType.STATUS_CHANGED).exists()
+
+
+def test_the_map_names_registered_timeline_types_and_every_webhook_type():
+    from orders.events import registered
+
+    for timeline, _stage, _hook in outbox.EVENT_MAP:
+        registered(timeline)  # UnregisteredEventType if a type was renamed
+    assert {hook for _t, _s, hook in outbox.EVENT_MAP} == set(WebhookEvent.values)

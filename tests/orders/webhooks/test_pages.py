@@ -110,3 +110,12 @@ def test_a_csr_has_no_webhook_pages_nor_the_link(client, make_user):
     assert reverse("orders:webhook_list") not in client.get("/").content.decode()
     client.force_login(make_user("manager"))
     assert reverse("orders:webhook_list") in client.get("/").content.decode()
+
+
+def test_a_disabled_subscription_sends_no_test_event_and_says_why(manager):
+    subscription = WebhookSubscription.objects.create(
+        url="https://a.example/h", events=["order.created"], secret="whsec_AAAA", active=False
+    )
+    response = manager.post(reverse("orders:webhook_test", args=[subscription.pk]), follow=True)
+    assert "This subscription is disabled" in response.content.decode()
+    assert not WebhookMessage.objects.exists()
