@@ -60,7 +60,7 @@ def send(client: httpx.Client, outgoing: Outgoing, *, at: datetime) -> Outcome:
     except httpx.HTTPError as error:
         reason = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         return Outcome(outgoing.message_id, False, None, "", reason[:300])
-    text = response.text[:RESPONSE_EXCERPT]
+    text = response.text[:RESPONSE_EXCERPT].replace("\x00", "")  # PostgreSQL text holds no NUL
     delivered = 200 <= response.status_code < 300
     error = "" if delivered else f"HTTP {response.status_code}"
     return Outcome(outgoing.message_id, delivered, response.status_code, text, error)

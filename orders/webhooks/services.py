@@ -201,14 +201,12 @@ def webhook_deliver_due(*, now: datetime | None = None, limit: int = BATCH, clie
     finally:
         if own_client:
             client.close()
-    _record(claimed, outcomes, subscriptions, now)
+    _record(claimed, outcomes, now)
     return len(outcomes)
 
 
 @transaction.atomic
-def _record(
-    claimed: list[tuple], outcomes: list[delivery.Outcome], subscriptions: dict, now: datetime
-) -> None:
+def _record(claimed: list[tuple], outcomes: list[delivery.Outcome], now: datetime) -> None:
     messages = []
     succeeded, failed = set(), {}
     for (pk, _msg_id, sub, _payload, attempts, retry_from), outcome in zip(claimed, outcomes, strict=True):
