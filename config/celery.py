@@ -22,6 +22,7 @@ app.conf.beat_schedule = {
     "sweep-imports": {"task": "imports.sweep", "schedule": 60.0},
     "poll-channels": {"task": "channels.poll_due", "schedule": 60.0},
     "sweep-channels": {"task": "channels.sweep", "schedule": 60.0},
+    "deliver-webhooks": {"task": "webhooks.deliver_due", "schedule": 10.0},
     # What a lost webhook missed is repaired by morning (docs/channels.md).
     "reconcile-channels": {"task": "channels.reconcile_all", "schedule": crontab(hour=3, minute=15)},
 }
@@ -31,6 +32,7 @@ app.autodiscover_tasks(
     [
         "orders.jobs",
         "orders.money",
+        "orders.webhooks",
         "channels.csv",
         "channels.intake",
         "channels.tracking",

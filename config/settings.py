@@ -124,6 +124,7 @@ TEMPLATES = [
                 "accounts.context_processors.navigation",
                 "orders.context_processors.recent_jobs",
                 "channels.context_processors.failing_connections",
+                "orders.webhooks.context_processors.disabled_webhooks",
             ],
         },
     },

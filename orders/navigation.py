@@ -9,4 +9,5 @@ NAVIGATION = (
     NavItem("Remittance", "orders:remittances", "cash-coin", "orders.view_remittance", 310),
     NavItem("Statuses", "orders:status_list", "palette", "orders.view_status", 800),
     NavItem("Hold rules", "orders:hold_rule_list", "sign-stop", "orders.view_holdrule", 810),
+    NavItem("Webhooks", "orders:webhook_list", "send", "orders.manage_webhooks", 820),
 )

@@ -46,6 +46,7 @@ MANAGER = (
         "orders.record_delivery_expense",
         "orders.view_remittance",
         "orders.mark_remitted",
+        "orders.manage_webhooks",
     }
 )
 SUPERADMIN = MANAGER | {"orders.restore_order"}

@@ -31,4 +31,5 @@ urlpatterns = [
     path("settings/hold-rules/<int:pk>/", settings.hold_rule_edit, name="hold_rule_edit"),
     path("", include("orders.jobs.urls")),
     path("", include("orders.money.urls")),
+    path("", include("orders.webhooks.urls")),
 ]

@@ -261,6 +261,18 @@ MATRIX: list[Access] = [
     # A change needs If-Match with the order's ETag; the matrix sends none, so those allowed get 428.
     Access("api-1:update_order", only("superadmin", "manager", "csr", status=428, anonymous=NO_TOKEN), method="patch",
            auth="token", kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"notes": "call first"}),
+    # Outbound webhooks (issue 18): managers and superadmins (orders.manage_webhooks).
+    Access("orders:webhook_list", only("superadmin", "manager")),
+    Access("orders:webhook_add", only("superadmin", "manager")),
+    Access("orders:webhook_edit", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_delete", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_delete", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_log", only("superadmin", "manager"), kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_test", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["webhook"].pk}),
+    Access("orders:webhook_resend", only("superadmin", "manager", status=302), method="post",
+           kwargs=lambda o: {"pk": o["webhook"].pk, "message_id": o["webhook_message"].pk}),
 ]  # fmt: skip
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).

@@ -76,9 +76,21 @@ def objects(roles_synced, make_user):
     )
     from accounts.services import api_token_create
 
+    # Outbound webhooks (issue 18): a subscription with one message in its log.
+    from orders.webhooks.models import WebhookMessage
+    from orders.webhooks.services import webhook_subscription_create
+
+    subscription, _ = webhook_subscription_create(
+        url="http://127.0.0.1:9/hooks", events=["order.created"], actor=None
+    )
+    webhook_message = WebhookMessage.objects.create(
+        subscription=subscription, event_type="webhook.test", payload={"type": "webhook.test"}
+    )
     return {
         "api_token": api_token_create(user=make_user("manager"), name="ERP", scopes="read")[0],
         "shop_order": shop_order,
+        "webhook": subscription,
+        "webhook_message": webhook_message,
         "connection": connection,
         "delivery": DeliveryFactory(
             connection=connection, state=Delivery.State.FAILED, topic="orders/create", body="not json"

@@ -1,5 +1,5 @@
 """The orders app's models, by area. Django registers the models it imports here, so the areas'
-own models (money, jobs) are imported too; code imports each model from its area's module."""
+own models (money, jobs, webhooks) are imported too; code imports each model from its area's module."""
 
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.models.api import ApiIdempotencyKey
@@ -17,6 +17,7 @@ from orders.models.reference import (
     Warehouse,
 )
 from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remittance
+from orders.webhooks.models import WebhookMessage, WebhookSubscription
 
 __all__ = [
     "ADDRESS_KEYS",
@@ -45,4 +46,6 @@ __all__ = [
     "Remittance",
     "Status",
     "Warehouse",
+    "WebhookMessage",
+    "WebhookSubscription",
 ]
