@@ -82,7 +82,7 @@ def render_rows(orders, status_class: str = "status-") -> str:
             f'<td class="text-nowrap"><a class="fw-semibold" href="{prefix}{order.number}/">{number}</a>{flag}</td>'
             f'<td class="text-nowrap small">{localtime(order.created_at):%d %b %Y %H:%M}</td>'
             f'<td class="small">{escape(order.channel.name)}{channel_number}</td>'
-            f'<td>{escape(order.customer_name)}<div class="small text-secondary">{escape(order.customer_email)}</div></td>'
+            f'<td class="order-customer">{escape(order.customer_name)}<div class="small text-secondary">{escape(order.customer_email)}</div></td>'
             f'<td><span class="badge {status_class}{order.status_id}">{escape(order.status.label)}</span></td>'
             f'<td class="small">{escape(payment.get(order.payment_method, order.payment_method))}</td>'
             f'<td class="text-end text-nowrap">{order.total:,.2f} {escape(order.currency)}</td>'

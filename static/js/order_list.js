@@ -21,6 +21,8 @@
       form.querySelector("#all-selected-note")?.classList.toggle("d-none", allMatching.value !== "1");
       if (count) count.textContent = allMatching.value === "1" ? `${form.dataset.matching} selected` : `${checked} selected`;
       if (submit) submit.disabled = checked === 0;
+      // With rows chosen, the count and "Apply to selected" follow the page down (CSS: sticky).
+      form.classList.toggle("has-selection", checked > 0);
     }
 
     pageBox?.addEventListener("change", () => {
