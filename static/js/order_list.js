@@ -38,6 +38,11 @@
     });
     refresh();
   }
+  // The Columns menu goes back to the list as it is now (filters applied by htmx change the address).
+  document.addEventListener("submit", (event) => {
+    if (event.target.id !== "columns-form") return;
+    event.target.querySelector("input[name=next]").value = window.location.pathname + window.location.search;
+  });
   document.addEventListener("DOMContentLoaded", wire);
   document.body.addEventListener("htmx:afterSwap", wire);
 })();

@@ -225,3 +225,30 @@ def test_the_bulk_bar_stays_in_reach_while_selected_rows_scroll_by(browser, live
         assert submit.bounding_box()["y"] < 0
     finally:
         context.close()
+
+
+def test_a_user_chooses_the_lists_columns_and_finds_them_again(
+    browser, live_server, users, orders_on_every_page
+):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    try:
+        page = sign_in(context, users["csr"])
+        page.goto("/orders/?tab=processing")
+        table_headers = page.get_by_test_id("order-table").locator("thead th")
+        expect(table_headers).to_have_count(10)
+        page.get_by_test_id("columns-button").click()
+        form = page.get_by_test_id("columns-form")
+        for label in ("Date", "Channel", "Customer", "Payment", "CSR", "Agent"):
+            form.get_by_label(label, exact=True).uncheck()
+        assert in_view(page, page.get_by_test_id("columns-save"))
+        page.get_by_test_id("columns-save").click()
+        page.wait_for_url("**/orders/?tab=processing")
+        expect(table_headers).to_have_text(["", "Order", "Status", "Total"])
+        assert page.evaluate(OFF_SCREEN) == []
+        # Remembered on the user (not in the browser): a later visit shows the same columns.
+        users["csr"].refresh_from_db()
+        assert users["csr"].list_preferences["order_columns"] == ["status", "total"]
+        page.goto("/orders/")
+        expect(table_headers).to_have_text(["", "Order", "Status", "Total"])
+    finally:
+        context.close()
