@@ -3,6 +3,8 @@ sideways and every visible button, link and field of the page is on screen (insi
 on its own, such as a wide table, it counts when that box is on screen). One browser context per role,
 the pages visited in a loop, so the whole matrix stays a few seconds per role."""
 
+import re
+
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
@@ -211,7 +213,7 @@ def test_the_bulk_bar_stays_in_reach_while_selected_rows_scroll_by(browser, live
         expect(submit).to_be_enabled()
         page.locator(".row-select").last.scroll_into_view_if_needed()
         page.mouse.wheel(0, 5000)
-        page.wait_for_function("window.scrollY > 1000")
+        page.wait_for_function("() => window.scrollY > 1000")
         box = submit.bounding_box()
         assert box["y"] >= 0 and box["y"] + box["height"] <= PHONE["height"]
         assert in_view(page, submit)
@@ -250,5 +252,52 @@ def test_a_user_chooses_the_lists_columns_and_finds_them_again(
         assert users["csr"].list_preferences["order_columns"] == ["status", "total"]
         page.goto("/orders/")
         expect(table_headers).to_have_text(["", "Order", "Status", "Total"])
+    finally:
+        context.close()
+
+
+def test_the_order_list_answers_the_keyboard(browser, live_server, users, orders_on_every_page):
+    context = browser.new_context(base_url=live_server.url, viewport=LAPTOP)
+    try:
+        page = sign_in(context, users["manager"])
+        errors: list[str] = []
+        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.goto("/orders/")
+        rows = page.get_by_test_id("order-table").locator("tbody tr")
+        expect(rows).to_have_count(3)
+        # "/" goes to the search; keys typed there are the search's, not shortcuts.
+        page.keyboard.press("/")
+        search = page.locator("#id_q")
+        expect(search).to_be_focused()
+        page.keyboard.type("jx")
+        expect(search).to_have_value("jx")
+        expect(page.locator("tr.row-current")).to_have_count(0)
+        search.fill("")
+        search.blur()
+        # j / k move, x selects the row under the keyboard, o opens it.
+        page.keyboard.press("j")
+        page.keyboard.press("j")
+        expect(rows.nth(1)).to_have_class(re.compile(r"\brow-current\b"))
+        page.keyboard.press("x")
+        expect(rows.nth(1).locator(".row-select")).to_be_checked()
+        expect(page.get_by_test_id("selection-count")).to_have_text("1 selected")
+        page.keyboard.press("k")
+        expect(rows.nth(0)).to_have_class(re.compile(r"\brow-current\b"))
+        expect(rows.nth(1)).not_to_have_class(re.compile(r"\brow-current\b"))
+        # ? lists the keys.
+        page.evaluate(
+            "() => document.getElementById('keys-help').addEventListener("
+            "'shown.bs.modal', () => { window.keysShown = true; }, {once: true})"
+        )
+        page.keyboard.press("?")
+        page.wait_for_function("() => window.keysShown === true")  # faded in: Escape is heard from here
+        expect(page.get_by_test_id("keys-help")).to_be_visible()
+        expect(page.get_by_test_id("keys-help")).to_contain_text("Open the order")
+        page.keyboard.press("Escape")
+        expect(page.get_by_test_id("keys-help")).to_be_hidden()
+        number = rows.nth(0).locator("a").first.get_attribute("href")
+        page.keyboard.press("o")
+        page.wait_for_url(f"**{number}")
+        assert errors == []
     finally:
         context.close()
