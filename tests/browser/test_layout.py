@@ -1,7 +1,8 @@
-"""Every role's main pages at a phone's 390 by 844 (and the narrowest, 360) and a laptop's 1440 by 900: the page never scrolls
-sideways and every visible button, link and field of the page is on screen (inside a box that scrolls
-on its own, such as a wide table, it counts when that box is on screen). One browser context per role,
-the pages visited in a loop, so the whole matrix stays a few seconds per role."""
+"""Every role's main pages at a phone's 390 by 844 (and the narrowest phone, 360) and a laptop's 1440
+by 900: the page never scrolls sideways and every visible button, link and field of the page is on
+screen (inside a box that scrolls on its own, such as a wide table, it counts when that box is on
+screen). One browser context per role, the pages visited in a loop, so the matrix stays a few seconds
+per role."""
 
 import re
 
