@@ -243,7 +243,7 @@ def test_a_user_chooses_the_lists_columns_and_finds_them_again(
         page.get_by_test_id("columns-button").click()
         form = page.get_by_test_id("columns-form")
         for label in ("Date", "Channel", "Customer", "Payment", "CSR", "Agent"):
-            form.get_by_label(label, exact=True).uncheck()
+            form.get_by_label(f"Show the {label} column").uncheck()
         assert in_view(page, page.get_by_test_id("columns-save"))
         page.get_by_test_id("columns-save").click()
         page.wait_for_url("**/orders/?tab=processing")
@@ -301,5 +301,25 @@ def test_the_order_list_answers_the_keyboard(browser, live_server, users, orders
         page.keyboard.press("o")
         page.wait_for_url(f"**{number}")
         assert errors == []
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_filters_fold_behind_a_button_unless_one_is_in_use(browser, live_server, users):
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    try:
+        page = sign_in(context, users["manager"])
+        page.goto("/orders/")
+        status = page.get_by_label("Status", exact=True)
+        expect(page.get_by_label("Search")).to_be_visible()
+        expect(status).to_be_hidden()
+        page.get_by_test_id("filters-button").click()
+        expect(status).to_be_visible()
+        page.goto("/orders/?payment_method=cash")
+        expect(page.get_by_label("Payment", exact=True)).to_be_visible()
+        page.set_viewport_size(LAPTOP)
+        page.goto("/orders/")
+        expect(page.get_by_test_id("filters-button")).to_be_hidden()
+        expect(status).to_be_visible()
     finally:
         context.close()
