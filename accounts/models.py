@@ -10,6 +10,9 @@ class User(AbstractUser):
     """A Packline user. Custom from the first migration so that fields can be added later."""
 
     phone = models.CharField(max_length=40, blank=True)
+    # Small per-user choices of the pages, e.g. {"order_columns": ["status", "total"]} (the order list's
+    # columns, orders/services/list_columns.py); written by services, read with the user.
+    list_preferences = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["username"]

@@ -55,3 +55,58 @@ class HistoryMiddleware(pghistory.middleware.HistoryMiddleware):
         if request.path.startswith(self.SKIPPED_PREFIXES):
             return self.get_response(request)
         return super().__call__(request)
+
+
+class BrandedErrorPagesMiddleware:
+    """With DEBUG on, Django answers an unknown address or a failing view with its own debug page. The
+    demo (`make run`) runs with DEBUG on, so people trying Packline met Django's yellow pages instead of
+    Packline's. This shows the handlers' pages (config/urls.py handler404/400/500) in debug mode too,
+    and logs the traceback to the console as Django does. TECHNICAL_ERROR_PAGES=1 brings Django's debug
+    pages back; with DEBUG off Django already uses the handlers, so the middleware is not loaded (and
+    the test client still raises a view's exception in tests)."""
+
+    def __init__(self, get_response):
+        from django.conf import settings
+        from django.core.exceptions import MiddlewareNotUsed
+
+        if not settings.DEBUG or settings.TECHNICAL_ERROR_PAGES:
+            raise MiddlewareNotUsed
+        self.get_response = get_response
+
+    @staticmethod
+    def _handler(request, status: int):
+        from django.urls import get_resolver
+
+        return get_resolver(getattr(request, "urlconf", None)).resolve_error_handler(status)
+
+    def __call__(self, request):
+        from django.urls import Resolver404, resolve
+
+        # An unknown address fails in URL resolution, before any view or process_exception.
+        try:
+            resolve(request.path_info, getattr(request, "urlconf", None))
+        except Resolver404 as error:
+            return self._handler(request, 404)(request, error)
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        import logging
+
+        from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+        from django.http import Http404
+
+        if isinstance(exception, Http404):
+            return self._handler(request, 404)(request, exception)
+        if isinstance(exception, PermissionDenied):
+            return None  # Django shows handler403 in debug mode too
+        if isinstance(exception, BadRequest | SuspiciousOperation):
+            return self._handler(request, 400)(request, exception)
+        logging.getLogger("django.request").error(
+            "Internal Server Error: %s",
+            request.path,
+            exc_info=exception,
+            extra={"status_code": 500, "request": request},
+        )
+        response = self._handler(request, 500)(request)
+        response._has_been_logged = True  # with its traceback, above; Django would log it again without
+        return response

@@ -105,7 +105,12 @@ MIDDLEWARE = [
     "config.middleware.HistoryMiddleware",
     "orders.middleware.JobNotificationMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so that its error pages render with the user, messages and CSP nonce like any page.
+    "config.middleware.BrandedErrorPagesMiddleware",
 ]
+# Django's debug pages for a 404 or a failing view when DEBUG is on; off by default, so that the demo
+# (`make run`, DEBUG=1) shows Packline's own error pages (config/middleware.py).
+TECHNICAL_ERROR_PAGES = env_bool("TECHNICAL_ERROR_PAGES", False)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"

@@ -66,17 +66,26 @@ class ListQueryForm(forms.Form):
 
 class OrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
-    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all())
-    status = django_filters.ModelChoiceFilter(queryset=Status.objects.all())
-    payment_method = django_filters.ChoiceFilter(choices=PaymentMethod.choices, label="Payment")
-    assigned_csr = django_filters.ModelChoiceFilter(queryset=assignable_csrs(), label="CSR")
-    assigned_agent = django_filters.ModelChoiceFilter(queryset=assignable_agents(), label="Agent")
-    warehouse = django_filters.ModelChoiceFilter(queryset=Warehouse.objects.all())
+    # Each select's empty choice says what it means ("Any status"), not django-filter's "---------".
+    channel = django_filters.ModelChoiceFilter(queryset=Channel.objects.all(), empty_label="Any channel")
+    status = django_filters.ModelChoiceFilter(queryset=Status.objects.all(), empty_label="Any status")
+    payment_method = django_filters.ChoiceFilter(
+        choices=PaymentMethod.choices, label="Payment", empty_label="Any payment"
+    )
+    assigned_csr = django_filters.ModelChoiceFilter(
+        queryset=assignable_csrs(), label="CSR", empty_label="Any CSR"
+    )
+    assigned_agent = django_filters.ModelChoiceFilter(
+        queryset=assignable_agents(), label="Agent", empty_label="Any agent"
+    )
+    warehouse = django_filters.ModelChoiceFilter(
+        queryset=Warehouse.objects.all(), empty_label="Any warehouse"
+    )
     created_after = DayFilter(method="filter_created_after", label="From")
     created_before = DayFilter(method="filter_created_before", label="To")
     tags = django_filters.CharFilter(method="filter_tag", label="Tag")
     has_hold = django_filters.ChoiceFilter(
-        choices=HoldReason.choices, method="filter_hold", label="Hold reason"
+        choices=HoldReason.choices, method="filter_hold", label="Hold reason", empty_label="Held or not"
     )
 
     class Meta:

@@ -8,6 +8,7 @@ app_name = "orders"
 urlpatterns = [
     path("", order_list.order_list, name="list"),
     path("new/", form.order_new, name="new"),
+    path("columns/", order_list.order_columns, name="columns"),
     path("deliveries/", deliveries.deliveries, name="deliveries"),
     path("new/totals/", form.order_totals, name="totals"),
     path("customers/search/", form.customer_search, name="customer_search"),

@@ -62,6 +62,7 @@ MATRIX: list[Access] = [
     Access("admin:index", only("superadmin", refused=302)),
     # Orders
     Access("orders:list", roles(200)),
+    Access("orders:columns", roles(302), method="post", data=lambda o: {"column": ["total"]}),
     Access("orders:deliveries", only("superadmin", "manager", "agent")),
     Access("orders:new", only("superadmin", "manager", "csr")),
     Access("orders:totals", only("superadmin", "manager", "csr"), method="post", data=lambda o: LINE_FORM),

@@ -145,6 +145,15 @@ def login(page):
     return sign_in
 
 
+def side_nav(page):
+    """The menu's links, opening the menu first where it is folded away (below 992 px, base.html)."""
+    button = page.get_by_test_id("menu-button")
+    if button.is_visible():
+        button.click()
+        page.wait_for_selector("#sidebar.show:not(.showing)")  # slid in
+    return page.get_by_test_id("side-nav")
+
+
 # Celery worker -----------------------------------------------------------------------------------
 
 

@@ -1,14 +1,18 @@
 """The order list: status tabs, search, filters, sorting and keyset paging (SPEC 7's list budget)."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
 from orders import selectors
 from orders.filters import OrderFilter
 from orders.jobs.registry import actions_for
-from orders.tables import header_columns, render_rows
+from orders.services.list_columns import order_columns_set
+from orders.tables import OPTIONAL_COLUMNS, columns_for, header_columns, render_rows
 from orders.views.access import view_required
 
 
@@ -41,6 +45,7 @@ def order_list(request: HttpRequest) -> HttpResponse:
     page.matching = (
         0 if problems else selectors.capped_count(orders) if filters.active else counts.get(tab, 0)
     )
+    shown = columns_for(user)
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
@@ -49,8 +54,9 @@ def order_list(request: HttpRequest) -> HttpResponse:
         "tab": tab,
         "filters": filters,
         "page": page,
-        "columns": header_columns(page.sort),
-        "rows_html": render_rows(page.rows),
+        "columns": header_columns(page.sort, shown),
+        "rows_html": render_rows(page.rows, shown=shown),
+        "column_choices": [(name, label, name in shown) for name, label in OPTIONAL_COLUMNS.items()],
         "filter_controls": filters.controls(),
         "query": query.urlencode(),
         "query_without_sort": _without(query, "sort"),
@@ -69,6 +75,20 @@ def order_list(request: HttpRequest) -> HttpResponse:
     # or Back after a search shows the bare fragment.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_POST
+@view_required
+def order_columns(request: HttpRequest) -> HttpResponse:
+    """Save the columns the user chose in the list's Columns menu and go back to the list as it was."""
+    back = request.POST.get("next", "")
+    if not back.startswith(reverse("orders:list")) or back.startswith("//"):
+        back = reverse("orders:list")  # only ever back to the order list, never elsewhere
+    try:
+        order_columns_set(user=request.user, columns=request.POST.getlist("column"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect(back)
 
 
 def _without(query, key: str) -> str:

@@ -18,7 +18,7 @@ from channels.marketplaces.base import hmac_sha256_base64
 from fulfilment.models import StockItem
 from orders.models import Order, Warehouse
 from tests.channels.fakes.shopify import FakeShopify
-from tests.conftest import wait_for
+from tests.conftest import side_nav, wait_for
 from tests.factories import ProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -57,7 +57,7 @@ def test_a_manager_connects_a_store_sees_its_orders_arrive_and_retries_a_failed_
 
     with FakeShopify(token=TOKEN, shop_name="Mugs & Co") as shop:
         login(manager)
-        page.get_by_test_id("side-nav").get_by_role("link", name="Sales channels").click()
+        side_nav(page).get_by_role("link", name="Sales channels").click()
         page.get_by_test_id("add-connection").click()
 
         # The form asks Shopify's credentials only, and saves the shop pointing at the fake.

@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from channels.connections.models import Connection
 from channels.intake.polling import connection_poll
 from tests.channels.fakes.ebay import RU_NAME, FakeEbay
+from tests.conftest import side_nav
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,7 +33,7 @@ def test_a_manager_adds_an_ebay_account_and_authorises_it_at_ebay(page, login, m
     with FakeEbay() as ebay:
         ebay.accept_url = f"{live_server.url}/channels/oauth/ebay/callback/"
         login(manager)
-        page.get_by_test_id("side-nav").get_by_role("link", name="Sales channels").click()
+        side_nav(page).get_by_role("link", name="Sales channels").click()
         page.get_by_test_id("add-connection").click()
 
         page.get_by_label("Platform").select_option("ebay")
@@ -65,7 +66,7 @@ def test_a_manager_adds_an_ebay_account_and_authorises_it_at_ebay(page, login, m
         ebay.revoke()
         ebay.expire_tokens()
         connection_poll(connection_id=connection.pk, since=datetime(2020, 1, 1, tzinfo=UTC))
-        page.get_by_test_id("side-nav").get_by_role("link", name="Sales channels").click()
+        side_nav(page).get_by_role("link", name="Sales channels").click()
         row = page.get_by_test_id("connection-row").filter(has_text="Acme on eBay")
         expect(row.get_by_test_id("needs-authorisation")).to_contain_text("Needs re-authorisation")
         expect(row.get_by_test_id("authorisation-error")).to_contain_text("invalid_grant")

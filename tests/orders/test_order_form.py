@@ -140,3 +140,32 @@ def test_the_edit_page_saves_the_fields_the_user_may_edit(client, people, make_u
         ["gift", "vip"],
     )
     assert order.amount_paid == Decimal("0")  # not editable: the form's value is ignored
+
+
+def locked_total(page: str) -> str:
+    """The total the edit page shows before any script runs."""
+    totals = page.split('data-testid="live-totals"')[1].split("</dl>")[0]
+    return totals.split('data-total="total">')[1].split("<")[0]
+
+
+@pytest.mark.parametrize("stage", ["packed", "picking"])
+def test_an_edit_page_whose_lines_are_locked_shows_the_orders_own_total(client, make_user, stage):
+    """Locked lines and fee are disabled inputs, which a browser does not send: the live totals, fed by
+    the posted form, added up nothing and the page read "Total 0.00" for a 22.19 order."""
+    from orders.services.transitions import builtin_status
+
+    product = ProductFactory(price=Decimal("18.49"))
+    order = make_order(lines=[LineInput(sku=product.sku, quantity=1)])
+    assert order.total == Decimal("22.19")
+    Order.objects.filter(pk=order.pk).update(status=builtin_status(stage))
+    client.force_login(make_user("manager"))
+    page = client.get(reverse("orders:edit", kwargs={"number": order.number})).content.decode()
+    assert locked_total(page) == "22.19"
+    assert reverse("orders:totals") not in page  # nothing recomputes them from the empty form
+
+
+def test_an_edit_page_whose_lines_can_change_keeps_the_live_totals(client, make_user):
+    order = make_order()
+    client.force_login(make_user("manager"))
+    page = client.get(reverse("orders:edit", kwargs={"number": order.number})).content.decode()
+    assert f'hx-post="{reverse("orders:totals")}"' in page
