@@ -93,3 +93,69 @@ def test_a_signed_webhook_becomes_an_order_that_ships_and_its_tracking_reaches_t
         order.refresh_from_db()
         assert order.stage == "shipped"
         assert order.events.filter(type="channel.tracking_pushed").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_signed_shopify_webhook_becomes_an_order_whose_shipment_reaches_the_store_as_a_fulfillment(
+    client, celery_worker_process, users
+):
+    from channels.marketplaces.shopify import PLATFORM as SHOPIFY
+    from tests.channels.fakes.shopify import FakeShopify
+
+    warehouse = Warehouse.objects.get(is_default=True)
+    for sku in SKUS:
+        StockItem.objects.create(warehouse=warehouse, product=ProductFactory(sku=sku), on_hand=50)
+    with FakeShopify(token="shpat_e2e", shop_name="Mugs & Co") as store:
+        connection = connection_create(
+            kind="shopify", name="Mugs & Co", shop_url="https://mugs.myshopify.com", api_base_url=store.url,
+            credentials={"access_token": "shpat_e2e"}, webhook_secret="wh-secret", actor=users["manager"],
+        )  # fmt: skip
+        topic, payload = next(
+            (topic, payload)
+            for sequence in range(50)
+            for topic, payload in [SHOPIFY.sample_webhook(sequence=sequence, seed=7, skus=SKUS)]
+            if payload["financial_status"] == "paid" and payload["shipping_address"].get("zip")
+        )
+        store.add_order(payload)
+        body = json.dumps(payload).encode()
+        headers = SHOPIFY.webhook_headers(
+            topic=topic, delivery_id="shopify-e2e-1", signature=hmac_sha256_base64("wh-secret", body),
+            shop_url="https://mugs.myshopify.com",
+        )  # fmt: skip
+
+        answer = client.post(
+            reverse("channels:webhook", args=[connection.pk]), data=body, content_type="application/json",
+            **{f"HTTP_{name.upper().replace('-', '_')}": value for name, value in headers.items()},
+        )  # fmt: skip
+
+        assert answer.status_code == 200
+        order = wait_for(
+            lambda: Order.objects.filter(channel=connection.channel).first(),
+            message="the worker creates the order",
+        )
+        assert (order.stage, order.amount_paid) == ("processing", Decimal(payload["total_price"]))
+        wait_for(lambda: all(line.quantity_allocated == line.quantity for line in order.lines.all()),
+                 message="stock allocated")  # fmt: skip
+        warehouse_user = users["warehouse"]
+        picklist, refusals = picklist_create(order_ids=[order.pk], actor=warehouse_user)
+        assert refusals == {}
+        for line in picklist.lines.all():
+            picklist_line_confirm(line_id=line.pk, picked=line.quantity, actor=warehouse_user)
+        picklist_complete(picklist_id=picklist.pk, actor=warehouse_user)
+        for line in order.lines.select_related("product"):
+            for _ in range(line.quantity):
+                packing_scan(order_id=order.pk, code=line.product.barcode, actor=warehouse_user)
+        packing_complete(order_id=order.pk, packages=1, weight_grams=700, actor=warehouse_user)
+        shipment_create(
+            order_id=order.pk, carrier="UPS", tracking_number="1Z999AA10123456784", actor=warehouse_user
+        )
+
+        wait_for(
+            lambda: TrackingPush.objects.filter(order=order, state="sent").exists(), message="tracking pushed"
+        )
+        [fulfillment] = store.fulfillments(payload["id"])
+    assert fulfillment["trackingInfo"][0]["number"] == "1Z999AA10123456784"
+    assert fulfillment["lines"] == {str(item["id"]): item["quantity"] for item in payload["line_items"]}
+    order.refresh_from_db()
+    assert order.stage == "shipped"
+    assert order.events.filter(type="channel.tracking_pushed").exists()
