@@ -49,13 +49,14 @@ def run(report: Report, argv: list[str]) -> None:
     from channels.intake.polling import connection_reconcile
     from channels.marketplaces.woocommerce import PLATFORM as WOO
     from orders.actors import Actor
-    from orders.models import Order, Product
+    from orders.models import Order
+    from orders.sample_data import ensure_catalogue
     from tests.channels.fakes.woocommerce import FakeWooCommerce
 
     opts = options(argv)
     call_command("migrate", interactive=False, verbosity=0)
     cleanup()
-    skus = list(Product.objects.filter(active=True).order_by("sku").values_list("sku", flat=True)[:200])
+    skus = ensure_catalogue(200)  # run alone on a new benchmark database, the catalogue is not there yet
     recent = timezone.now() - timedelta(hours=30)
     with FakeWooCommerce(consumer_key="ck_bench", consumer_secret="cs_bench") as shop:
         for sequence in range(opts.reconcile_orders):
