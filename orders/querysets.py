@@ -1,6 +1,11 @@
 """Intent-named order queries. `visible_to` is the one place that decides which orders a user sees."""
 
+from datetime import datetime, time, timedelta
+
 from django.db import models
+from django.utils import timezone
+
+from orders.workflow import SHIP_BY_MET
 
 
 class OrderQuerySet(models.QuerySet):
@@ -12,6 +17,22 @@ class OrderQuerySet(models.QuerySet):
 
     def in_stage(self, stage: str):
         return self.filter(stage=stage)
+
+    def ship_by_pending(self):
+        """Orders whose ship-by date still matters: they have one and have not left the warehouse."""
+        return self.filter(ship_by__isnull=False).exclude(stage__in=SHIP_BY_MET)
+
+    def late(self, now: datetime | None = None):
+        """Past their ship-by time and not shipped: Order.ship_by_state() == "late", as a query."""
+        return self.ship_by_pending().filter(ship_by__lt=now or timezone.now())
+
+    def due_today(self, now: datetime | None = None):
+        """Due later today (the installation's day) and not shipped: ship_by_state() == "today"."""
+        now = now or timezone.now()
+        tomorrow = datetime.combine(timezone.localdate(now) + timedelta(days=1), time.min)
+        return self.ship_by_pending().filter(
+            ship_by__gte=now, ship_by__lt=timezone.make_aware(tomorrow, timezone.get_current_timezone())
+        )
 
     def visible_to(self, user, *, deleted: bool | None = False):
         """The orders `user` may see: every list, detail page, mass action and export starts here.

@@ -140,3 +140,9 @@ def check_transition(order, target, actor, *, after_shipping: bool = False) -> N
     refusal = transition_refusal(order, target, actor, after_shipping=after_shipping)
     if refusal:
         raise TransitionRefused(refusal)
+
+
+# Stages in which a ship-by date no longer matters: the order left (or will never leave) the warehouse.
+SHIP_BY_MET = frozenset(
+    {Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED, Stage.RETURNED, Stage.CANCELLED}
+)

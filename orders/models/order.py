@@ -18,7 +18,7 @@ from django.utils import timezone
 from config.postgresql.triggers import LeanTrigger, unless_set_based
 from orders.models.reference import MONEY, Channel, Customer, PaymentMethod, Product, Status, Warehouse
 from orders.querysets import OrderQuerySet
-from orders.workflow import Stage
+from orders.workflow import SHIP_BY_MET, Stage
 
 # Database-level change capture (SPEC 2.4: bulk updates must not escape the timeline). Services write
 # their own, richer timeline events and mark their transaction with the `packline.service` setting
@@ -36,12 +36,6 @@ OUTSIDE_SERVICES = pgtrigger.Condition(
     "(("
     + " OR ".join(f'OLD."{column}" IS DISTINCT FROM NEW."{column}"' for column in _COLUMNS)
     + ") AND COALESCE(current_setting('packline.service', true), '') = '')"
-)
-
-
-# Stages in which a ship-by date no longer matters: the order left (or will never leave) the warehouse.
-SHIP_BY_MET = frozenset(
-    {Stage.SHIPPED, Stage.DELIVERED, Stage.DELIVERY_FAILED, Stage.RETURNED, Stage.CANCELLED}
 )
 
 

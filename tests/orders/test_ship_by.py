@@ -31,6 +31,42 @@ def test_the_ship_by_state_says_late_today_or_nothing(settings, ship_by, stage, 
     assert Order(ship_by=ship_by, stage=stage).ship_by_state(NOW) == state
 
 
+def test_the_late_and_due_today_queries_pick_the_orders_the_state_names(settings):
+    """The list's tabs and the dashboard count with the querysets; the order page shows ship_by_state().
+    Both must agree on every case, the New York evening that is already tomorrow in UTC included."""
+    settings.TIME_ZONE = "America/New_York"
+    cases = [
+        (NOW - timedelta(minutes=1), "processing"),
+        (NOW - timedelta(days=3), "packed"),
+        (NOW + timedelta(hours=5), "processing"),
+        (NOW + timedelta(hours=18), "picking"),
+        (NOW + timedelta(hours=19), "processing"),
+        (NOW + timedelta(days=1), "processing"),
+        (NOW - timedelta(days=1), "shipped"),
+        (NOW - timedelta(days=1), "cancelled"),
+        (None, "processing"),
+    ]
+    with timezone.override("America/New_York"):
+        orders = []
+        for ship_by, stage in cases:
+            order = make_order(ship_by=ship_by)
+            Order.objects.filter(pk=order.pk).update(stage=stage)  # test data: the stage alone matters here
+            order.stage = stage
+            orders.append(order)
+        by_state = {
+            state: {o.pk for o in orders if o.ship_by_state(NOW) == state} for state in ("late", "today")
+        }
+        ids = [o.pk for o in orders]
+        assert (
+            set(Order.objects.filter(pk__in=ids).late(NOW).values_list("pk", flat=True)) == by_state["late"]
+        )
+        assert (
+            set(Order.objects.filter(pk__in=ids).due_today(NOW).values_list("pk", flat=True))
+            == by_state["today"]
+        )
+        assert len(by_state["late"]) == 2 and len(by_state["today"]) == 3
+
+
 def test_today_is_the_day_in_the_installations_time_zone(settings):
     settings.TIME_ZONE = "America/New_York"  # 10:00 UTC is 05:00 in New York
     with timezone.override("America/New_York"):
