@@ -4,6 +4,8 @@ permissions and sentences; amounts as decimal strings with their currency."""
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from orders.actors import Actor
 from orders.inputs import LineInput
@@ -365,3 +367,17 @@ def test_a_refund_needs_a_reason(api, token_for, order):
     response = api(token_for("csr")).post(f"/orders/{order.number}/refunds", {"amount": "1.00", "reason": ""})
     assert response.status_code == 422 and response.json()["errors"][0]["field"] == "reason"
     assert not Refund.objects.exists()
+
+
+def test_listing_payments_costs_the_same_queries_for_one_record_as_for_many(api, token_for, make_user, order):
+    csr = make_user("csr")  # recorded_by is read with each payment: no query per row
+    client = api(token_for(csr, scopes="read"))
+    payment_record(order_id=order.pk, amount="1.00", method="card", actor=csr)
+    client.get(f"/orders/{order.number}/payments")  # warm: the token's first use writes its last use
+    with CaptureQueriesContext(connection) as one:
+        assert len(client.get(f"/orders/{order.number}/payments").json()) == 1
+    for _ in range(3):
+        payment_record(order_id=order.pk, amount="1.00", method="card", actor=csr)
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get(f"/orders/{order.number}/payments").json()) == 4
+    assert len(many) == len(one)
