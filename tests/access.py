@@ -278,3 +278,8 @@ MATRIX: list[Access] = [
 
 # URL namespaces whose views are covered by the admin:index row (Django's own admin pages).
 UNCOVERED_NAMESPACES = {"admin"}
+
+# The JSON API's assignment, line and money endpoints (issue 18), listed in their own module.
+from tests.access_api_money import ROWS as _API_MONEY_ROWS  # noqa: E402
+
+MATRIX += _API_MONEY_ROWS

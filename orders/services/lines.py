@@ -54,17 +54,26 @@ def order_line_cancel(*, line_id: int, actor, reason: str = "") -> OrderLine:
 
 
 @transaction.atomic
-def order_line_replace(*, line_id: int, sku: str, actor) -> OrderLine:
-    """Cancel the line and add the same quantity of another product, at that product's price."""
+def order_line_replace(*, line_id: int, sku: str, actor, quantity: int | None = None) -> OrderLine:
+    """Cancel the line and add another product, at that product's price: the same quantity unless
+    `quantity` says otherwise (the API may give one; the order page keeps the line's)."""
     actor = as_actor(actor)
     with service_context("order_line_replace", actor):
         order, line = _changeable(line_id, actor)
+        if quantity is not None and (
+            isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+            or not 1 <= quantity <= bounds.QUANTITY_MAX
+        ):
+            raise OrderError(
+                f"Quantity must be a whole number from 1 to {bounds.QUANTITY_MAX:,}, not {quantity!r}."
+            )
         product = Product.objects.filter(sku=sku.strip(), active=True).first()
         if product is None:
             raise OrderError(f"There is no active product with SKU {sku.strip()!r}.")
         if product.pk == line.product_id:
             raise OrderError(f"{line.sku} is already the product on this line.")
-        quantity = line.quantity
+        quantity = line.quantity if quantity is None else quantity
         line.quantity_cancelled = line.quantity
         line.save(update_fields=["quantity_cancelled"])
         (replacement,) = build_lines(

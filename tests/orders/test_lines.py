@@ -92,3 +92,17 @@ def test_a_warehouse_user_cannot_change_lines(stocked, users):
     order = stocked["order"]()
     with pytest.raises(OrderError, match="may not change order lines"):
         order_line_cancel(line_id=order.lines.first().pk, actor=users["warehouse"])
+
+
+def test_a_replacement_may_give_its_own_quantity_but_a_whole_one_above_0(
+    stocked, users, django_capture_on_commit_callbacks
+):
+    order = stocked["order"]()
+    mug = order.lines.get(sku="MUG")
+    for refused in (0, -1, 1.5, True):
+        with pytest.raises(OrderError, match="Quantity must be a whole number"):
+            order_line_replace(line_id=mug.pk, sku="CUP", quantity=refused, actor=users["csr"])
+    with django_capture_on_commit_callbacks(execute=True):
+        new = order_line_replace(line_id=mug.pk, sku="CUP", quantity=5, actor=users["csr"])
+    assert new.quantity == 5
+    assert StockItem.objects.get(product=stocked["cup"]).allocated == 6
