@@ -226,6 +226,26 @@ def list_shipments(request: HttpRequest, number: str):
     return [shipment_out(shipment, order.display_number) for shipment in order_shipments(order)]
 
 
+class CarrierOut(BaseModel):
+    code: str
+    name: str
+    tracking_url_template: str = Field(description="The tracking page, {tracking} where the number goes.")
+
+
+@router.get(
+    "/carriers", response={200: list[CarrierOut], **ERRORS}, summary="The carriers shipments choose from"
+)
+def list_carriers(request: HttpRequest):
+    """The active carriers of the managed list, as the ship form offers them (a few, so no paging)."""
+    if not (
+        request.user.has_perm("fulfilment.ship_order") or request.user.has_perm("fulfilment.view_carrier")
+    ):
+        raise PermissionDenied("Your role neither ships orders nor manages carriers.")
+    return list(
+        Carrier.objects.filter(active=True).order_by("name").values("code", "name", "tracking_url_template")
+    )
+
+
 # Products and stock ---------------------------------------------------------------------------------
 
 

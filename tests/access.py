@@ -270,6 +270,7 @@ MATRIX: list[Access] = [
            data=lambda o: {"carrier": "dhl", "tracking_number": "JD1"}),
     Access("api-1:list_shipments", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
            kwargs=lambda o: {"number": o["order"].number}),
+    Access("api-1:list_carriers", only("superadmin", "manager", "warehouse", anonymous=NO_TOKEN), auth="token"),
     Access("api-1:list_products", roles(200, agent=403, anonymous=NO_TOKEN), auth="token"),
     Access("api-1:get_product", roles(200, agent=403, anonymous=NO_TOKEN), auth="token",
            kwargs=lambda o: {"sku": o["stock"].product.sku}),

@@ -179,3 +179,23 @@ def test_a_read_only_token_cannot_ship(api, token_for, stocked_order):
         f"/orders/{stocked_order.number}/shipments", {"carrier": "dhl"}
     )
     assert _problem(response, 403) and not Shipment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("superadmin", 200),
+        ("manager", 200),
+        ("warehouse", 200),
+        ("csr", 403),
+        ("viewer", 403),
+        ("agent", 403),
+    ],
+)
+def test_the_carriers_to_ship_with_are_the_active_ones_of_the_managed_list(api, token_for, role, status):
+    Carrier.objects.filter(code="gls").update(active=False)
+    response = api(token_for(role)).get("/carriers")
+    assert response.status_code == status
+    if status == 200:
+        codes = [carrier["code"] for carrier in response.json()]
+        assert "dhl" in codes and "ups" in codes and "gls" not in codes
