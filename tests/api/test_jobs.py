@@ -234,3 +234,24 @@ def test_a_job_submitted_through_the_api_runs_on_a_real_worker_and_its_report_ma
         if order.__class__.objects.get(pk=order.pk).stage == Stage.CANCELLED
     }
     assert {number for number, state in report.items() if state == "done"} == cancelled
+
+
+def test_a_person_is_named_by_username_and_must_be_one_the_list_may_assign(api, token_for, make_user):
+    order = make_order()
+    csr = make_user("csr", username="casey")
+    client = api(token_for("manager"))
+    selection = {"ids": [order.number]}
+    refused = client.post(
+        "/jobs", {"action": "assign_csr", "selection": selection, "params": {"person": "nobody"}}
+    )
+    assert _problem(refused, 422)["errors"][0]["field"] == "params.person"
+    assert not BulkJob.objects.exists()
+    response = client.post(
+        "/jobs", {"action": "assign_csr", "selection": selection, "params": {"person": "casey"}}
+    )
+    assert response.status_code == 202, response.content
+    job = BulkJob.objects.get()
+    assert job.params == {"person": csr.pk}
+    job_run(job.pk)
+    order.refresh_from_db()
+    assert order.assigned_csr == csr
