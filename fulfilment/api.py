@@ -291,7 +291,7 @@ def list_products(request: HttpRequest, query: Query[ProductListQuery]):
 def get_product(request: HttpRequest, sku: str):
     _require(request, "orders.view_product", "Your role does not see products.")
     _require(request, "fulfilment.view_stockitem", "Your role does not see stock.")
-    product = Product.objects.filter(sku=sku[:64].replace("\x00", "")).first()
+    product = Product.objects.filter(sku=sku).first() if len(sku) <= 64 and "\x00" not in sku else None
     if product is None:
         raise Http404(f"No product has the SKU {sku[:64]!r}.")
     rows = stock_rows().filter(product=product).order_by("warehouse__code")
