@@ -2,9 +2,9 @@
 
 from django.db import connection
 
-from fulfilment.carriers import tracking_templates, tracking_url
 from fulfilment.forms import ShipForm
 from fulfilment.models import PackingRecord, ReturnRequest, Shipment
+from fulfilment.selectors import order_shipments
 from fulfilment.services.documents import DOCUMENTS
 from fulfilment.services.shipping import SHIPPABLE_FROM
 
@@ -35,19 +35,7 @@ def order_panel(order, user):
     if order.is_deleted:
         return None
     present = records_present(order)
-    shipments = (
-        list(
-            Shipment.objects.filter(order=order)
-            .prefetch_related("lines__order_line")
-            .select_related("shipped_by")
-        )
-        if "shipments" in present
-        else []
-    )
-    if shipments:
-        templates = tracking_templates()
-        for shipment in shipments:
-            shipment.tracking_url = tracking_url(shipment.carrier, shipment.tracking_number, templates)
+    shipments = order_shipments(order) if "shipments" in present else []
     can_ship = user.has_perm("fulfilment.ship_order") and order.stage in SHIPPABLE_FROM
     lines = []
     if can_ship:  # the order page has read the lines already (orders.selectors.order_detail)

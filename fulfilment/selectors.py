@@ -1,9 +1,11 @@
-"""Reads for the warehouse's screens: the packing station's queue."""
+"""Reads for the warehouse's screens and the JSON API: the packing station's queue, stock rows, an
+order's shipments."""
 
-from django.db.models import F, Max, OuterRef, QuerySet, Subquery
+from django.db.models import F, Max, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from fulfilment.models import PicklistLine
+from fulfilment.carriers import tracking_templates, tracking_url
+from fulfilment.models import PicklistLine, Shipment, StockItem
 from orders.models import Order
 from orders.selectors import orders_visible_to
 from orders.workflow import Stage
@@ -36,3 +38,33 @@ def next_to_pack(user, *, after: Order | None = None) -> Order | None:
     if after is not None:
         queue = queue.exclude(pk=after.pk)
     return queue.first()
+
+
+def stock_rows(
+    *, term: str = "", warehouse_id: int | None = None, short: bool = False
+) -> QuerySet[StockItem]:
+    """Stock per product and warehouse as the stock page filters it: a SKU prefix or a word of the
+    name, one warehouse, or only the rows whose allocations take all that is on hand."""
+    rows = StockItem.objects.select_related("warehouse", "product", "bin")
+    term = term.strip()
+    if term:
+        rows = rows.filter(Q(product__sku__istartswith=term) | Q(product__name__icontains=term))
+    if warehouse_id:
+        rows = rows.filter(warehouse_id=warehouse_id)
+    if short:
+        rows = rows.filter(on_hand__lte=F("allocated"))
+    return rows
+
+
+def order_shipments(order: Order) -> list[Shipment]:
+    """The order's shipments, oldest first, with their lines and each one's tracking link."""
+    shipments = list(
+        Shipment.objects.filter(order=order)
+        .prefetch_related("lines__order_line")
+        .select_related("shipped_by")
+    )
+    if shipments:
+        templates = tracking_templates()
+        for shipment in shipments:
+            shipment.tracking_url = tracking_url(shipment.carrier, shipment.tracking_number, templates)
+    return shipments

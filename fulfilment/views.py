@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -11,7 +10,7 @@ from fulfilment.errors import FulfilmentError, WrongItem
 from fulfilment.forms import AdjustForm, BatchForm, ConfirmForm, PackForm, ReceiveForm, ShipForm
 from fulfilment.models import Picklist, StockItem, StockMovement
 from fulfilment.pdf import pdf_response
-from fulfilment.selectors import QUEUE_SIZE, next_to_pack, packing_queue
+from fulfilment.selectors import QUEUE_SIZE, next_to_pack, packing_queue, stock_rows
 from fulfilment.services import (
     document_print,
     packing_complete,
@@ -39,15 +38,12 @@ from orders.selectors import order_for, orders_visible_to
 @require_GET
 @permission_required("fulfilment.view_stockitem", raise_exception=True)
 def stock_list(request: HttpRequest) -> HttpResponse:
-    rows = StockItem.objects.select_related("warehouse", "product", "bin")
     term = request.GET.get("q", "").strip()
-    if term:
-        rows = rows.filter(Q(product__sku__istartswith=term) | Q(product__name__icontains=term))
-    warehouse = bounds.parse_id(request.GET.get("warehouse"))
-    if warehouse:
-        rows = rows.filter(warehouse_id=warehouse)
-    if request.GET.get("short"):
-        rows = rows.filter(on_hand__lte=F("allocated"))
+    rows = stock_rows(
+        term=term,
+        warehouse_id=bounds.parse_id(request.GET.get("warehouse")),
+        short=bool(request.GET.get("short")),
+    )
     return render(
         request,
         "fulfilment/stock.html",

@@ -262,6 +262,32 @@ MATRIX: list[Access] = [
     # A change needs If-Match with the order's ETag; the matrix sends none, so those allowed get 428.
     Access("api-1:update_order", only("superadmin", "manager", "csr", status=428, anonymous=NO_TOKEN), method="patch",
            auth="token", kwargs=lambda o: {"number": o["order"].number}, data=lambda o: {"notes": "call first"}),
+    # Shipments, products, stock, customers and jobs (issue 18), with the pages' permissions: the ship
+    # form's roles ship (an allocated processing order: 201), whoever sees the order reads its shipments;
+    # the stock page's roles read products and stock; the customer search's roles create customers.
+    Access("api-1:create_shipment", only("superadmin", "manager", "warehouse", status=201, anonymous=NO_TOKEN),
+           method="post", auth="token", kwargs=lambda o: {"number": o["shippable"].number},
+           data=lambda o: {"carrier": "dhl", "tracking_number": "JD1"}),
+    Access("api-1:list_shipments", roles(200, agent=404, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"number": o["order"].number}),
+    Access("api-1:list_carriers", only("superadmin", "manager", "warehouse", anonymous=NO_TOKEN), auth="token"),
+    Access("api-1:list_products", roles(200, agent=403, anonymous=NO_TOKEN), auth="token"),
+    Access("api-1:get_product", roles(200, agent=403, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"sku": o["stock"].product.sku}),
+    Access("api-1:list_stock", roles(200, agent=403, anonymous=NO_TOKEN), auth="token"),
+    Access("api-1:list_customers", roles(200, agent=403, anonymous=NO_TOKEN), auth="token"),
+    Access("api-1:get_customer", roles(200, agent=403, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"customer_id": o["order"].customer_id}),
+    Access("api-1:create_customer", only("superadmin", "manager", "csr", status=201, anonymous=NO_TOKEN),
+           method="post", auth="token", data=lambda o: {"name": "Acme Ltd"}),
+    # A job by API as from the list: exporting needs orders.export_order (warehouse and agents lack it);
+    # a job is its submitter's, and every superadmin's.
+    Access("api-1:submit_job", roles(202, warehouse=403, agent=403, anonymous=NO_TOKEN), method="post",
+           auth="token", data=lambda o: {"action": "export_csv", "selection": {"ids": [o["order"].number]}}),
+    Access("api-1:get_job", roles(404, superadmin=200, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"job_id": o["job"].pk}),
+    Access("api-1:job_report", roles(404, superadmin=200, anonymous=NO_TOKEN), auth="token",
+           kwargs=lambda o: {"job_id": o["job"].pk}),
     # Outbound webhooks (issue 18): managers and superadmins (orders.manage_webhooks).
     Access("orders:webhook_list", only("superadmin", "manager")),
     Access("orders:webhook_add", only("superadmin", "manager")),

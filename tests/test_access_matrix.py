@@ -48,6 +48,9 @@ def objects(roles_synced, make_user):
     StockItem.objects.create(warehouse=warehouse, product=shipped.lines.first().product, on_hand=5)
     order_allocate(order_id=shipped.pk)
     shipment_create(order_id=shipped.pk, carrier="DHL", actor=system)
+    shippable = make_order()  # processing, its stock allocated: the API's ship answers 201
+    StockItem.objects.create(warehouse=warehouse, product=shippable.lines.first().product, on_hand=5)
+    order_allocate(order_id=shippable.pk)
     # Connected shops (issue "Sales channels I"). The shop's address refuses connections at once, so
     # "Test connection" and a retried poll fail fast without reaching the network.
     from channels.connections.models import SyncRun
@@ -89,6 +92,7 @@ def objects(roles_synced, make_user):
     return {
         "api_token": api_token_create(user=make_user("manager"), name="ERP", scopes="read")[0],
         "shop_order": shop_order,
+        "shippable": shippable,
         "webhook": subscription,
         "webhook_message": webhook_message,
         "connection": connection,

@@ -1,6 +1,5 @@
 """Mass-action pages: submit (with a confirmation step), the job page with progress, reports, files."""
 
-import csv
 from pathlib import Path
 
 from django.conf import settings
@@ -14,6 +13,7 @@ from orders.errors import OrderError
 from orders.jobs.actions import StatusParams, params_of
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS
+from orders.jobs.reports import jobs_visible_to, report_csv
 from orders.jobs.runner import job_submit, selection_queryset
 
 LIST_KEYS = {"after", "before", "sort"}
@@ -72,12 +72,7 @@ def bulk_submit(request: HttpRequest) -> HttpResponse:
 
 
 def _job_for(request: HttpRequest, pk: int) -> BulkJob:
-    jobs = (
-        BulkJob.objects.all()
-        if request.user.is_superuser
-        else BulkJob.objects.filter(created_by=request.user)
-    )
-    return get_object_or_404(jobs, pk=pk)
+    return get_object_or_404(jobs_visible_to(request.user), pk=pk)
 
 
 @require_GET
@@ -102,25 +97,7 @@ def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def job_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """The per-order report as CSV, streamed."""
-    job = _job_for(request, pk)
-
-    class Echo:
-        def write(self, value):
-            return value
-
-    writer = csv.writer(Echo())
-    rows = (
-        BulkJobResult.objects.filter(job=job).select_related("order").order_by("pk").iterator(chunk_size=2000)
-    )
-
-    def lines():
-        yield writer.writerow(["order", "result", "reason"])
-        for result in rows:
-            yield writer.writerow([result.order.display_number, result.state, result.message])
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv")
-    response["Content-Disposition"] = f'attachment; filename="job-{job.pk}-report.csv"'
-    return response
+    return report_csv(_job_for(request, pk))
 
 
 @require_GET

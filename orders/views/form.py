@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from orders import bounds, selectors
+from orders.catalogue import customers_matching, products_matching
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
 from orders.forms import LineFormSet, OrderForm
 from orders.inputs import LineInput, OrderInput
@@ -175,10 +176,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
     term = request.GET.get("customer_q", "").strip()
     customers = []
     if len(term) >= 2:
-        customers = Customer.objects.filter(name__icontains=term) | Customer.objects.filter(
-            email__istartswith=term
-        )
-        customers = customers.order_by("name")[:10]
+        customers = customers_matching(term).order_by("name")[:10]
     return render(request, "orders/_customer_results.html", {"customers": customers, "term": term})
 
 
@@ -188,9 +186,5 @@ def product_search(request: HttpRequest) -> HttpResponse:
     term = request.GET.get("product_q", "").strip()
     products = []
     if term:
-        products = (
-            Product.objects.filter(active=True).filter(sku__istartswith=term)
-            | Product.objects.filter(active=True, name__icontains=term)
-            | Product.objects.filter(active=True, barcode=term)
-        ).order_by("sku")[:12]
+        products = products_matching(term).filter(active=True).order_by("sku")[:12]
     return render(request, "orders/_product_results.html", {"products": products, "term": term})
