@@ -9,10 +9,10 @@ from typing import Annotated
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Query, Router, Status
-from ninja.errors import ValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
 from config.api import auth, paging
+from config.api.problems import form_problems, invalid
 from fulfilment.forms import ShipForm
 from fulfilment.models import Carrier, Shipment, StockItem
 from fulfilment.selectors import order_shipments, stock_rows
@@ -124,15 +124,6 @@ class StockQuery(PageQuery):
     short: bool = Field(False, description="Only rows whose allocations take all that is on hand.")
 
 
-def _require(request: HttpRequest, permission: str, refusal: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(refusal)
-
-
-def _invalid(field: str, detail: str, source: str = "body") -> ValidationError:
-    return ValidationError([{"loc": [source, field], "msg": detail}])
-
-
 # Shipments ------------------------------------------------------------------------------------------
 
 
@@ -170,9 +161,7 @@ def _checked_form(payload: ShipmentIn) -> ShipForm:
         }
     )
     if not form.is_valid():
-        raise ValidationError(
-            [{"loc": ["body", field], "msg": " ".join(messages)} for field, messages in form.errors.items()]
-        )
+        raise invalid(*form_problems(form))
     return form
 
 
@@ -183,9 +172,9 @@ def _quantities(order, payload: ShipmentIn) -> dict[int, int] | None:
     quantities: dict[int, int] = {}
     for index, line in enumerate(payload.lines):
         if line.line_id not in shippable:
-            raise _invalid(f"lines[{index}].line_id", f"Line {line.line_id} is no product line of {order}.")
+            raise invalid((f"lines[{index}].line_id", f"Line {line.line_id} is no product line of {order}."))
         if line.line_id in quantities:
-            raise _invalid(f"lines[{index}].line_id", f"Line {line.line_id} is named twice.")
+            raise invalid((f"lines[{index}].line_id", f"Line {line.line_id} is named twice."))
         quantities[line.line_id] = line.quantity
     return quantities
 
@@ -199,7 +188,7 @@ def _quantities(order, payload: ShipmentIn) -> dict[int, int] | None:
 def create_shipment(request: HttpRequest, number: str, payload: ShipmentIn, response: HttpResponse):
     """As the order page's ship form: stock leaves the shelf; shipping every open unit moves the order
     to shipped, a partial shipment keeps it where it is. The tracking number joins the order's."""
-    _require(request, "fulfilment.ship_order", "Your role does not ship orders.")
+    auth.require(request, "fulfilment.ship_order", "Your role does not ship orders.")
     order = visible_order(request, number)
     form = _checked_form(payload)
     shipment = shipment_create(
@@ -276,7 +265,7 @@ def stock_out(row: StockItem) -> dict:
 @router.get("/products", response={200: ProductPageOut, **ERRORS}, summary="List products by SKU")
 def list_products(request: HttpRequest, query: Query[ProductListQuery]):
     """Inactive products too (see `active`). Cursor paging: follow `next_cursor` until it is null."""
-    _require(request, "orders.view_product", "Your role does not see products.")
+    auth.require(request, "orders.view_product", "Your role does not see products.")
     rows, next_cursor = paging.page(
         products_matching(query.q or ""), key="sku", cursor=query.cursor, limit=query.limit
     )
@@ -289,8 +278,8 @@ def list_products(request: HttpRequest, query: Query[ProductListQuery]):
     summary="A product with its stock per warehouse",
 )
 def get_product(request: HttpRequest, sku: str):
-    _require(request, "orders.view_product", "Your role does not see products.")
-    _require(request, "fulfilment.view_stockitem", "Your role does not see stock.")
+    auth.require(request, "orders.view_product", "Your role does not see products.")
+    auth.require(request, "fulfilment.view_stockitem", "Your role does not see stock.")
     product = Product.objects.filter(sku=sku).first() if len(sku) <= 64 and "\x00" not in sku else None
     if product is None:
         raise Http404(f"No product has the SKU {sku[:64]!r}.")
@@ -302,12 +291,12 @@ def get_product(request: HttpRequest, sku: str):
 def list_stock(request: HttpRequest, query: Query[StockQuery]):
     """The stock page's rows, filtered as it filters them, plus one SKU. In the order they were first
     stocked; cursor paging."""
-    _require(request, "fulfilment.view_stockitem", "Your role does not see stock.")
+    auth.require(request, "fulfilment.view_stockitem", "Your role does not see stock.")
     warehouse_id = None
     if query.warehouse is not None:
         warehouse_id = Warehouse.objects.filter(code=query.warehouse).values_list("pk", flat=True).first()
         if warehouse_id is None:
-            raise _invalid("warehouse", f"No warehouse has the code {query.warehouse!r}.", "query")
+            raise invalid(("warehouse", f"No warehouse has the code {query.warehouse!r}."), source="query")
     rows = stock_rows(term=query.q or "", warehouse_id=warehouse_id, short=query.short)
     if query.sku is not None:
         rows = rows.filter(product__sku=query.sku)

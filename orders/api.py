@@ -15,7 +15,7 @@ from ninja import Header, Query, Router, Status
 from ninja.errors import ValidationError
 
 from config.api import auth
-from config.api.problems import Problem
+from config.api.problems import Problem, invalid
 from orders import selectors
 from orders.api_idempotency import answer_once
 from orders.api_schemas import OrderCreateIn, OrderListQuery, OrderOut, OrderPageOut, TimelineEntryOut
@@ -41,10 +41,6 @@ LIST_FIELDS = (
 )  # fmt: skip
 
 
-def invalid(field: str, detail: str) -> ValidationError:
-    return ValidationError([{"loc": ["query", field], "msg": detail}])
-
-
 def _encode_cursor(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -55,7 +51,9 @@ def _decode_cursor(cursor: str) -> str:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
         selectors.parse_cursor("-created", raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise invalid("cursor", "This cursor is not one this list gave; start again without it.") from None
+        raise invalid(
+            ("cursor", "This cursor is not one this list gave; start again without it."), source="query"
+        ) from None
     return raw
 
 
@@ -64,7 +62,7 @@ def _by_code(model, code: str | None, field: str):
         return None
     found = model.objects.filter(code=code).first()
     if found is None:
-        raise invalid(field, f"No {field} has the code {code!r}.")
+        raise invalid((field, f"No {field} has the code {code!r}."), source="query")
     return found
 
 
@@ -74,7 +72,7 @@ def _user_id(username: str | None, field: str) -> int | str:
         return ""
     user = get_user_model().objects.filter(username=username).values_list("pk", flat=True).first()
     if user is None:
-        raise invalid(field, f"No user is called {username!r}.")
+        raise invalid((field, f"No user is called {username!r}."), source="query")
     return user
 
 
@@ -87,7 +85,7 @@ def list_orders(request: HttpRequest, query: Query[OrderListQuery]):
     if query.updated_since is not None:
         since = query.updated_since if query.updated_since.tzinfo else query.updated_since.replace(tzinfo=UTC)
         if not EARLIEST <= since < LATEST:
-            raise invalid("updated_since", "Give a time between 1900 and 2999.")
+            raise invalid(("updated_since", "Give a time between 1900 and 2999."), source="query")
         orders = orders.filter(updated_at__gte=since)
     # The list page's own filters (orders/filters.py), fed with the same parameters it reads.
     names = {"tags": "tag", "has_hold": "hold_reason", "assigned_csr": "csr", "assigned_agent": "agent"}
@@ -180,9 +178,7 @@ def order_timeline(request: HttpRequest, number: str):
 
 def _order_input(request: HttpRequest, payload: OrderCreateIn) -> OrderInput:
     if (payload.customer_id is None) == (payload.customer is None):
-        raise ValidationError(
-            [{"loc": ["body", "customer_id"], "msg": "Give customer_id or customer, not both or neither."}]
-        )
+        raise invalid(("customer_id", "Give customer_id or customer, not both or neither."))
     if payload.customer is not None:
         customer = customer_create(
             **payload.customer.model_dump(),
@@ -192,14 +188,12 @@ def _order_input(request: HttpRequest, payload: OrderCreateIn) -> OrderInput:
     else:
         customer = Customer.objects.filter(pk=payload.customer_id).first()
         if customer is None:
-            raise ValidationError([{"loc": ["body", "customer_id"], "msg": "No customer has this id."}])
+            raise invalid(("customer_id", "No customer has this id."))
     channel = None
     if payload.channel is not None:
         channel = Channel.objects.filter(code=payload.channel).first()
         if channel is None:
-            raise ValidationError(
-                [{"loc": ["body", "channel"], "msg": f"No channel has the code {payload.channel!r}."}]
-            )
+            raise invalid(("channel", f"No channel has the code {payload.channel!r}."))
     fields = payload.model_dump(
         exclude={"customer_id", "customer", "lines", "channel", "shipping_address", "billing_address"}
     )

@@ -42,11 +42,6 @@ class NoteIn(Strict):
     text: Annotated[str, NO_NUL, StringConstraints(max_length=5000)]
 
 
-def _require(request: HttpRequest, permission: str, refusal: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(refusal)
-
-
 def _answer(request: HttpRequest, number: int) -> OrderOut:
     return order_out(selectors.order_for(request.user, number))
 
@@ -70,7 +65,7 @@ def change_status(request: HttpRequest, number: str, payload: StatusChangeIn):
 
 @router.post("/orders/{number}/hold", response=ANSWERS, summary="Put an order on hold")
 def hold(request: HttpRequest, number: str, payload: ReasonIn):
-    _require(request, "orders.hold_order", "Your role does not hold orders.")
+    auth.require(request, "orders.hold_order", "Your role does not hold orders.")
     order = visible_order(request, number)
     order_hold(order_id=order.pk, actor=request.user, reason=payload.reason)
     return _answer(request, order.number)
@@ -79,7 +74,7 @@ def hold(request: HttpRequest, number: str, payload: ReasonIn):
 @router.post("/orders/{number}/release", response=ANSWERS, summary="Release an order's holds")
 def release(request: HttpRequest, number: str):
     """The checks run again: the order may stay on hold with the reasons they still find."""
-    _require(request, "orders.hold_order", "Your role does not release orders.")
+    auth.require(request, "orders.hold_order", "Your role does not release orders.")
     order = visible_order(request, number)
     order_release(order_id=order.pk, actor=request.user)
     return _answer(request, order.number)
@@ -87,7 +82,7 @@ def release(request: HttpRequest, number: str):
 
 @router.post("/orders/{number}/cancel", response=ANSWERS, summary="Cancel an order")
 def cancel(request: HttpRequest, number: str, payload: ReasonIn):
-    _require(request, "orders.cancel_order", "Your role does not cancel orders.")
+    auth.require(request, "orders.cancel_order", "Your role does not cancel orders.")
     order = visible_order(request, number)
     order_cancel(order_id=order.pk, actor=request.user, reason=payload.reason)
     return _answer(request, order.number)
@@ -95,7 +90,7 @@ def cancel(request: HttpRequest, number: str, payload: ReasonIn):
 
 @router.post("/orders/{number}/notes", response=ANSWERS, summary="Add a note to an order's timeline")
 def add_note(request: HttpRequest, number: str, payload: NoteIn):
-    _require(request, "orders.note_order", "Your role does not add notes.")
+    auth.require(request, "orders.note_order", "Your role does not add notes.")
     order = visible_order(request, number)
     order_note_add(order_id=order.pk, actor=request.user, text=payload.text)
     return _answer(request, order.number)
@@ -128,7 +123,7 @@ def update_order(
 ):
     """Optimistic concurrency: If-Match must carry the order's current ETag, or the answer is 412
     and nothing changes. The edit page's rules decide which fields this user may change now."""
-    _require(request, "orders.change_order", "Your role does not edit orders.")
+    auth.require(request, "orders.change_order", "Your role does not edit orders.")
     order = visible_order(request, number)
     version = _version_in(if_match)
     changes = payload.model_dump(exclude_unset=True)

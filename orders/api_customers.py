@@ -4,15 +4,14 @@ one by id, and create through the same service as the order form's "new customer
 from datetime import datetime
 from typing import Annotated
 
-from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Query, Router, Status
-from ninja.errors import ValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
 from config.api import auth, paging
+from config.api.problems import invalid
 from orders.api import ERRORS, WRITE_ERRORS
 from orders.api_schemas import NO_NUL, Address, NewCustomer
 from orders.catalogue import customers_matching
@@ -65,15 +64,10 @@ def customer_out(customer: Customer) -> dict:
     }
 
 
-def _require(request: HttpRequest, permission: str, refusal: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(refusal)
-
-
 @router.get("/customers", response={200: CustomerPageOut, **ERRORS}, summary="List customers")
 def list_customers(request: HttpRequest, query: Query[CustomerListQuery]):
     """Oldest first; cursor paging (follow `next_cursor` until it is null)."""
-    _require(request, "orders.view_customer", "Your role does not see customers.")
+    auth.require(request, "orders.view_customer", "Your role does not see customers.")
     rows, next_cursor = paging.page(
         customers_matching(query.q or ""), key="pk", cursor=query.cursor, limit=query.limit
     )
@@ -82,7 +76,7 @@ def list_customers(request: HttpRequest, query: Query[CustomerListQuery]):
 
 @router.get("/customers/{customer_id}", response={200: CustomerOut, **ERRORS}, summary="Get a customer")
 def get_customer(request: HttpRequest, customer_id: int = Path(..., ge=1, le=2**63 - 1)):
-    _require(request, "orders.view_customer", "Your role does not see customers.")
+    auth.require(request, "orders.view_customer", "Your role does not see customers.")
     customer = Customer.objects.filter(pk=customer_id).first()
     if customer is None:
         raise Http404(f"No customer {customer_id}.")
@@ -97,16 +91,14 @@ def get_customer(request: HttpRequest, customer_id: int = Path(..., ge=1, le=2**
 )
 def create_customer(request: HttpRequest, payload: CustomerIn, response: HttpResponse):
     """The same creation as the order form's new customer; the email, when given, must be one."""
-    _require(request, "orders.add_customer", "Your role does not create customers.")
+    auth.require(request, "orders.add_customer", "Your role does not create customers.")
     if not payload.name.strip():
-        raise ValidationError([{"loc": ["body", "name"], "msg": "A customer needs a name."}])
+        raise invalid(("name", "A customer needs a name."))
     if payload.email.strip():
         try:
             validate_email(payload.email.strip())
         except DjangoValidationError:
-            raise ValidationError(
-                [{"loc": ["body", "email"], "msg": "Enter a valid email address."}]
-            ) from None
+            raise invalid(("email", "Enter a valid email address.")) from None
     customer = customer_create(
         **payload.model_dump(exclude={"address"}),
         address=payload.address.model_dump() if payload.address else None,

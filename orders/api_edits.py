@@ -5,13 +5,12 @@ may see (404) and calls the same service; refusals keep the page's sentence (409
 
 from typing import Annotated
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from ninja import Router
-from ninja.errors import ValidationError
 from pydantic import Field, StringConstraints
 
 from config.api import auth
+from config.api.problems import invalid
 from orders import bounds, selectors
 from orders.api import WRITE_ERRORS, visible_order
 from orders.api_schemas import NO_NUL, OrderOut, Strict
@@ -46,11 +45,6 @@ class LineReplaceIn(Strict):
     )
 
 
-def _require(request: HttpRequest, permission: str, refusal: str) -> None:
-    if not request.user.has_perm(permission):
-        raise PermissionDenied(refusal)
-
-
 def _answer(request: HttpRequest, order: Order) -> OrderOut:
     return order_out(selectors.order_for(request.user, order.number))
 
@@ -58,7 +52,7 @@ def _answer(request: HttpRequest, order: Order) -> OrderOut:
 @router.post("/orders/{number}/assign", response=ANSWERS, summary="Assign an order's CSR and delivery agent")
 def assign_order(request: HttpRequest, number: str, payload: AssignIn):
     """The people the order page's pickers offer: active CSRs (or managers), active delivery agents."""
-    _require(request, "orders.assign_order", "Your role does not assign orders.")
+    auth.require(request, "orders.assign_order", "Your role does not assign orders.")
     order = visible_order(request, number)
     people, errors = {}, []
     for field, choices, what in (
@@ -70,18 +64,16 @@ def assign_order(request: HttpRequest, number: str, payload: AssignIn):
         username = getattr(payload, field)
         person = choices.filter(username=username).first() if username is not None else None
         if username is not None and person is None:
-            errors.append(
-                {"loc": ["body", field], "msg": f"No {what} who can be assigned is called {username!r}."}
-            )
+            errors.append((field, f"No {what} who can be assigned is called {username!r}."))
         people[field] = person
     if errors:
-        raise ValidationError(errors)
+        raise invalid(*errors)
     order_assign(order_id=order.pk, actor=request.user, **people)
     return _answer(request, order)
 
 
 def _line(request: HttpRequest, number: str, line_id: int) -> tuple[Order, OrderLine]:
-    _require(request, "orders.edit_prices", "Your role does not change order lines.")
+    auth.require(request, "orders.edit_prices", "Your role does not change order lines.")
     order = visible_order(request, number)
     line = OrderLine.objects.filter(pk=line_id, order=order).first() if 1 <= line_id < 2**63 else None
     if line is None:

@@ -1,6 +1,7 @@
 """Bearer authentication by personal access token: the request then acts as the token's user, with
 the same role and the same visible orders as on the pages (SPEC 1)."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja.errors import AuthenticationError, AuthorizationError
@@ -46,3 +47,11 @@ class TokenAuth(HttpBearer):
 
 read = TokenAuth()
 write = TokenAuth(write=True)
+
+
+def require(request: HttpRequest, permissions: str | tuple[str, ...], refusal: str) -> None:
+    """403 with `refusal` unless the token's user holds the permission (any one of several): the check
+    the page's view makes, stated once for every endpoint."""
+    wanted = (permissions,) if isinstance(permissions, str) else permissions
+    if not any(request.user.has_perm(permission) for permission in wanted):
+        raise PermissionDenied(refusal)

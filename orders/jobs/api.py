@@ -12,10 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from ninja import Header, Path, Query, Router, Status
-from ninja.errors import ValidationError
 from pydantic import BaseModel, Field, StringConstraints
 
 from config.api import auth, paging
+from config.api.problems import form_problems, invalid
 from orders.api import ERRORS, WRITE_ERRORS
 from orders.api_schemas import NO_NUL, PaymentMethodName, Strict
 from orders.errors import OrderError
@@ -133,18 +133,6 @@ def job_out(job: BulkJob) -> dict:
     }
 
 
-def _invalid(problems: list[tuple[str, str]]) -> ValidationError:
-    return ValidationError(
-        [
-            {
-                "loc": ["body", *(int(part) if part.isdigit() else part for part in field.split("."))],
-                "msg": detail,
-            }
-            for field, detail in problems
-        ]
-    )
-
-
 # Selection -------------------------------------------------------------------------------------------
 
 
@@ -169,7 +157,7 @@ def _pks(user, numbers: list, tab: str) -> list[int]:
                 (f"selection.ids.{index}", f"No order {numbers[index]} that you can see on this tab.")
             )
     if problems:
-        raise _invalid(problems)
+        raise invalid(*problems)
     return list(dict.fromkeys(found[number] for number in wanted.values()))
 
 
@@ -201,7 +189,7 @@ def _filter_query(chosen: JobFilter) -> str:
         "assigned_agent": _lookup(users, "username", chosen.agent, "agent", problems),
     }
     if problems:
-        raise _invalid(problems)
+        raise invalid(*problems)
     query = QueryDict(mutable=True)
     query.update({name: value for name, value in data.items() if value})
     return query.urlencode()
@@ -210,10 +198,10 @@ def _filter_query(chosen: JobFilter) -> str:
 def _selection(user, selection: JobSelection) -> dict:
     """The selection as the list's form stores it: {"tab", "ids"} or {"tab", "query"}."""
     if (selection.ids is None) == (selection.filter is None):
-        raise _invalid([("selection", "Give ids or filter, not both or neither.")])
+        raise invalid(("selection", "Give ids or filter, not both or neither."))
     if selection.filter is not None:
         if selection.tab is not None:
-            raise _invalid([("selection.tab", "With a filter, name the tab in the filter.")])
+            raise invalid(("selection.tab", "With a filter, name the tab in the filter."))
         return {"tab": selection.filter.tab, "query": _filter_query(selection.filter)}
     tab = selection.tab or "all"
     return {"tab": tab, "ids": _pks(user, selection.ids, tab)}
@@ -236,21 +224,16 @@ def _params(action, tab: str, params: dict) -> dict:
     """The action's parameters through its own form, as the list's confirmation step checks them."""
     if action.form is None:
         if params:
-            raise _invalid([("params", f"{action.label} takes no parameters.")])
+            raise invalid(("params", f"{action.label} takes no parameters."))
         return {}
     form = action.form(data={}, **({"tab": tab} if action.form is StatusParams else {}))
     unknown = sorted(set(params) - set(form.fields))
     if unknown:
-        raise _invalid([(f"params.{name}", f"Not a parameter of {action.label}.") for name in unknown])
+        raise invalid(*[(f"params.{name}", f"Not a parameter of {action.label}.") for name in unknown])
     data = {name: _form_value(form.fields[name], value) for name, value in params.items()}
     form = action.form(data=data, **({"tab": tab} if action.form is StatusParams else {}))
     if not form.is_valid():
-        raise _invalid(
-            [
-                (f"params.{field}" if field != "__all__" else "params", " ".join(errors))
-                for field, errors in form.errors.items()
-            ]
-        )
+        raise invalid(*form_problems(form, prefix="params."))
     return params_of(form)
 
 
@@ -263,9 +246,7 @@ def submit_job(request: HttpRequest, payload: JobIn, response: HttpResponse):
     `state` is done or failed, then read its report."""
     action = ACTIONS.get(payload.action)
     if action is None:
-        raise _invalid(
-            [("action", f"No action has the code {payload.action!r}: {', '.join(sorted(ACTIONS))}.")]
-        )
+        raise invalid(("action", f"No action has the code {payload.action!r}: {', '.join(sorted(ACTIONS))}."))
     if not request.user.has_perm(action.permission):
         raise PermissionDenied(f"You may not {action.label.lower()}.")
     selection = _selection(request.user, payload.selection)
@@ -273,7 +254,7 @@ def submit_job(request: HttpRequest, payload: JobIn, response: HttpResponse):
     try:
         job = job_submit(user=request.user, action_code=action.code, selection=selection, params=params)
     except OrderError as refusal:  # not offered on the tab, a tab the user cannot see, a refused filter
-        raise _invalid([("selection", str(refusal))]) from None
+        raise invalid(("selection", str(refusal))) from None
     response["Location"] = f"{request.path.rstrip('/')}/{job.pk}"
     return Status(202, job_out(job))
 

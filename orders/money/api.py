@@ -3,13 +3,12 @@ order page's money panel does. Each endpoint checks the permission its page view
 the order through what the token's user may see (404), reads the posted values through the page's own
 form and calls the same service; refusals keep the page's sentence (409 money-refused)."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Router, Status
-from ninja.errors import ValidationError
 
 from config.api import auth
+from config.api.problems import form_problems, invalid
 from orders.api import ERRORS, WRITE_ERRORS, visible_order
 from orders.money import selectors as money_selectors
 from orders.money.api_schemas import (
@@ -34,26 +33,16 @@ RECORD_PAYMENT = ("orders.record_payment", "orders.record_collection")
 RECORD_EXPENSE = ("orders.record_expense", "orders.record_delivery_expense")
 
 
-def _require(request: HttpRequest, permissions: tuple[str, ...], refusal: str) -> None:
-    if not any(request.user.has_perm(permission) for permission in permissions):
-        raise PermissionDenied(refusal)
-
-
 def _readable_order(request: HttpRequest, number: str):
     """The order page shows its money panel to everyone who may open the page."""
-    _require(request, ("orders.view_order",), "Your role does not see orders.")
+    auth.require(request, ("orders.view_order",), "Your role does not see orders.")
     return visible_order(request, number)
 
 
 def _cleaned(form) -> dict:
     """The page form's cleaned data, or a 422 naming each field as the request does."""
     if not form.is_valid():
-        raise ValidationError(
-            [
-                {"loc": ["body", name if name != "__all__" else "body"], "msg": " ".join(messages)}
-                for name, messages in form.errors.items()
-            ]
-        )
+        raise invalid(*form_problems(form))
     return form.cleaned_data
 
 
@@ -63,12 +52,10 @@ def _agent_choice(form, field: str, username: str | None) -> int | str:
     if username is None:
         return ""
     if field not in form.fields:
-        raise ValidationError(
-            [{"loc": ["body", field], "msg": "You record only your own; leave this field out."}]
-        )
+        raise invalid((field, "You record only your own; leave this field out."))
     agent = agents_for_money_forms().filter(username=username).values_list("pk", flat=True).first()
     if agent is None:
-        raise ValidationError([{"loc": ["body", field], "msg": f"No delivery agent is called {username!r}."}])
+        raise invalid((field, f"No delivery agent is called {username!r}."))
     return agent
 
 
@@ -122,17 +109,22 @@ def refund_out(refund: Refund, reversed_by: int | None = None) -> dict:
     }
 
 
-def _listed(rows: list, serialise) -> list[dict]:
-    """Oldest first, each naming the record that reverses it, if any."""
+def _records(request: HttpRequest, number: str, kind: str, serialise) -> list[dict]:
+    """The order's payments, expenses or refunds as its page lists them: oldest first, each naming the
+    record that reverses it, if any."""
+    order = _readable_order(request, number)
+    rows = getattr(money_selectors.order_money_records(order, present=frozenset({kind})), kind)
     reversals = {row.reverses_id: row.pk for row in rows if row.reverses_id}
     return [serialise(row, reversals.get(row.pk)) for row in rows]
 
 
-def _own(model, request: HttpRequest, number: str, record_id: int):
+def _to_reverse(model, request: HttpRequest, number: str, record_id: int, payload: ReverseIn):
+    """The record of this order to reverse (404 unless it is the order's) and the checked reason."""
     order = visible_order(request, number)
     if not 1 <= record_id < 2**63:
         raise Http404(f"No such {model._meta.verbose_name} on {order}.")
-    return order, get_object_or_404(model, pk=record_id, order=order)
+    record = get_object_or_404(model, pk=record_id, order=order)
+    return record, _cleaned(ReverseForm({"reason": payload.reason}))["reason"]
 
 
 # Payments -------------------------------------------------------------------------------------------
@@ -143,10 +135,7 @@ def _own(model, request: HttpRequest, number: str, record_id: int):
 )
 def list_payments(request: HttpRequest, number: str):
     """Received and failed payments and their reversals, oldest first."""
-    order = _readable_order(request, number)
-    return _listed(
-        money_selectors.order_money_records(order, present=frozenset({"payments"})).payments, payment_out
-    )
+    return _records(request, number, "payments", payment_out)
 
 
 @router.post(
@@ -158,7 +147,7 @@ def list_payments(request: HttpRequest, number: str):
 def record_payment(request: HttpRequest, number: str, payload: PaymentIn):
     """At most the balance due. The payment that makes an order awaiting payment fully paid moves it
     to processing. A delivery agent records cash or POS they collected on their own orders."""
-    _require(request, RECORD_PAYMENT, "Your role does not record payments.")
+    auth.require(request, RECORD_PAYMENT, "Your role does not record payments.")
     order = visible_order(request, number)
     collector_only = not request.user.has_perm("orders.record_payment")
     data = {"amount": payload.amount, "method": payload.method, "reference": payload.reference}
@@ -181,11 +170,9 @@ def record_payment(request: HttpRequest, number: str, payload: PaymentIn):
 )
 def reverse_payment(request: HttpRequest, number: str, payment_id: int, payload: ReverseIn):
     """A reversing record of the opposite amount; both stay. A reversal cannot be reversed."""
-    _require(request, ("orders.record_payment",), "Your role does not reverse payments.")
-    _order, payment = _own(Payment, request, number, payment_id)
-    reason = _cleaned(ReverseForm({"reason": payload.reason}))["reason"]
-    reversal = payment_reverse(payment_id=payment.pk, reason=reason, actor=request.user)
-    return Status(201, payment_out(reversal))
+    auth.require(request, ("orders.record_payment",), "Your role does not reverse payments.")
+    payment, reason = _to_reverse(Payment, request, number, payment_id, payload)
+    return Status(201, payment_out(payment_reverse(payment_id=payment.pk, reason=reason, actor=request.user)))
 
 
 # Expenses -------------------------------------------------------------------------------------------
@@ -195,10 +182,7 @@ def reverse_payment(request: HttpRequest, number: str, payment_id: int, payload:
     "/orders/{number}/expenses", response={200: list[ExpenseOut], **ERRORS}, summary="An order's expenses"
 )
 def list_expenses(request: HttpRequest, number: str):
-    order = _readable_order(request, number)
-    return _listed(
-        money_selectors.order_money_records(order, present=frozenset({"expenses"})).expenses, expense_out
-    )
+    return _records(request, number, "expenses", expense_out)
 
 
 @router.post(
@@ -210,7 +194,7 @@ def list_expenses(request: HttpRequest, number: str):
 def record_expense(request: HttpRequest, number: str, payload: ExpenseIn):
     """Paid by a delivery agent (`paid_by`) or the company. A delivery agent records what they paid
     delivering their own orders."""
-    _require(request, RECORD_EXPENSE, "Your role does not record expenses.")
+    auth.require(request, RECORD_EXPENSE, "Your role does not record expenses.")
     order = visible_order(request, number)
     payer_only = not request.user.has_perm("orders.record_expense")
     data = {"category": payload.category, "amount": payload.amount, "note": payload.note}
@@ -230,11 +214,9 @@ def record_expense(request: HttpRequest, number: str, payload: ExpenseIn):
     summary="Reverse an expense",
 )
 def reverse_expense(request: HttpRequest, number: str, expense_id: int, payload: ReverseIn):
-    _require(request, ("orders.record_expense",), "Your role does not reverse expenses.")
-    _order, expense = _own(Expense, request, number, expense_id)
-    reason = _cleaned(ReverseForm({"reason": payload.reason}))["reason"]
-    reversal = expense_reverse(expense_id=expense.pk, reason=reason, actor=request.user)
-    return Status(201, expense_out(reversal))
+    auth.require(request, ("orders.record_expense",), "Your role does not reverse expenses.")
+    expense, reason = _to_reverse(Expense, request, number, expense_id, payload)
+    return Status(201, expense_out(expense_reverse(expense_id=expense.pk, reason=reason, actor=request.user)))
 
 
 # Refunds --------------------------------------------------------------------------------------------
@@ -245,10 +227,7 @@ def reverse_expense(request: HttpRequest, number: str, expense_id: int, payload:
 )
 def list_refunds(request: HttpRequest, number: str):
     """Recorded refunds, paid out or still owed, and their reversals, oldest first."""
-    order = _readable_order(request, number)
-    return _listed(
-        money_selectors.order_money_records(order, present=frozenset({"refunds"})).refunds, refund_out
-    )
+    return _records(request, number, "refunds", refund_out)
 
 
 @router.post(
@@ -259,7 +238,7 @@ def list_refunds(request: HttpRequest, number: str):
 )
 def record_refund(request: HttpRequest, number: str, payload: RefundIn):
     """At most what was paid and not yet refunded; it is paid out later (on the order page)."""
-    _require(request, ("orders.record_refund",), "Your role does not record refunds.")
+    auth.require(request, ("orders.record_refund",), "Your role does not record refunds.")
     order = visible_order(request, number)
     cleaned = _cleaned(
         RefundForm({"amount": payload.amount, "reason": payload.reason, "method": payload.method})
@@ -278,8 +257,6 @@ def record_refund(request: HttpRequest, number: str, payload: RefundIn):
     summary="Reverse a refund not yet paid out",
 )
 def reverse_refund(request: HttpRequest, number: str, refund_id: int, payload: ReverseIn):
-    _require(request, ("orders.record_refund",), "Your role does not reverse refunds.")
-    _order, refund = _own(Refund, request, number, refund_id)
-    reason = _cleaned(ReverseForm({"reason": payload.reason}))["reason"]
-    reversal = refund_reverse(refund_id=refund.pk, reason=reason, actor=request.user)
-    return Status(201, refund_out(reversal))
+    auth.require(request, ("orders.record_refund",), "Your role does not reverse refunds.")
+    refund, reason = _to_reverse(Refund, request, number, refund_id, payload)
+    return Status(201, refund_out(refund_reverse(refund_id=refund.pk, reason=reason, actor=request.user)))

@@ -11,17 +11,11 @@ from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.runner import job_run
 from orders.models import OrderHold
 from orders.workflow import Stage
+from tests.api.answers import problem_answer
 from tests.conftest import wait_for
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db
-PROBLEM = "application/problem+json"
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    return response.json()
 
 
 def _report(client, job_id: int, **params) -> list[dict]:
@@ -126,7 +120,7 @@ def test_the_csv_report_is_the_job_pages_report(api, token_for, client, make_use
 )  # fmt: skip
 def test_bad_submissions_are_422s_naming_the_field_and_no_job_is_stored(api, token_for, body, field):
     make_order()
-    problem = _problem(api(token_for("manager")).post("/jobs", body), 422)
+    problem = problem_answer(api(token_for("manager")).post("/jobs", body), 422)
     assert problem["errors"][0]["field"] == field, problem
     assert not BulkJob.objects.exists()
 
@@ -140,12 +134,12 @@ def test_orders_the_user_cannot_see_are_not_selectable(api, token_for, make_user
     order_assign_many(order_ids=[mine.pk], actor=Actor.system("tests"), role="agent", person=agent)
     client = api(token_for("manager"))
     deleted_tab = {"action": "export_csv", "selection": {"ids": [mine.number], "tab": "deleted"}}
-    assert _problem(client.post("/jobs", deleted_tab), 422)["errors"][0]["field"] == "selection.ids[0]"
+    assert problem_answer(client.post("/jobs", deleted_tab), 422)["errors"][0]["field"] == "selection.ids[0]"
     # An agent has no mass action at all: refused before the selection is looked at.
     refused = api(token_for(agent)).post(
         "/jobs", {"action": "export_csv", "selection": {"ids": [theirs.number]}}
     )
-    assert _problem(refused, 403)["detail"] == "You may not export csv."
+    assert problem_answer(refused, 403)["detail"] == "You may not export csv."
     assert not BulkJob.objects.exists()
 
 
@@ -198,7 +192,7 @@ def test_a_read_only_token_submits_nothing(api, token_for):
     response = api(token_for("manager", scopes="read")).post(
         "/jobs", {"action": "export_csv", "selection": {"ids": [order.number]}}
     )
-    assert _problem(response, 403) and not BulkJob.objects.exists()
+    assert problem_answer(response, 403) and not BulkJob.objects.exists()
 
 
 @pytest.mark.worker
@@ -244,7 +238,7 @@ def test_a_person_is_named_by_username_and_must_be_one_the_list_may_assign(api, 
     refused = client.post(
         "/jobs", {"action": "assign_csr", "selection": selection, "params": {"person": "nobody"}}
     )
-    assert _problem(refused, 422)["errors"][0]["field"] == "params.person"
+    assert problem_answer(refused, 422)["errors"][0]["field"] == "params.person"
     assert not BulkJob.objects.exists()
     response = client.post(
         "/jobs", {"action": "assign_csr", "selection": selection, "params": {"person": "casey"}}

@@ -6,18 +6,10 @@ import pytest
 
 from accounts.services import api_token_create
 from orders.models import ApiIdempotencyKey, HoldRule, Order, OrderEvent
+from tests.api.answers import problem_answer
 from tests.factories import CustomerFactory, ProductFactory, make_order
 
 pytestmark = pytest.mark.django_db
-PROBLEM = "application/problem+json"
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    body = response.json()
-    assert {"type", "title", "status", "detail"} <= set(body) and body["status"] == status
-    return body
 
 
 # Reading ---------------------------------------------------------------------------------------------
@@ -42,7 +34,7 @@ def test_the_list_walks_every_order_newest_first_by_cursor_without_repeats(api, 
 def test_a_cursor_not_made_by_the_list_is_a_422_naming_it(api, token_for):
     client = api(token_for("manager"))
     for cursor in ("nonsense", base64.urlsafe_b64encode(b"2026-01-01|x").decode()):
-        body = _problem(client.get("/orders", cursor=cursor), 422)
+        body = problem_answer(client.get("/orders", cursor=cursor), 422)
         assert body["errors"][0]["field"] == "cursor"
 
 
@@ -81,7 +73,7 @@ def test_the_list_filters_as_the_list_page_does(api, token_for):
     ],
 )
 def test_bad_filters_are_422_naming_the_parameter(api, token_for, params, field):
-    body = _problem(api(token_for("manager")).get("/orders", **params), 422)
+    body = problem_answer(api(token_for("manager")).get("/orders", **params), 422)
     assert [error["field"] for error in body["errors"]] == [field]
 
 
@@ -93,10 +85,10 @@ def test_an_agent_sees_only_their_orders_and_another_is_404(api, make_user):
     client = api(token)
     assert [item["number"] for item in client.get("/orders").json()["items"]] == [theirs.display_number]
     assert client.get(f"/orders/{theirs.display_number}").status_code == 200
-    body = _problem(client.get(f"/orders/{others.display_number}"), 404)
-    missing = _problem(client.get("/orders/PL-999999999"), 404)
+    body = problem_answer(client.get(f"/orders/{others.display_number}"), 404)
+    missing = problem_answer(client.get("/orders/PL-999999999"), 404)
     assert body["title"] == missing["title"] == "Not Found"
-    assert _problem(client.get(f"/orders/{others.number}/timeline"), 404)
+    assert problem_answer(client.get(f"/orders/{others.number}/timeline"), 404)
 
 
 def test_get_an_order_by_number_and_by_channel_order_id(api, token_for):
@@ -112,7 +104,7 @@ def test_get_an_order_by_number_and_by_channel_order_id(api, token_for):
         body = response.json()
         assert body["number"] == order.display_number
         assert body["lines"][0]["sku"] == order.lines.first().sku
-    _problem(client.get("/channels/csv/orders/A/77"), 404)
+    problem_answer(client.get("/channels/csv/orders/A/77"), 404)
 
 
 def test_a_deleted_order_is_404_except_for_a_superadmin(api, token_for):
@@ -121,7 +113,7 @@ def test_a_deleted_order_is_404_except_for_a_superadmin(api, token_for):
 
     order = make_order()
     order_soft_delete(order_id=order.pk, actor=Actor.system(), reason="test")
-    _problem(api(token_for("manager")).get(f"/orders/{order.number}"), 404)
+    problem_answer(api(token_for("manager")).get(f"/orders/{order.number}"), 404)
     assert api(token_for("superadmin")).get(f"/orders/{order.number}").status_code == 200
     assert order.display_number not in str(api(token_for("superadmin")).get("/orders").content)
 
@@ -198,22 +190,22 @@ def test_create_with_a_new_customer(api, token_for):
 def test_data_that_cannot_form_an_order_is_422_naming_the_field_and_writes_nothing(
     api, token_for, overrides, field
 ):
-    body = _problem(api(token_for("csr")).post("/orders", _body(**overrides)), 422)
+    body = problem_answer(api(token_for("csr")).post("/orders", _body(**overrides)), 422)
     assert field in [error["field"] for error in body["errors"]]
     assert not Order.objects.exists()
 
 
 def test_a_duplicate_channel_order_is_409_with_the_pages_sentence(api, token_for):
     existing = make_order(channel_order_id="X-1")
-    body = _problem(api(token_for("csr")).post("/orders", _body(channel_order_id="X-1")), 409)
+    body = problem_answer(api(token_for("csr")).post("/orders", _body(channel_order_id="X-1")), 409)
     assert body["detail"] == f"Manual entry order X-1 was already imported as {existing}."
 
 
 def test_a_read_token_may_not_write_and_a_viewer_may_not_create(api, token_for):
-    body = _problem(api(token_for("csr", scopes="read")).post("/orders", _body()), 403)
+    body = problem_answer(api(token_for("csr", scopes="read")).post("/orders", _body()), 403)
     assert "read and write token" in body["detail"]
-    _problem(api(token_for("viewer")).post("/orders", _body()), 403)
-    _problem(api(token_for("warehouse")).post("/orders", _body()), 403)
+    problem_answer(api(token_for("viewer")).post("/orders", _body()), 403)
+    problem_answer(api(token_for("warehouse")).post("/orders", _body()), 403)
     assert not Order.objects.exists()
 
 
@@ -234,14 +226,14 @@ def test_the_same_key_and_body_answer_the_first_answer_and_create_one_order(api,
 def test_the_same_key_with_another_body_is_422_and_creates_nothing(api, token_for):
     client = api(token_for("csr"))
     client.post("/orders", _body(), headers={"Idempotency-Key": "order-1"})
-    body = _problem(client.post("/orders", _body(), headers={"Idempotency-Key": "order-1"}), 422)
+    body = problem_answer(client.post("/orders", _body(), headers={"Idempotency-Key": "order-1"}), 422)
     assert "different request" in body["detail"]
     assert Order.objects.count() == 1
 
 
 def test_a_failed_request_keeps_no_key_so_a_corrected_retry_works(api, token_for):
     client = api(token_for("csr"))
-    _problem(client.post("/orders", _body(lines=[]), headers={"Idempotency-Key": "k"}), 422)
+    problem_answer(client.post("/orders", _body(lines=[]), headers={"Idempotency-Key": "k"}), 422)
     assert not ApiIdempotencyKey.objects.exists()
     assert client.post("/orders", _body(), headers={"Idempotency-Key": "k"}).status_code == 201
 
@@ -262,9 +254,9 @@ def test_the_list_filters_by_csr_and_agent_username(api, token_for, make_user):
         assert [item["number"] for item in client.get("/orders", **params).json()["items"]] == [
             theirs.display_number
         ]
-    assert _problem(client.get("/orders", csr="nobody"), 422)["errors"][0]["field"] == "csr"
+    assert problem_answer(client.get("/orders", csr="nobody"), 422)["errors"][0]["field"] == "csr"
     # A user who is no CSR is refused by the list page's own filter, named as the API names it.
-    assert _problem(client.get("/orders", csr=agent.username), 422)["errors"][0]["field"] == "csr"
+    assert problem_answer(client.get("/orders", csr=agent.username), 422)["errors"][0]["field"] == "csr"
 
 
 def test_a_page_of_orders_costs_the_same_queries_for_5_or_50_orders(
@@ -283,13 +275,13 @@ def test_a_page_of_orders_costs_the_same_queries_for_5_or_50_orders(
 
 def test_nul_characters_are_refused_as_problems_naming_where(api, token_for):
     client = api(token_for("csr"))
-    body = _problem(client.post("/orders", _body(notes="a\x00b")), 422)
+    body = problem_answer(client.post("/orders", _body(notes="a\x00b")), 422)
     assert body["errors"][0]["field"] == "notes" and "NUL" in body["errors"][0]["detail"]
-    in_query = _problem(client.get("/orders", q="a\x00b"), 400)
+    in_query = problem_answer(client.get("/orders", q="a\x00b"), 400)
     assert "NUL" in in_query["detail"]
-    _problem(client.get("/channels/manual/orders/a%00b"), 404)
+    problem_answer(client.get("/channels/manual/orders/a%00b"), 404)
     assert not Order.objects.exists()
 
 
-def test_an_unknown_api_path_is_a_404_problem(api, token_for):
-    _problem(api(token_for("csr")).get("/no-such-thing"), 404)
+def test_an_unknown_api_path_is_a_404problem_answer(api, token_for):
+    problem_answer(api(token_for("csr")).get("/no-such-thing"), 404)

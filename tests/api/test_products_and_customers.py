@@ -5,17 +5,11 @@ import pytest
 
 from fulfilment.models import StockItem
 from orders.models import Customer, Warehouse
+from tests.api.answers import problem_answer
 from tests.factories import CustomerFactory, ProductFactory
 
 pytestmark = pytest.mark.django_db
-PROBLEM = "application/problem+json"
 READERS = ("superadmin", "manager", "csr", "warehouse", "viewer")
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    return response.json()
 
 
 def _walk(client, path: str, limit: int, **params) -> list[dict]:
@@ -75,7 +69,7 @@ def test_a_product_shows_on_hand_allocated_and_available_per_warehouse(api, toke
 
 def test_an_unknown_sku_is_404(api, token_for):
     assert (
-        _problem(api(token_for("manager")).get("/products/NOPE-1"), 404)["detail"]
+        problem_answer(api(token_for("manager")).get("/products/NOPE-1"), 404)["detail"]
         == "No product has the SKU 'NOPE-1'."
     )
 
@@ -96,8 +90,8 @@ def test_stock_filters_by_sku_warehouse_search_and_short_rows(api, token_for, se
     assert rows(warehouse="north") == {("MUG-1", "north")}
     assert rows(q="plate") == {("PLATE-1", main.code)}
     assert rows(short="true") == {("MUG-1", main.code)}
-    assert _problem(client.get("/stock", warehouse="south"), 422)["errors"][0]["field"] == "warehouse"
-    assert _problem(client.get("/stock", cursor="not-ours"), 422)["errors"][0]["field"] == "cursor"
+    assert problem_answer(client.get("/stock", warehouse="south"), 422)["errors"][0]["field"] == "warehouse"
+    assert problem_answer(client.get("/stock", cursor="not-ours"), 422)["errors"][0]["field"] == "cursor"
 
 
 @pytest.mark.parametrize("role", [*READERS, "agent"])
@@ -121,7 +115,7 @@ def test_customers_page_by_id_and_search_as_the_order_forms_search(api, token_fo
     assert [c["id"] for c in _walk(client, "/customers", 1, q="jane")] == [jane.pk]
     assert [c["id"] for c in _walk(client, "/customers", 1, q="roe@")] == [john.pk]
     assert client.get(f"/customers/{jane.pk}").json()["email"] == "jane@example.com"
-    assert _problem(client.get("/customers/999999999"), 404)
+    assert problem_answer(client.get("/customers/999999999"), 404)
 
 
 def test_creating_a_customer_goes_through_the_order_forms_service(api, token_for):
@@ -153,7 +147,7 @@ def test_creating_a_customer_goes_through_the_order_forms_service(api, token_for
 )
 def test_a_bad_customer_is_a_422_naming_the_field_and_nothing_is_written(api, token_for, body, field):
     before = Customer.objects.count()
-    body = _problem(api(token_for("manager")).post("/customers", body), 422)
+    body = problem_answer(api(token_for("manager")).post("/customers", body), 422)
     assert body["errors"][0]["field"] == field
     assert Customer.objects.count() == before
 

@@ -7,16 +7,10 @@ from fulfilment.services import order_allocate
 from orders.inputs import LineInput
 from orders.models import OrderEvent, Warehouse
 from orders.workflow import Stage
+from tests.api.answers import problem_answer
 from tests.factories import ProductFactory, make_order
 
 pytestmark = pytest.mark.django_db
-PROBLEM = "application/problem+json"
-
-
-def _problem(response, status: int) -> dict:
-    assert response.status_code == status, response.content
-    assert response["Content-Type"] == PROBLEM
-    return response.json()
 
 
 @pytest.fixture
@@ -83,7 +77,9 @@ def test_a_carrier_not_on_the_managed_list_is_a_422_naming_the_field(api, token_
     Carrier.objects.filter(code="gls").update(active=False)
     client = api(token_for("manager"))
     for carrier in ("pigeon", "gls"):
-        body = _problem(client.post(f"/orders/{stocked_order.number}/shipments", {"carrier": carrier}), 422)
+        body = problem_answer(
+            client.post(f"/orders/{stocked_order.number}/shipments", {"carrier": carrier}), 422
+        )
         assert body["errors"][0]["field"] == "carrier"
         assert "Choose one of the carriers in the list" in body["errors"][0]["detail"]
     assert not Shipment.objects.exists()
@@ -102,15 +98,15 @@ def test_bad_lines_are_422s_naming_the_line_and_nothing_ships(api, token_for, st
         ([], "lines"),
     ]
     for lines, field in cases:
-        body = _problem(client.post(path, {"carrier": "dhl", "lines": lines}), 422)
+        body = problem_answer(client.post(path, {"carrier": "dhl", "lines": lines}), 422)
         assert body["errors"][0]["field"] == field, (lines, body)
-    assert _problem(client.post(path, {"service": "x"}), 422)["errors"][0]["field"] == "carrier"
+    assert problem_answer(client.post(path, {"service": "x"}), 422)["errors"][0]["field"] == "carrier"
     assert not Shipment.objects.exists() and not StockMovement.objects.exists()
 
 
 def test_more_than_is_open_is_refused_with_the_pages_sentence(api, token_for, stocked_order):
     mug = _lines(stocked_order)["MUG-1"]
-    body = _problem(
+    body = problem_answer(
         api(token_for("manager")).post(
             f"/orders/{stocked_order.number}/shipments",
             {"carrier": "dhl", "lines": [{"line_id": mug, "quantity": 4}]},
@@ -124,7 +120,7 @@ def test_more_than_is_open_is_refused_with_the_pages_sentence(api, token_for, st
 def test_an_order_that_cannot_ship_now_is_a_409_with_the_pages_sentence(api, token_for, stocked_order):
     client = api(token_for("manager"))
     client.post(f"/orders/{stocked_order.number}/cancel", {"reason": "customer asked"})
-    body = _problem(client.post(f"/orders/{stocked_order.number}/shipments", {"carrier": "dhl"}), 409)
+    body = problem_answer(client.post(f"/orders/{stocked_order.number}/shipments", {"carrier": "dhl"}), 409)
     assert body["detail"] == f"{stocked_order} is Cancelled; only processing or packed orders ship."
 
 
@@ -171,14 +167,14 @@ def test_an_agent_ships_nothing_and_reads_the_shipments_of_their_own_orders(
     order_assign_many(order_ids=[stocked_order.pk], actor=Actor.system("tests"), role="agent", person=agent)
     client = api(token_for(agent))
     assert client.get(f"/orders/{stocked_order.number}/shipments").json() == []
-    assert _problem(client.post(f"/orders/{stocked_order.number}/shipments", {"carrier": "dhl"}), 403)
+    assert problem_answer(client.post(f"/orders/{stocked_order.number}/shipments", {"carrier": "dhl"}), 403)
 
 
 def test_a_read_only_token_cannot_ship(api, token_for, stocked_order):
     response = api(token_for("warehouse", scopes="read")).post(
         f"/orders/{stocked_order.number}/shipments", {"carrier": "dhl"}
     )
-    assert _problem(response, 403) and not Shipment.objects.exists()
+    assert problem_answer(response, 403) and not Shipment.objects.exists()
 
 
 @pytest.mark.parametrize(
