@@ -244,6 +244,9 @@ MATRIX: list[Access] = [
     Access("api-1:create_order", only("superadmin", "manager", "csr", status=201, anonymous=NO_TOKEN),
            method="post", auth="token",
            data=lambda o: {"customer_id": o["order"].customer_id, "lines": [{"sku": o["order"].lines.first().sku, "quantity": 1}]}),
+    Access("api-1:create_orders", only("superadmin", "manager", "csr", status=200, anonymous=NO_TOKEN),
+           method="post", auth="token",
+           data=lambda o: {"orders": [{"customer_id": o["order"].customer_id, "lines": [{"sku": o["order"].lines.first().sku, "quantity": 1}]}]}),
     # Actions answer as the page's buttons decide: the permission first (403), then the order (404).
     # Warehouse staff pass the gate (they move orders through picking) but may not hold: the workflow
     # refuses with its sentence (409), as the page shows it in a message.

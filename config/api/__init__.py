@@ -42,11 +42,13 @@ def _routers() -> None:
     from fulfilment.api import router as fulfilment_router
     from orders.api import router as orders_router
     from orders.api_actions import router as order_actions_router
+    from orders.api_batch import router as order_batch_router
     from orders.api_customers import router as customers_router
     from orders.api_edits import router as order_edits_router
     from orders.jobs.api import router as jobs_router
     from orders.money.api import router as order_money_router
 
+    api.add_router("/", order_batch_router)  # before /orders/{number}, which would take "batch"
     api.add_router("/", orders_router)
     api.add_router("/", order_actions_router)
     api.add_router("/", order_edits_router)
