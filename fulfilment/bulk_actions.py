@@ -1,11 +1,10 @@
 """Fulfilment's mass actions on the order list: ship (fast path), print packing slips, create a picklist."""
 
 from django import forms
-from weasyprint import HTML
 
 from fulfilment.events import FulfilmentEvent
 from fulfilment.services import picklist_create, shipment_create
-from fulfilment.services.documents import code128_svg
+from fulfilment.services.documents import documents_render
 from orders import events
 from orders.jobs.actions import SKIPPED, each
 from orders.jobs.registry import BulkAction, Outcomes, register
@@ -37,35 +36,11 @@ def apply_picklist(ids, actor, params) -> Outcomes:
 
 
 def produce_slips(job, orders, actor):
-    """One merged PDF: a packing slip per order, each on its own page."""
-    from django.template.loader import render_to_string
-
+    """One merged PDF: a packing slip per order, each on its own pages, as the order page prints one."""
     path, relative = job_output_path(job, ".pdf")
-    pages = []
-    printed = []
-    for order in orders.select_related("warehouse", "channel").prefetch_related("lines").order_by("number"):
-        lines = list(order.lines.all())
-        for line in lines:
-            line.bin_code = ""
-        pages.append(
-            render_to_string(
-                "fulfilment/documents/packing-slip.html",
-                {
-                    "order": order,
-                    "lines": lines,
-                    "title": "Packing slip",
-                    "barcode": code128_svg(order.display_number),
-                    "warehouse": order.warehouse,
-                },
-            )
-        )
-        printed.append(order)
-    # Each slip is a whole HTML document; WeasyPrint renders them one after another into one PDF.
-    documents = [HTML(string=page).render() for page in pages]
-    if documents:
-        first = documents[0]
-        merged = first.copy([page for document in documents for page in document.pages])
-        merged.write_pdf(path)
+    printed = list(orders.select_related("warehouse", "channel").order_by("number"))
+    if printed:
+        path.write_bytes(documents_render(orders=printed, kind="packing-slip"))
     events.record_many(printed, actor, FulfilmentEvent.DOCUMENT_PRINTED, document="Packing slip", job=job.pk)
     return relative, {}
 

@@ -4,6 +4,9 @@ allocations_per_s: orders with 3 lines allocated per second by 4 concurrent work
 their own PostgreSQL connections) competing for the same 5 products, each order allocated through
 fulfilment.services.order_allocate (row locks in primary-key order, the database's CHECKs).
 slip_pdf_ms: median time to render one packing slip (WeasyPrint, Code 128) over 30 renders.
+slips_1000_s: one merged PDF of packing slips for 1,000 of those orders, as the mass action prints it
+(fulfilment.services.documents_render), beside 30 single slips' time scaled to 1,000 (the way it was
+made before: a WeasyPrint document per order).
 The orders are in a channel of their own and removed again at the end (bench/cleanup.py).
 """
 
@@ -30,6 +33,7 @@ def run(report: Report, argv: list[str]) -> None:
     from bench.cleanup import bench_channel, delete_orders
     from fulfilment.models import Allocation, StockItem
     from fulfilment.services import document_render, order_allocate
+    from fulfilment.services.documents import documents_render
     from orders.inputs import LineInput
     from orders.models import Order, OrderLine, Product, Warehouse
     from tests.factories import ProductFactory, make_order
@@ -103,5 +107,18 @@ def run(report: Report, argv: list[str]) -> None:
         document_render(order=order, kind="packing-slip")
         samples.append((time.perf_counter() - started) * 1000)
     report.add("slip_pdf_ms", statistics.median(samples), "ms", note="median of 30 renders, 3 lines")
+    wave = list(
+        Order.objects.filter(pk__in=[o.pk for o in orders[:1000]]).select_related("warehouse", "channel")
+    )
+    started = time.perf_counter()
+    pdf = documents_render(orders=wave, kind="packing-slip")
+    report.add(
+        "slips_1000_s",
+        time.perf_counter() - started,
+        "s",
+        budget="<= 30",
+        note=f"{len(wave):,} slips in one PDF ({len(pdf) // 1024:,} KB); one document per slip: "
+        f"{statistics.median(samples) * len(wave) / 1000:.1f} s",
+    )
     Product.objects.filter(pk__in=[p.pk for p in products]).update(active=False)
     delete_orders([CHANNEL])

@@ -1,12 +1,14 @@
 """Packing slips and invoices as PDF: HTML templates rendered by WeasyPrint, the number as Code 128."""
 
 import base64
-from io import BytesIO
+from collections import defaultdict
+from collections.abc import Iterable
+from itertools import groupby
 
 import barcode
-from barcode.writer import SVGWriter
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.html import escape
 from weasyprint import HTML
 
 from fulfilment.errors import FulfilmentError
@@ -14,46 +16,72 @@ from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Picklist, StockItem
 from orders import events
 from orders.actors import as_actor
-from orders.models import Order
+from orders.models import Order, OrderLine
 
 DOCUMENTS = {"packing-slip": "Packing slip", "invoice": "Invoice"}
 
 
+QUIET_MODULES, BAR_HEIGHT_MODULES = 10, 60  # Code 128's quiet zone; bars 12 mm high at 0.2 mm a module
+
+
 def code128_svg(text: str) -> str:
-    """The barcode as a data: URI of an SVG image (no image files, nothing fetched)."""
-    buffer = BytesIO()
-    barcode.get("code128", text, writer=SVGWriter()).write(
-        buffer, options={"module_height": 12, "font_size": 8, "text_distance": 4, "quiet_zone": 2}
+    """The barcode as a data: URI of an SVG image (nothing fetched): the bars as one path in module
+    units, the text under them. One path draws in a fraction of the time of a rectangle per bar,
+    which a sheet of slips pays per order (bench: slips_1000_s)."""
+    modules = barcode.get("code128", text).build()[0]
+    bars, x = [], QUIET_MODULES
+    for is_bar, run in groupby(modules):
+        width = len(list(run))
+        if is_bar == "1":
+            bars.append(f"M{x} 0h{width}v{BAR_HEIGHT_MODULES}h-{width}z")
+        x += width
+    width, height = x + QUIET_MODULES, BAR_HEIGHT_MODULES + 16
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width * 0.2}mm" '
+        f'height="{height * 0.2}mm"><rect width="{width}" height="{height}" fill="white"/>'
+        f'<path d="{"".join(bars)}" fill="black"/><text x="{width / 2}" y="{height - 2}" '
+        f'text-anchor="middle" font-family="DejaVu Sans Mono" font-size="12">{escape(text)}</text></svg>'
     )
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def documents_render(*, orders: Iterable[Order], kind: str) -> bytes:
+    """One PDF of `kind` for these orders, each on pages of its own, in the order given. The order
+    page's single document and the mass action's merged one both come from here: one HTML document
+    rendered once (a WeasyPrint document costs ~30 ms before its first page), lines and bins read
+    once for all the orders."""
+    if kind not in DOCUMENTS:
+        raise FulfilmentError(f"Unknown document {kind!r}.")
+    orders = list(orders)
+    lines: dict[int, list[OrderLine]] = defaultdict(list)
+    for line in (
+        OrderLine.objects.filter(order__in=orders).select_related("product").order_by("order_id", "position")
+    ):
+        lines[line.order_id].append(line)
+    bins = {
+        (warehouse_id, product_id): code
+        for warehouse_id, product_id, code in StockItem.objects.filter(
+            warehouse_id__in={order.warehouse_id for order in orders},
+            product_id__in={line.product_id for rows in lines.values() for line in rows if line.product_id},
+            bin__isnull=False,
+        ).values_list("warehouse_id", "product_id", "bin__code")
+    }
+    sheets = []
+    for order in orders:
+        for line in lines[order.pk]:
+            line.bin_code = bins.get((order.warehouse_id, line.product_id), "")
+        sheets.append(
+            {"order": order, "lines": lines[order.pk], "barcode": code128_svg(order.display_number)}
+        )
+    html = render_to_string(
+        f"fulfilment/documents/{kind}.html",
+        {"sheets": sheets, "title": DOCUMENTS[kind], "printed_at": timezone.now()},
+    )
+    return HTML(string=html).write_pdf()
 
 
 def document_render(*, order: Order, kind: str) -> bytes:
-    if kind not in DOCUMENTS:
-        raise FulfilmentError(f"Unknown document {kind!r}.")
-    lines = list(order.lines.select_related("product"))
-    bins = {
-        row.product_id: row.bin.code
-        for row in StockItem.objects.filter(
-            warehouse_id=order.warehouse_id,
-            product__in=[line.product_id for line in lines if line.product_id],
-        ).select_related("bin")
-        if row.bin
-    }
-    for line in lines:
-        line.bin_code = bins.get(line.product_id, "")
-    html = render_to_string(
-        f"fulfilment/documents/{kind}.html",
-        {
-            "order": order,
-            "lines": lines,
-            "title": DOCUMENTS[kind],
-            "barcode": code128_svg(order.display_number),
-            "printed_at": timezone.now(),
-            "warehouse": order.warehouse,
-        },
-    )
-    return HTML(string=html).write_pdf()
+    return documents_render(orders=[order], kind=kind)
 
 
 def document_print(*, order: Order, kind: str, actor) -> bytes:
