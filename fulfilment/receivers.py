@@ -7,7 +7,7 @@ from django.dispatch import receiver
 from fulfilment.services.allocation import HOLDS_STOCK, order_allocate
 from fulfilment.services.allocation_many import orders_allocate_new
 from fulfilment.tasks import allocate_order
-from orders.signals import order_lines_changed, order_stage_entered, orders_created
+from orders.signals import order_deletion_changed, order_lines_changed, order_stage_entered, orders_created
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +31,12 @@ def allocate_on_stage(sender, order_id: int, stage: str, previous_stage: str | N
 
 @receiver(order_lines_changed, dispatch_uid="fulfilment.allocate_on_lines")
 def allocate_on_lines(sender, order_id: int, **kwargs) -> None:
+    _allocate(order_id)
+
+
+@receiver(order_deletion_changed, dispatch_uid="fulfilment.allocate_on_deletion")
+def allocate_on_deletion(sender, order_id: int, deleted: bool, **kwargs) -> None:
+    """A deleted order gives its stock back (to the oldest backorders); a restored one reserves again."""
     _allocate(order_id)
 
 

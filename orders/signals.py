@@ -13,3 +13,7 @@ order_lines_changed = Signal()
 # CSV imports): one signal per batch in place of order_stage_entered per order. Arguments: order_ids, and
 # stock_allocated (True when the batch reserved the orders' stock inside its own transaction).
 orders_created = Signal()
+
+# Sent after the transaction commits when an order was soft-deleted or restored: a deleted order holds
+# no stock. Arguments: order_id, deleted (True when it was deleted, False when restored).
+order_deletion_changed = Signal()

@@ -10,7 +10,7 @@ from orders.inputs import LineInput, OrderInput, validate, validate_prices
 from orders.models import ADDRESS_KEYS, Order, OrderLine, Product
 from orders.services.common import locked_order, service_context
 from orders.services.create import apply_totals, build_lines, money, search_vector
-from orders.signals import order_lines_changed
+from orders.signals import order_deletion_changed, order_lines_changed
 from orders.workflow import Stage
 
 # Fields a CSR edits on the order form, with the label the timeline shows.
@@ -180,6 +180,12 @@ def order_note_add(*, order_id: int, actor, text: str) -> Order:
     return order
 
 
+def _announce_deletion(order_id: int, *, deleted: bool) -> None:
+    transaction.on_commit(
+        lambda: order_deletion_changed.send(sender=Order, order_id=order_id, deleted=deleted)
+    )
+
+
 @transaction.atomic
 def order_soft_delete(*, order_id: int, actor, reason: str) -> Order:
     """Hide an order everywhere except the superadmin's Deleted tab. Nothing is ever hard-deleted."""
@@ -201,6 +207,7 @@ def order_soft_delete(*, order_id: int, actor, reason: str) -> Order:
             update_fields=["is_deleted", "deleted_at", "deleted_by", "delete_reason", "version", "updated_at"]
         )
         events.deleted(order, actor, reason=order.delete_reason)
+        _announce_deletion(order.pk, deleted=True)
         return order
 
 
@@ -219,6 +226,7 @@ def order_restore(*, order_id: int, actor) -> Order:
             update_fields=["is_deleted", "deleted_at", "deleted_by", "delete_reason", "version", "updated_at"]
         )
         events.restored(order, actor)
+        _announce_deletion(order.pk, deleted=False)
         return order
 
 

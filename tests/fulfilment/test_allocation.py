@@ -427,3 +427,28 @@ def test_stock_released_by_a_cancelled_order_goes_to_the_oldest_backorder(
 
     assert allocations_of(waiting) == [("MUG-01", "main", 2)]
     assert totals(row) == (2, 2)
+
+
+def test_a_deleted_order_gives_its_stock_to_the_oldest_backorder_and_takes_it_back_when_restored(
+    place, make_user, django_capture_on_commit_callbacks
+):
+    from orders.services.edit import order_restore, order_soft_delete
+
+    mug = ProductFactory(sku="MUG-01")
+    row = shelve(mug, 2)
+    deleted = place((mug, 2))
+    waiting = place((mug, 2))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_soft_delete(order_id=deleted.pk, actor=make_user("manager"), reason="test order")
+
+    assert allocations_of(deleted) == []
+    assert allocations_of(waiting) == [("MUG-01", "main", 2)]
+    assert totals(row) == (2, 2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        order_restore(order_id=deleted.pk, actor=make_user("superadmin"))
+
+    assert deleted.lines.get().stock_state == "backordered"  # the stock went on meanwhile
+    assert allocations_of(waiting) == [("MUG-01", "main", 2)]
+    assert totals(row) == (2, 2)
