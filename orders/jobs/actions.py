@@ -5,13 +5,14 @@ import logging
 
 from django import forms
 from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Sum
 
 from orders import bounds
 from orders.errors import OrderError
 from orders.jobs.models import BulkJobResult
 from orders.jobs.registry import BulkAction, Outcomes, register
 from orders.jobs.runner import job_output_path
-from orders.models import Order, OrderHold, Status
+from orders.models import Order, OrderHold, OrderLine, Status
 from orders.resources import OrderResource, export_queryset
 from orders.selectors import assignable_agents, assignable_csrs
 from orders.services.bulk import order_assign_many
@@ -189,6 +190,65 @@ CANCELLABLE_TABS = frozenset(
 OPEN_TABS = frozenset(stage.value for stage in Stage if stage not in FINAL) | {"all"}
 
 
+def _holding_stock(orders) -> str:
+    count = orders.filter(
+        Exists(OrderLine.objects.filter(order=OuterRef("pk"), quantity_allocated__gt=0))
+    ).count()
+    if not count:
+        return ""
+    return f"{count} of them hold reserved stock: it is released, to the oldest backordered orders first."
+
+
+def _paid(orders) -> str:
+    """ "2 of them have payments (44.00 USD)": what was paid, per currency."""
+    rows = list(
+        orders.filter(amount_paid__gt=0)
+        .values("currency")
+        .annotate(count=Count("pk"), paid=Sum("amount_paid"))
+        .order_by("currency")
+    )
+    if not rows:
+        return ""
+    count = sum(row["count"] for row in rows)
+    amounts = ", ".join(f"{row['paid']:,.2f} {row['currency']}".strip() for row in rows)
+    return f"{count} of them {'has a payment' if count == 1 else 'have payments'} ({amounts})"
+
+
+def cancel_consequences(orders) -> list[str]:
+    paid = _paid(orders)
+    return [
+        sentence
+        for sentence in (
+            _holding_stock(orders),
+            f"{paid}: what was paid and not yet refunded is recorded as a refund due to the customer."
+            if paid
+            else "",
+        )
+        if sentence
+    ]
+
+
+def return_consequences(orders) -> list[str]:
+    paid = _paid(orders)
+    return (
+        [f"{paid}: what was paid for lines no return has refunded is recorded as a refund due."]
+        if paid
+        else []
+    )
+
+
+def delete_consequences(orders) -> list[str]:
+    return [
+        sentence
+        for sentence in (
+            _holding_stock(orders),
+            "They leave every list, count and report; their payments stay as recorded. A superadmin can "
+            "restore them from the Deleted tab.",
+        )
+        if sentence
+    ]
+
+
 def register_order_actions() -> None:
     register(
         BulkAction(
@@ -236,6 +296,7 @@ def register_order_actions() -> None:
             destructive=True,
             form=ReasonParams,
             apply=apply_cancel,
+            consequences=cancel_consequences,
         )
     )
     register(
@@ -246,6 +307,7 @@ def register_order_actions() -> None:
             tabs=frozenset({"shipped", "delivered", "delivery_failed", "all"}),
             destructive=True,
             apply=apply_return,
+            consequences=return_consequences,
         )
     )
     register(
@@ -256,6 +318,7 @@ def register_order_actions() -> None:
             destructive=True,
             form=DeleteParams,
             apply=apply_soft_delete,
+            consequences=delete_consequences,
         )
     )
     register(

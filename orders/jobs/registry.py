@@ -28,6 +28,9 @@ class BulkAction:
     # ... or once over the whole selection (the job, its orders, the actor), producing a file (exports,
     # merged PDFs). The job is typed `object`: its model names its action through this registry.
     produce: Callable[[object, QuerySet, Actor], tuple[str, Outcomes]] | None = None
+    # What running it will do besides the change itself (stock released, refunds recorded), in
+    # sentences counted over the selection, for the confirmation step of a destructive action.
+    consequences: Callable[[QuerySet], list[str]] | None = None
     extra: dict = field(default_factory=dict)
 
     def offered_on(self, tab: str) -> bool:

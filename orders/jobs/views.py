@@ -52,10 +52,18 @@ def bulk_submit(request: HttpRequest) -> HttpResponse:
     needs_step = action.destructive or form is not None
     if needs_step and ("confirmed" not in request.POST or (form is not None and not form.is_valid())):
         count = selected.count()
+        consequences = action.consequences(selected) if action.consequences else []
         return render(
             request,
             "orders/bulk_confirm.html",
-            {"action": action, "form": form, "count": count, "selection": selection, "post": request.POST},
+            {
+                "action": action,
+                "form": form,
+                "count": count,
+                "consequences": consequences,
+                "selection": selection,
+                "post": request.POST,
+            },
         )
     try:
         job = job_submit(

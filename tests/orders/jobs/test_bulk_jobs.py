@@ -3,6 +3,7 @@
 import csv
 import shutil
 import subprocess
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -421,3 +422,42 @@ def test_the_jobs_menu_and_the_toasts_come_from_one_query_and_old_finished_jobs_
     assert f'href="/orders/jobs/{newer[-1].pk}/"' in page, "the newest job is in the menu"
     assert f'href="/orders/jobs/{old.pk}/"' not in page.split('data-testid="jobs-menu"')[1].split("</ul>")[0]
     assert BulkJob.objects.get(pk=old.pk).notified
+
+
+def test_the_confirmation_says_what_a_cancel_or_delete_will_do_to_stock_and_money(
+    client, users, django_capture_on_commit_callbacks
+):
+    from fulfilment.models import StockItem
+    from orders.inputs import LineInput
+    from orders.models import Warehouse
+    from tests.factories import ProductFactory
+
+    mug = ProductFactory(sku="MUG-01")
+    StockItem.objects.create(warehouse=Warehouse.objects.get(is_default=True), product=mug, on_hand=5)
+    with django_capture_on_commit_callbacks(execute=True):
+        stocked = make_order(
+            lines=[LineInput(sku="MUG-01", quantity=1)], amount_paid=Decimal("12.00"), currency="USD"
+        )
+    unpaid = make_order(lines=[LineInput(sku="NO-STOCK", quantity=1, unit_price=Decimal("5"))])
+    client.force_login(users["manager"])
+    ids = [str(stocked.pk), str(unpaid.pk)]
+
+    cancel = client.post(
+        reverse("orders:bulk"), {"action": "cancel", "tab": "all", "order": ids}
+    ).content.decode()
+    assert "1 of them hold reserved stock: it is released" in cancel
+    assert (
+        "1 of them has a payment (12.00 USD): what was paid and not yet refunded is recorded as a refund"
+        in cancel
+    )
+
+    delete = client.post(
+        reverse("orders:bulk"), {"action": "soft_delete", "tab": "all", "order": ids}
+    ).content.decode()
+    assert "1 of them hold reserved stock" in delete and "restore them from the Deleted tab" in delete
+    assert BulkJob.objects.count() == 0
+
+    hold = client.post(
+        reverse("orders:bulk"), {"action": "hold", "tab": "all", "order": ids}
+    ).content.decode()
+    assert 'data-testid="bulk-consequences"' not in hold
