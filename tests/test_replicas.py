@@ -1,0 +1,325 @@
+"""Read replicas (config/replicas) against a real streaming replica: a primary and its hot standby in a
+temporary folder (tests/replica_pair.py), and Packline served by gunicorn on them, as it would run with
+DATABASE_URL and DATABASE_REPLICA_URLS. What a reader sees tells which server answered: a change made
+on the primary while the standby's replay is paused is visible only on the primary."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+from django.db import connection, transaction
+
+from config.replicas import health, pins, replica_reads, state
+from config.replicas.router import ReplicaRouter
+from orders.models import Order
+from tests import replica_pair
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+SEED = """
+import json, django
+django.setup()
+from django.core.management import call_command
+from accounts.services import api_token_create
+from fulfilment.carriers import carriers_seed
+from fulfilment.models import Carrier
+from orders.reference_data import ensure_reference_data
+# As tests/conftest.py's reference_data: a transactional test before the dump may have flushed them.
+ensure_reference_data()
+carriers_seed(Carrier)
+call_command("sync_roles", verbosity=0)
+from tests.factories import UserFactory, make_order
+users = {name: UserFactory(role="manager", username=name) for name in ("reader", "writer")}
+for user in users.values():
+    user.set_password("replica-pass-1")
+    user.save()
+tokens = {name: api_token_create(user=user, name="replicas", scopes="read,write")[1] for name, user in users.items()}
+orders = [str(make_order().number) for _ in range(4)]
+print(json.dumps({"tokens": tokens, "orders": orders}))
+"""
+
+
+# In-process: the router's decisions ------------------------------------------------------------
+
+
+def test_reads_go_to_the_primary_unless_marked_replica_safe(monkeypatch):
+    router = ReplicaRouter()
+    monkeypatch.setattr("config.replicas.router.choose_replica", lambda: "replica_0")
+    assert router.db_for_read(Order) == "default"
+    with replica_reads():
+        assert router.db_for_read(Order) == "replica_0"
+        # Sign-in, sessions and tokens are always read from the primary.
+        from accounts.models import User
+
+        assert router.db_for_read(User) == "default"
+    assert router.db_for_write(Order) == "default"
+    assert router.allow_migrate("replica_0", "orders") is False
+    assert router.allow_migrate("default", "orders") is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_read_inside_a_transaction_goes_to_the_primary(monkeypatch):
+    router = ReplicaRouter()
+    monkeypatch.setattr("config.replicas.router.choose_replica", lambda: "replica_0")
+    with replica_reads():
+        assert router.db_for_read(Order) == "replica_0"
+        with transaction.atomic():
+            assert router.db_for_read(Order) == "default"
+
+
+def test_replica_reads_as_a_decorator_marks_only_its_own_call_in_each_thread():
+    seen = []
+    started, release = threading.Event(), threading.Event()
+
+    @replica_reads()
+    def view(wait: bool):
+        if wait:
+            started.set()
+            release.wait(5)
+        seen.append(state.replica_safe())
+
+    worker = threading.Thread(target=view, args=(True,))
+    worker.start()
+    started.wait(5)
+    view(False)
+    release.set()
+    worker.join(5)
+    assert seen == [True, True]
+    assert state.replica_safe() is False
+
+
+def test_lsns_compare_as_wal_positions_and_pins_expire():
+    assert health.lsn_number("0/FFFFFFFF") < health.lsn_number("1/0") < health.lsn_number("1/10")
+    live = pins.Pin(lsn=health.lsn_number("2/A0"), until=round(time.time() + 60, 3))
+    assert pins.Pin.from_text(live.as_text()) == live
+    assert pins.Pin.from_text(pins.Pin(lsn=1, until=time.time() - 1).as_text()) is None
+    assert pins.Pin.from_text("forged") is None
+
+
+# Against a real primary and hot standby ---------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def pair(django_db_setup):
+    reason = replica_pair.missing_reason()
+    if reason:
+        pytest.skip(f"needs PostgreSQL's server binaries: {reason}")
+    servers = replica_pair.Pair(dict(connection.settings_dict))
+    try:
+        started = time.monotonic()
+        servers.start()
+        print(f"\nprimary and standby ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        yield servers
+    finally:
+        servers.stop()
+
+
+def _environment(pair, **extra) -> dict:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DEBUG": "0",
+        "DATABASE_URL": pair.primary.url,
+        "DATABASE_REPLICA_URLS": pair.standby.url,
+        "REPLICA_CHECK_SECONDS": "0.2",
+        "REPLICA_PIN_SECONDS": "600",
+        "DATABASE_REPLICA_MAX_LAG_SECONDS": "600",
+    }
+    env.pop("PACKLINE_WORKER_DATABASE_NAME", None)
+    return {**env, **extra}
+
+
+class Site:
+    """Packline served by gunicorn on the pair."""
+
+    def __init__(self, pair, **settings):
+        self.port = replica_pair.free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gunicorn",
+                "config.wsgi",
+                "-b",
+                f"127.0.0.1:{self.port}",
+                "--workers",
+                "1",
+                "--timeout",
+                "60",
+                "--log-level",
+                "warning",
+            ],
+            cwd=BASE_DIR,
+            env=_environment(pair, **settings),
+        )
+
+    def wait_ready(self, timeout: float = 60) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "gunicorn exited"
+            try:
+                httpx.get(f"{self.base}/healthz", timeout=2)
+                return
+            except httpx.TransportError:
+                time.sleep(0.1)
+        raise AssertionError("gunicorn did not answer in time")
+
+    def api(self, token: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=f"{self.base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+
+    def browser(self, username: str) -> httpx.Client:
+        client = httpx.Client(base_url=self.base, timeout=30)
+        client.get("/accounts/login/")
+        signed_in = client.post(
+            "/accounts/login/",
+            data={
+                "username": username,
+                "password": "replica-pass-1",
+                "csrfmiddlewaretoken": client.cookies["csrftoken"],
+            },
+            headers={"Referer": f"{self.base}/accounts/login/"},
+        )
+        assert signed_in.status_code == 302, signed_in.text[:500]
+        return client
+
+    def replicas(self) -> list[dict]:
+        return httpx.get(f"{self.base}/healthz", timeout=30).json()["replicas"]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
+        self.process.wait(20)
+
+
+@pytest.fixture(scope="module")
+def sites(pair):
+    """Two sites on the pair: one that tolerates any lag (routing and read-your-writes), one that skips a
+    replica more than a second behind. Started while the seed data is written."""
+    started = time.monotonic()
+    tolerant, strict = Site(pair), Site(pair, DATABASE_REPLICA_MAX_LAG_SECONDS="1")
+    try:
+        seeded = subprocess.run(
+            [sys.executable, "-c", SEED],
+            cwd=BASE_DIR,
+            env=_environment(pair),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert seeded.returncode == 0, seeded.stderr[-3000:]
+        data = json.loads(seeded.stdout.strip().splitlines()[-1])
+        tolerant.wait_ready()
+        strict.wait_ready()
+        pair.wait_replayed()
+        print(f"sites and data ready in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        yield {"tolerant": tolerant, "strict": strict, **data}
+    finally:
+        tolerant.stop()
+        strict.stop()
+
+
+@contextmanager
+def replay_paused(pair):
+    pair.wait_replayed()
+    pair.pause_replay()
+    try:
+        yield
+    finally:
+        pair.resume_replay()
+
+
+def _set_po(pair, number: str, po: str) -> None:
+    """A change made on the primary by someone else (no request of the readers')."""
+    pair.primary.one(
+        "UPDATE orders_order SET po_number = %s WHERE number = %s RETURNING id", [po, int(number)]
+    )
+
+
+def _po(client: httpx.Client, number: str) -> str:
+    response = client.get(f"/orders/{number}")
+    assert response.status_code == 200, response.text[:500]
+    return response.json()["po_number"]
+
+
+def test_lists_search_and_api_reads_come_from_the_replica_and_the_rest_from_the_primary(pair, sites):
+    site, number = sites["tolerant"], sites["orders"][0]
+    api = site.api(sites["tokens"]["reader"])
+    browser = site.browser("reader")
+    pair.wait_replayed()  # past the sign-in, which pinned this browser to the primary
+    with replay_paused(pair):
+        _set_po(pair, number, "PO-ROUTED")
+        assert _po(api, number) == ""  # the API's read: the replica, which has not replayed it
+        found = browser.get("/orders/", params={"q": "PO-ROUTED"})
+        assert found.status_code == 200 and f">{number}<" not in found.text and number not in found.text
+        # The order page is not marked replica-safe: the primary, with the change.
+        assert "PO PO-ROUTED" in browser.get(f"/orders/{number}/").text
+        assert site.replicas()[0]["state"] == "ok"
+    assert _po(api, number) == "PO-ROUTED"
+    assert number in browser.get("/orders/", params={"q": "PO-ROUTED"}).text
+
+
+def test_a_user_who_wrote_reads_their_write_until_the_replica_has_replayed_it(pair, sites):
+    site, number = sites["tolerant"], sites["orders"][1]
+    writer, reader = site.api(sites["tokens"]["writer"]), site.api(sites["tokens"]["reader"])
+    with replay_paused(pair):
+        held = writer.post(f"/orders/{number}/hold", json={"reason": "check the address"})
+        assert held.status_code == 200, held.text[:500]
+        assert writer.get(f"/orders/{number}").json()["status"]["stage"] == "on_hold"  # pinned: the primary
+        assert reader.get(f"/orders/{number}").json()["status"]["stage"] != "on_hold"  # the replica
+    # Replayed past the write: the writer reads from the replica again, long before the pin's 600 s.
+    with replay_paused(pair):
+        _set_po(pair, number, "PO-AFTER-PIN")
+        assert _po(writer, number) == ""
+
+
+def test_a_replica_lagging_beyond_the_limit_is_skipped_and_reported(pair, sites):
+    site, number = sites["strict"], sites["orders"][2]
+    reader = site.api(sites["tokens"]["reader"])
+    with replay_paused(pair):
+        _set_po(pair, number, "PO-LAGGING")
+        time.sleep(1.5)  # the standby's last replayed transaction is now more than a second old
+        assert _po(reader, number) == "PO-LAGGING"  # the primary answers
+        [replica] = site.replicas()
+        assert (
+            replica["alias"] == "replica_0" and replica["state"] == "lagging" and replica["lag_seconds"] > 1
+        )
+        # The tolerant site still reads from that replica.
+        assert _po(sites["tolerant"].api(sites["tokens"]["reader"]), number) == ""
+    time.sleep(0.3)  # past the strict site's cached check
+    assert site.replicas() == [{"alias": "replica_0", "state": "ok", "lag_seconds": 0.0}]
+
+
+def test_reads_fail_over_to_the_primary_when_the_replica_is_down(pair, sites):
+    site, number = sites["tolerant"], sites["orders"][3]
+    reader = site.api(sites["tokens"]["reader"])
+    _set_po(pair, number, "PO-FAILOVER")
+    pair.wait_replayed()
+    assert _po(reader, number) == "PO-FAILOVER"  # the replica, up: its connection is open
+    pair.standby.stop()
+    try:
+        listed = reader.get("/orders", params={"limit": 5})
+        assert listed.status_code == 200 and number in {item["number"] for item in listed.json()["items"]} | {
+            re.sub(r"\D", "", item["number"]) for item in listed.json()["items"]
+        }
+        assert _po(reader, number) == "PO-FAILOVER"
+        [replica] = site.replicas()
+        assert replica["state"] == "down" and replica["lag_seconds"] is None
+        assert httpx.get(f"{site.base}/healthz", timeout=30).status_code in (200, 503)
+    finally:
+        pair.standby.start()
+    pair.wait_replayed()
+    deadline = time.monotonic() + 10
+    while site.replicas()[0]["state"] != "ok" and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert site.replicas()[0]["state"] == "ok"
