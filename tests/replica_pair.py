@@ -15,6 +15,8 @@ from pathlib import Path
 
 import psycopg
 
+from config.replicas.health import lsn_number, primary_end
+
 BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 TOOLS = ("initdb", "pg_ctl", "pg_basebackup", "postgres", "pg_dump", "pg_restore")
 DATABASE = "packline"
@@ -193,14 +195,12 @@ class Pair:
         )
 
     def wait_replayed(self, timeout: float = 15) -> None:
-        """Until the standby has replayed all the primary has written so far."""
-        target = self.primary.one("SELECT pg_current_wal_lsn()::text")[0]
+        """Until the standby has replayed all the primary has written so far (health.primary_end)."""
+        with self.primary.connect() as connection:
+            target = primary_end(connection.cursor())
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            behind = self.standby.one(
-                "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn())", [target]
-            )[0]
-            if behind <= 0:
+            if lsn_number(self.standby.one("SELECT pg_last_wal_replay_lsn()::text")[0]) >= target:
                 return
             time.sleep(0.05)
         raise AssertionError(f"the standby did not replay up to {target} in {timeout} s")

@@ -1,5 +1,5 @@
 """Read replicas (DATABASE_REPLICA_URLS): reads marked replica-safe go to a streaming replica, the rest
-to the primary. See docs/scale.md.
+to the primary. See docs/replicas.md.
 
 - `replica_reads()` (a context manager and a decorator) marks the reads of a block or a view as
   replica-safe: the order list and its search, the dashboard, the customer and product searches, and

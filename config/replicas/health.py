@@ -64,6 +64,30 @@ def lsn_number(text: str | None) -> int | None:
     return (int(high, 16) << 32) + int(low, 16)
 
 
+# Where the primary's WAL ends now, every commit included, even one still in the WAL buffers under
+# synchronous_commit off (pg_current_wal_lsn(), the write position, can be behind it then), with the
+# sizes record_end() needs.
+PRIMARY_END_SQL = """
+SELECT pg_current_wal_insert_lsn()::text,
+       pg_size_bytes(current_setting('wal_segment_size')),
+       current_setting('wal_block_size')::int
+"""
+
+
+def record_end(lsn: int, segment_size: int, block_size: int) -> int:
+    """The insert position as the end of the last record. Just after a page boundary the insert position
+    points past the new page's header (24 bytes, 40 on a segment's first page), where no record ends;
+    the standby's replay position for the same WAL is the boundary itself."""
+    header = 40 if lsn % segment_size == 40 else 24 if lsn % block_size == 24 else 0
+    return lsn - header
+
+
+def primary_end(cursor) -> int:
+    cursor.execute(PRIMARY_END_SQL)
+    text, segment_size, block_size = cursor.fetchone()
+    return record_end(lsn_number(text), segment_size, block_size)
+
+
 def health(alias: str, *, max_age: float | None = None) -> Health:
     """The replica's health as last checked, checked anew when older than max_age (by default
     REPLICA_CHECK_SECONDS)."""

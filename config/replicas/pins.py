@@ -54,6 +54,7 @@ class RequestPin:
         self._pin: Pin | None = None
         self._known = False
         self.connected: set[str] = set()  # replicas this request has reached
+        self.behind: set[str] = set()  # replicas found not to have replayed the pinned write yet
 
     def pin(self) -> Pin | None:
         if not self._known:
@@ -74,11 +75,11 @@ class RequestPin:
 
 
 def primary_lsn() -> int:
-    from config.replicas.health import lsn_number
+    """Where the primary's WAL ends now, this request's writes included (health.primary_end)."""
+    from config.replicas.health import primary_end
 
     with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
-        return lsn_number(cursor.fetchone()[0])
+        return primary_end(cursor)
 
 
 def pin_after_write(request, response) -> None:

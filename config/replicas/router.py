@@ -46,8 +46,12 @@ def choose_replica() -> str | None:
         if known.state != health.OK:
             continue
         if pin is not None and (known.replay_lsn or 0) < pin.lsn:
+            if request is not None and alias in request.behind:
+                continue  # checked once in this request: its reads stay on the primary
             known = health.check(alias)  # replayed past the write by now?
             if known.state != health.OK or (known.replay_lsn or 0) < pin.lsn:
+                if request is not None:
+                    request.behind.add(alias)
                 continue
         if request is not None and alias not in request.connected:
             # Once per request: a replica stopped since its last check fails here, not in the view.
