@@ -55,6 +55,7 @@ class RequestPin:
         self._known = False
         self.connected: set[str] = set()  # replicas this request has reached
         self.behind: set[str] = set()  # replicas found not to have replayed the pinned write yet
+        self.chosen: str | None = None  # the replica this request reads from
 
     def pin(self) -> Pin | None:
         if not self._known:

@@ -34,14 +34,20 @@ class ReplicaRouter:
 
 def choose_replica() -> str | None:
     """A replica that is up, not lagging, reachable from this request and (for a user who has just
-    written) replayed past their write; None for the primary. Replicas take turns."""
+    written) replayed past their write; None for the primary. Requests take turns over the replicas."""
     aliases = health.replica_aliases()
     if not aliases:
         return None
     request = state.request_pin()
     pin = request.pin() if request is not None else None
-    start = next(_turn) % len(aliases)
-    for alias in aliases[start:] + aliases[:start]:
+    if request is not None and request.chosen in aliases:
+        # One replica per request while it stays usable: two replicas at different points of replay
+        # would show a page's count and its rows from different moments.
+        order = [request.chosen, *(alias for alias in aliases if alias != request.chosen)]
+    else:
+        start = next(_turn) % len(aliases)
+        order = aliases[start:] + aliases[:start]
+    for alias in order:
         known = health.health(alias)
         if known.state != health.OK:
             continue
@@ -62,5 +68,7 @@ def choose_replica() -> str | None:
                 health.mark_down(alias, type(error).__name__)
                 continue
             request.connected.add(alias)
+        if request is not None:
+            request.chosen = alias
         return alias
     return None
