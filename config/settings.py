@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # Each request's read-your-writes state for the replica router; not loaded without replicas.
+    "config.replicas.middleware.ReplicaMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # After authentication and messages, so that its 400 page renders like every other page.
     "config.middleware.InputLimitsMiddleware",
@@ -151,6 +153,29 @@ if env_bool("DATABASE_PREPARED_STATEMENTS", True):
     DATABASES["default"]["ENGINE"] = "config.postgresql"
     DATABASES["default"].setdefault("OPTIONS", {}).update(server_side_binding=True, prepare_threshold=5)
 DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
+# Read replicas (config/replicas, README "Running at scale"): streaming standbys of the primary, as
+# URLs separated by commas or spaces, become the aliases replica_0, replica_1, ... The order list and
+# its search, the dashboard and the API's reads go to one that is up and at most
+# DATABASE_REPLICA_MAX_LAG_SECONDS behind; a user who has just written reads from the primary for
+# REPLICA_PIN_SECONDS or until a replica has replayed their write. Each replica's health is checked at
+# most every REPLICA_CHECK_SECONDS per process. Tests point the aliases at the test database (MIRROR).
+DATABASE_REPLICA_URLS = os.environ.get("DATABASE_REPLICA_URLS", "").replace(",", " ").split()
+DATABASE_REPLICA_MAX_LAG_SECONDS = float(os.environ.get("DATABASE_REPLICA_MAX_LAG_SECONDS", "5"))
+REPLICA_PIN_SECONDS = float(os.environ.get("REPLICA_PIN_SECONDS", "15"))
+REPLICA_CHECK_SECONDS = float(os.environ.get("REPLICA_CHECK_SECONDS", "3"))
+for _number, _url in enumerate(DATABASE_REPLICA_URLS):
+    _replica = dj_database_url.parse(_url, conn_max_age=60, conn_health_checks=True)
+    _replica["ENGINE"] = DATABASES["default"]["ENGINE"]
+    # The primary's connection options, a short connect timeout (a replica that is gone is skipped
+    # quickly), then the URL's own options (?sslmode=require).
+    _replica["OPTIONS"] = {
+        **DATABASES["default"].get("OPTIONS", {}),
+        "connect_timeout": 2,
+        **_replica.get("OPTIONS", {}),
+    }
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica_{_number}"] = _replica
+DATABASE_ROUTERS = ["config.replicas.router.ReplicaRouter"] if DATABASE_REPLICA_URLS else []
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

@@ -1,5 +1,6 @@
 """Project-wide views: the home dashboard, the health check and the error pages."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_not_required, permission_required
 from django.core.exceptions import BadRequest
 from django.db import connection
@@ -9,9 +10,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
+from config.replicas import health as replica_health
+from config.replicas import replica_reads
 
 
 @permission_required("accounts.view_dashboard", raise_exception=True)
+@replica_reads()  # the dashboard's figures may come from a read replica (config/replicas)
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
@@ -42,15 +46,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
     database_ok, database_detail = _database_ok()
     broker_ok, broker_detail = _broker_ok()
     healthy = database_ok and broker_ok
-    return JsonResponse(
-        {
-            "status": "ok" if healthy else "unavailable",
-            "database": database_detail,
-            "broker": broker_detail,
-            "broker_transport": celery_app.connection_for_write().transport_cls,
-        },
-        status=200 if healthy else 503,
-    )
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "database": database_detail,
+        "broker": broker_detail,
+        "broker_transport": celery_app.connection_for_write().transport_cls,
+    }
+    if settings.DATABASE_REPLICA_URLS:
+        # Each replica: ok, lagging or down, with its lag. The primary serves reads a replica cannot, so
+        # a replica's state does not make the site unavailable.
+        body["replicas"] = replica_health.report()
+    return JsonResponse(body, status=200 if healthy else 503)
 
 
 def _api_problem(request: HttpRequest | None, status: int, detail: str = "") -> HttpResponse | None:

@@ -8,6 +8,9 @@ from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
 from config.api import problems, ratelimit
+from config.replicas import replica_reads
+
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 class PacklineAPI(NinjaAPI):
@@ -64,6 +67,9 @@ _routers()
 def _with_rate_headers(view):
     @wraps(view)  # keeps ninja's csrf_exempt
     def answer(request, *args, **kwargs):
+        if request.method in READ_METHODS:
+            with replica_reads():  # the API's reads may come from a read replica (config/replicas)
+                return ratelimit.add_headers(request, view(request, *args, **kwargs))
         return ratelimit.add_headers(request, view(request, *args, **kwargs))
 
     answer.login_required = False

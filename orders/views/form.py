@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from config.replicas import replica_reads
 from orders import bounds, selectors
 from orders.catalogue import customers_matching, products_matching
 from orders.errors import DuplicateOrder, OrderError, OrderInvalid
@@ -172,6 +173,7 @@ def _decimal(raw):
 
 @require_GET
 @permission_required("orders.add_order", raise_exception=True)
+@replica_reads()
 def customer_search(request: HttpRequest) -> HttpResponse:
     term = request.GET.get("customer_q", "").strip()
     customers = []
@@ -182,6 +184,7 @@ def customer_search(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @permission_required("orders.add_order", raise_exception=True)
+@replica_reads()
 def product_search(request: HttpRequest) -> HttpResponse:
     term = request.GET.get("product_q", "").strip()
     products = []

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
 
+from config.replicas import replica_reads
 from orders import selectors
 from orders.filters import OrderFilter
 from orders.jobs.registry import actions_for
@@ -18,6 +19,7 @@ from orders.views.access import view_required
 
 @require_GET
 @view_required
+@replica_reads()  # the list and its search may come from a read replica (config/replicas)
 def order_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     tabs = selectors.tabs_for(user)
