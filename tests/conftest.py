@@ -148,29 +148,33 @@ def page(browser, live_server):
     context.close()
 
 
-@pytest.fixture
-def login(page):
-    """Sign in through the real login form; for a person whose role needs a second factor (or who has
-    one), then through the code step, with the code computed from their authenticator's secret (one
-    is set up for them first if they have none)."""
+def sign_in_through_the_pages(page, user, password: str = "secret-pass-123"):
+    """The sign-in form, then, for a person whose role needs a second factor (or who has one), the code
+    step, with the code computed from their authenticator's secret (one is set up for them first if
+    they have none). Returns once the page after the sign-in has loaded."""
     from accounts.testing import authenticator_for, totp_code
     from accounts.two_factor import authenticator_of, requires_second_factor
 
+    fresh = type(user).objects.get(pk=user.pk)
+    device = authenticator_of(fresh) or (authenticator_for(fresh) if requires_second_factor(fresh) else None)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_selector("#id_otp_token")
+        page.fill("#id_otp_token", totp_code(device))
+        page.click("[data-testid=code-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=current-user]")
+    return page
+
+
+@pytest.fixture
+def login(page):
+    """Sign in through the real login form (and the code step, see sign_in_through_the_pages)."""
+
     def sign_in(user, password: str = "secret-pass-123"):
-        fresh = type(user).objects.get(pk=user.pk)
-        device = authenticator_of(fresh) or (
-            authenticator_for(fresh) if requires_second_factor(fresh) else None
-        )
-        page.goto("/accounts/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        if device is not None:
-            page.wait_for_selector("#id_otp_token")
-            page.fill("#id_otp_token", totp_code(device))
-            page.click("[data-testid=code-form] button[type=submit]")
-        page.wait_for_selector("[data-testid=current-user]")
-        return page
+        return sign_in_through_the_pages(page, user, password)
 
     return sign_in
 
