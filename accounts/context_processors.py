@@ -10,4 +10,7 @@ def navigation(request: HttpRequest) -> dict:
     if user is None:
         return {"navigation": []}
     current = request.resolver_match.view_name if request.resolver_match else ""
+    if getattr(request, "second_factor_gate", False):
+        # Signed in with the password only: nothing to offer but the code step (accounts/middleware.py).
+        return {"navigation": [], "current_view": current, "second_factor_gate": True}
     return {"navigation": items_for(user), "current_view": current}

@@ -1,4 +1,5 @@
-"""Sign-in forms: Django's, with the username's length checked."""
+"""Accounts forms: sign-in (Django's, with the username's length checked), its code step, API tokens,
+the people pages and the sign-in log's filters."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
@@ -37,3 +38,65 @@ class ApiTokenForm(forms.Form):
     expires_days = forms.TypedChoiceField(
         choices=EXPIRY_CHOICES, coerce=int, empty_value=None, required=False, initial="90", label="Expires"
     )
+
+
+class CodeForm(forms.Form):
+    """The code step of a sign-in, and the confirmation of a new authenticator."""
+
+    otp_token = forms.CharField(
+        label="Code",
+        max_length=40,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
+        ),
+    )
+
+
+def role_choices() -> list[tuple[str, str]]:
+    from accounts.roles import ROLE_LABELS
+
+    return list(ROLE_LABELS.items())
+
+
+class InviteForm(forms.Form):
+    username = forms.RegexField(
+        regex=r"^[\w.@+-]+\Z",
+        max_length=150,
+        error_messages={"invalid": "Letters, digits and @ . + - _ only."},
+    )
+    email = forms.EmailField(max_length=254)
+    first_name = forms.CharField(max_length=150, required=False)
+    last_name = forms.CharField(max_length=150, required=False)
+    role = forms.ChoiceField(choices=role_choices)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=role_choices)
+
+
+class PeopleFilterForm(forms.Form):
+    STATUS_CHOICES = [
+        ("", "Any status"),
+        ("active", "Active"),
+        ("deactivated", "Deactivated"),
+        ("invited", "Invited"),
+    ]
+
+    q = forms.CharField(required=False, max_length=150, label="Search")
+    role = forms.ChoiceField(required=False, choices=lambda: [("", "Any role"), *role_choices()])
+    status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
+
+
+class SignInFilterForm(forms.Form):
+    kind = forms.ChoiceField(required=False, label="Event")
+    username = forms.CharField(required=False, max_length=150)
+    address = forms.GenericIPAddressField(required=False, label="IP address")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    before = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from accounts.models import SignInEvent
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", "Every event"), *SignInEvent.Kind.choices]

@@ -19,6 +19,9 @@ class User(AbstractUser):
         permissions = [
             ("view_dashboard", "Can see the home dashboard"),
             ("manage_roles", "Can manage users and their roles"),
+            # Held by the roles in accounts/roles.py SECOND_FACTOR_ROLES: read from the permissions a
+            # request has already loaded, so the check costs no query of its own.
+            ("sign_in_with_second_factor", "Must sign in with a second factor"),
         ]
 
     @property
@@ -76,3 +79,87 @@ class ApiToken(models.Model):
         if self.expires_at is not None and self.expires_at <= now:
             return "expired"
         return "active"
+
+
+class UserSession(models.Model):
+    """A signed-in browser session as its owner sees it in their list: keyed to Django's session key
+    (the session itself lives in the session store), with the device, address and last use. Written at
+    sign-in and at most once a minute after (accounts/middleware.py); removed when the session ends."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="sessions")
+    session_key = models.CharField(max_length=40, unique=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    device = models.CharField(max_length=120, blank=True)  # "Firefox 128 on Windows", from the user agent
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-last_seen_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.device or 'unknown device'}"
+
+
+class AccountEvent(models.Model):
+    """The account log: who did what to whom (invited, role changed, deactivated, second factor reset,
+    ...), written by the service that made the change, in its transaction. Shown on the person's page."""
+
+    class Kind(models.TextChoices):
+        INVITED = "invited", "Invited"
+        INVITATION_RESENT = "invitation_resent", "Invitation sent again"
+        PASSWORD_SET = "password_set", "Password set from a link"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        DEACTIVATED = "deactivated", "Deactivated"
+        REACTIVATED = "reactivated", "Reactivated"
+        SECOND_FACTOR_ENROLLED = "second_factor_enrolled", "Two-factor sign-in turned on"
+        SECOND_FACTOR_REMOVED = "second_factor_removed", "Two-factor sign-in turned off"
+        SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
+        RECOVERY_CODES_GENERATED = "recovery_codes_generated", "New recovery codes"
+        SESSIONS_ENDED = "sessions_ended", "Sessions signed out"
+
+    subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="account_events")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    params = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.subject}"
+
+
+class SignInEvent(models.Model):
+    """The sign-in log: successes, failures, lockouts, sign-outs and second-factor steps, with the name
+    that was typed (a failure may name no account), the address and the browser. Superadmins read it."""
+
+    class Kind(models.TextChoices):
+        SIGNED_IN = "signed_in", "Signed in (password)"
+        FAILED = "failed", "Wrong username or password"
+        LOCKED_OUT = "locked_out", "Locked out"
+        SIGNED_OUT = "signed_out", "Signed out"
+        IDLE_SIGNED_OUT = "idle_signed_out", "Signed out after being idle"
+        SECOND_FACTOR_PASSED = "second_factor_passed", "Second factor passed"
+        SECOND_FACTOR_FAILED = "second_factor_failed", "Second factor failed"
+        RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
+        ENROLLED = "enrolled", "Two-factor set up"
+
+    kind = models.CharField(max_length=30, choices=Kind.choices)
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    username = models.CharField(max_length=150, blank=True)  # as typed, cut to the column
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-pk"]
+        indexes = [
+            models.Index(fields=["kind", "-id"], name="signin_kind_idx"),
+            models.Index(fields=["user", "-id"], name="signin_user_idx"),
+            models.Index(fields=["created_at"], name="signin_created_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.username}"

@@ -40,5 +40,6 @@ def items_for(user) -> list[NavItem]:
 # accounts' own entries
 ACCOUNTS_NAVIGATION = (
     NavItem("Dashboard", "home", "speedometer2", "accounts.view_dashboard", 0),
-    NavItem("Users", "admin:accounts_user_changelist", "people", "accounts.manage_roles", 900),
+    NavItem("People", "accounts:people", "people", "accounts.manage_roles", 900),
+    NavItem("Sign-in log", "accounts:sign_in_log", "shield-lock", "accounts.view_signinevent", 910),
 )

@@ -11,6 +11,11 @@ ROLE_LABELS: dict[str, str] = {
     "viewer": "Viewer",
 }
 
+# The roles that can do the most damage sign in with a second factor (issue 20): they are sent to
+# enrolment at their next sign-in and reach nothing else until enrolled. Other roles may enrol.
+SECOND_FACTOR_ROLES: tuple[str, ...] = ("superadmin", "manager")
+SECOND_FACTOR_PERMISSION = "accounts.sign_in_with_second_factor"
+
 # Permissions are "app_label.codename". Each role lists what it holds outright; roles do not
 # inherit from one another so that the table reads the same as SPEC section 1.
 ACCOUNTS_GRANTS: dict[str, set[str]] = {
@@ -21,6 +26,7 @@ ACCOUNTS_GRANTS: dict[str, set[str]] = {
         "accounts.change_user",
         "accounts.manage_roles",
         "accounts.manage_api_tokens",
+        "accounts.view_signinevent",
     },
     "manager": {"accounts.view_dashboard", "accounts.view_user"},
     "csr": {"accounts.view_dashboard"},
@@ -28,6 +34,9 @@ ACCOUNTS_GRANTS: dict[str, set[str]] = {
     "agent": {"accounts.view_dashboard"},
     "viewer": {"accounts.view_dashboard"},
 }
+
+for _role in SECOND_FACTOR_ROLES:
+    ACCOUNTS_GRANTS[_role].add(SECOND_FACTOR_PERMISSION)
 
 ROLE_PERMISSIONS: dict[str, set[str]] = {role: set() for role in ROLE_LABELS}
 

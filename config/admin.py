@@ -46,6 +46,12 @@ class CheckedInputAdmin:
 
 
 class PacklineAdminSite(admin.AdminSite):
+    def has_permission(self, request) -> bool:
+        """Django's check, and a session that passed its second factor (django-otp's middleware):
+        the admin reaches everything, so a password alone never opens it."""
+        is_verified = getattr(request.user, "is_verified", None)
+        return super().has_permission(request) and bool(is_verified and is_verified())
+
     @property
     def login_form(self):
         from accounts.forms import AdminLoginForm  # the accounts app is not ready when the site is made

@@ -80,6 +80,11 @@ INSTALLED_APPS = [
     "ninja",  # django-ninja: the JSON API; its docs page serves swagger-ui from its own static files
     "import_export",
     "axes",
+    # Two-factor sign-in (accounts/two_factor.py): django-otp's core and its TOTP (authenticator app)
+    # and static (recovery codes) devices.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "pgtrigger",
     "pghistory",
     "accounts",
@@ -95,6 +100,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed its second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
+    # Idle sessions end; each session's last use is noted (at most once a minute) for its owner's list.
+    "accounts.middleware.SessionActivityMiddleware",
+    # Until a session passes its second factor, or a role that needs one has enrolled, it reaches only
+    # the code step, the enrolment and sign-out (the API is left out: its tokens are their own factor).
+    "accounts.middleware.SecondFactorMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     # Each request's read-your-writes state for the replica router; not loaded without replicas.
     "config.replicas.middleware.ReplicaMiddleware",
@@ -185,13 +197,26 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": int(os.environ.get("PASSWORD_MIN_LENGTH", "10"))},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "accounts:login"
+# A password reset link works this long (seconds), and once; an invitation's set-password link longer.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_TIMEOUT", str(60 * 60)))
+INVITATION_TIMEOUT = int(os.environ.get("INVITATION_TIMEOUT", str(3 * 24 * 60 * 60)))
+# Reset requests allowed per address and per client IP in an hour (counted in the shared cache).
+PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_ADDRESS", "3"))
+PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "10"))
+# A session unused this long (seconds) is signed out at its next request.
+SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 60 * 60)))
+# Two-factor sign-in: the name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Packline")
 
 # django-axes: lock a username from one address after repeated failures.
 # pghistory names the user behind database-level order changes (the timeline's "database change"
@@ -255,6 +280,77 @@ SECURE_CSP = {
 }
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
+# Email (invitations, password resets) through Django 6.1's MAILERS: EMAIL_URL, or EMAIL_HOST and its
+# companions, for the SMTP backend; the console in development when neither is set (README.md,
+# "Configuration"). Tests replace every mailer with the in-memory one (Django's test setup).
+EMAIL_SCHEMES = {
+    "smtp": "django.core.mail.backends.smtp.EmailBackend",
+    "smtp+tls": "django.core.mail.backends.smtp.EmailBackend",
+    "smtps": "django.core.mail.backends.smtp.EmailBackend",
+    "console": "django.core.mail.backends.console.EmailBackend",
+    "file": "django.core.mail.backends.filebased.EmailBackend",
+    "locmem": "django.core.mail.backends.locmem.EmailBackend",
+    "dummy": "django.core.mail.backends.dummy.EmailBackend",
+}
+TRUE_WORDS = {"1", "true", "yes", "on"}
+
+
+def mailer_from_url(url: str) -> dict:
+    """A MAILERS entry from one URL: smtp://user:password@host:587?tls=1 (STARTTLS; also smtp+tls://),
+    smtps://... (TLS from the first byte), console://, file:///path, locmem://, dummy://. User and
+    password are percent-decoded, so they may hold any character; ?timeout=N sets the SMTP timeout."""
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    parts = urlsplit(url)
+    if parts.scheme not in EMAIL_SCHEMES:
+        raise ImproperlyConfigured(
+            f"EMAIL_URL scheme {parts.scheme!r} is not one of {sorted(EMAIL_SCHEMES)}."
+        )
+    mailer: dict = {"BACKEND": EMAIL_SCHEMES[parts.scheme]}
+    if parts.scheme == "file":
+        mailer["OPTIONS"] = {"file_path": unquote(parts.path)}
+    if not parts.scheme.startswith("smtp"):
+        return mailer
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    mailer["OPTIONS"] = {
+        "host": parts.hostname or "localhost",
+        "port": parts.port or (465 if parts.scheme == "smtps" else 587),
+        "username": unquote(parts.username or ""),
+        "password": unquote(parts.password or ""),
+        "use_tls": parts.scheme == "smtp+tls" or query.get("tls", "").lower() in TRUE_WORDS,
+        "use_ssl": parts.scheme == "smtps" or query.get("ssl", "").lower() in TRUE_WORDS,
+        "timeout": int(query.get("timeout", "10")),
+    }
+    return mailer
+
+
+def mailer_from_environment() -> dict:
+    if os.environ.get("EMAIL_URL"):
+        return mailer_from_url(os.environ["EMAIL_URL"])
+    if os.environ.get("EMAIL_HOST"):
+        return {
+            "BACKEND": EMAIL_SCHEMES["smtp"],
+            "OPTIONS": {
+                "host": os.environ["EMAIL_HOST"],
+                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "username": os.environ.get("EMAIL_HOST_USER", ""),
+                "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": env_bool("EMAIL_USE_TLS", True),
+                "use_ssl": env_bool("EMAIL_USE_SSL", False),
+                "timeout": int(os.environ.get("EMAIL_TIMEOUT", "10")),
+            },
+        }
+    # Nothing configured: development prints messages on the console; a server without a relay tries
+    # Django's SMTP default (localhost:25) and says so in its log at the first message.
+    return {"BACKEND": EMAIL_SCHEMES["console" if DEBUG else "smtp"]}
+
+
+MAILERS = {"default": mailer_from_environment()}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Packline <packline@localhost>")
+SERVER_EMAIL = os.environ.get("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
 # Celery: Redis when REDIS_URL is set, otherwise kombu's filesystem broker in var/celery.
 REDIS_URL = os.environ.get("REDIS_URL", "")

@@ -229,6 +229,40 @@ MATRIX: list[Access] = [
     Access("accounts:api_token_revoke", roles(404, superadmin=200), kwargs=lambda o: {"pk": o["api_token"].pk}),
     Access("accounts:api_token_revoke", roles(404, superadmin=302), method="post",
            kwargs=lambda o: {"pk": o["api_token"].pk}),
+    # Staff accounts (issue 20). Password reset and invitation links are for anyone (an unknown link
+    # answers its own "no longer works" page). A signed-in session has passed its second factor here
+    # (tests/conftest.py), so the code step sends everyone on; managers and superadmins hold an
+    # authenticator and may not turn it off (a message, then back to the account page).
+    Access("accounts:password_reset", roles(200, anonymous=200)),
+    Access("accounts:password_reset_done", roles(200, anonymous=200)),
+    Access("accounts:password_reset_confirm", roles(200, anonymous=200),
+           kwargs=lambda o: {"uidb64": "MQ", "token": "no-such-token"}),
+    Access("accounts:invitation_accept", roles(200, anonymous=200),
+           kwargs=lambda o: {"uidb64": "MQ", "token": "no-such-token"}),
+    Access("accounts:two_factor_verify", roles(302)),
+    Access("accounts:two_factor_setup", roles(200)),
+    Access("accounts:two_factor_disable", roles(302), method="post"),
+    Access("accounts:recovery_codes", roles(200)),
+    Access("accounts:recovery_codes", roles(302), method="post"),
+    Access("accounts:account", roles(200)),
+    Access("accounts:sessions_end_others", roles(302), method="post"),
+    # Someone else's session answers 404, as a missing one.
+    Access("accounts:session_end", roles(404), method="post", kwargs=lambda o: {"pk": o["user_session"].pk}),
+    # People and the sign-in log: superadmins only.
+    Access("accounts:people", only("superadmin")),
+    Access("accounts:person_invite", only("superadmin")),
+    Access("accounts:person", only("superadmin"), kwargs=lambda o: {"pk": o["agent"].pk}),
+    Access("accounts:person_role", only("superadmin", status=302), method="post",
+           kwargs=lambda o: {"pk": o["agent"].pk}, data=lambda o: {"role": "viewer"}),
+    Access("accounts:person_deactivate", only("superadmin", status=302), method="post",
+           kwargs=lambda o: {"pk": o["agent"].pk}),
+    Access("accounts:person_reactivate", only("superadmin", status=302), method="post",
+           kwargs=lambda o: {"pk": o["agent"].pk}),
+    Access("accounts:person_two_factor_reset", only("superadmin", status=302), method="post",
+           kwargs=lambda o: {"pk": o["agent"].pk}),
+    Access("accounts:person_invitation_resend", only("superadmin", status=302), method="post",
+           kwargs=lambda o: {"pk": o["agent"].pk}),
+    Access("accounts:sign_in_log", only("superadmin")),
     # The JSON API v1 (issue 18): its document and docs page are public; every operation needs a token
     # and answers as the pages do for the token's user (an agent sees only their own orders: 404).
     Access("api-1:api-root", roles(404, anonymous=404)),

@@ -58,6 +58,24 @@ def empty_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def force_login_passes_the_second_factor(monkeypatch):
+    """Client.force_login stands for a whole sign-in: for a person whose role needs a second factor
+    (or who has one), the session has passed it too, as after the code step (accounts/testing.py).
+    Tests of the code step itself sign in through the pages."""
+    from django.test.client import ClientMixin
+
+    from accounts.testing import client_second_factor_pass
+
+    force_login = ClientMixin.force_login
+
+    def force_login_with_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        client_second_factor_pass(self, user)
+
+    monkeypatch.setattr(ClientMixin, "force_login", force_login_with_second_factor)
+
+
 @pytest.fixture
 def roles_synced(db):
     """Kept for readability in tests that only need the role groups (see reference_data)."""
@@ -130,17 +148,33 @@ def page(browser, live_server):
     context.close()
 
 
+def sign_in_through_the_pages(page, user, password: str = "secret-pass-123"):
+    """The sign-in form, then, for a person whose role needs a second factor (or who has one), the code
+    step, with the code computed from their authenticator's secret (one is set up for them first if
+    they have none). Returns once the page after the sign-in has loaded."""
+    from accounts.testing import authenticator_for, totp_code
+    from accounts.two_factor import authenticator_of, requires_second_factor
+
+    fresh = type(user).objects.get(pk=user.pk)
+    device = authenticator_of(fresh) or (authenticator_for(fresh) if requires_second_factor(fresh) else None)
+    page.goto("/accounts/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", password)
+    page.click("button[type=submit]")
+    if device is not None:
+        page.wait_for_selector("#id_otp_token")
+        page.fill("#id_otp_token", totp_code(device))
+        page.click("[data-testid=code-form] button[type=submit]")
+    page.wait_for_selector("[data-testid=current-user]")
+    return page
+
+
 @pytest.fixture
 def login(page):
-    """Sign in through the real login form."""
+    """Sign in through the real login form (and the code step, see sign_in_through_the_pages)."""
 
     def sign_in(user, password: str = "secret-pass-123"):
-        page.goto("/accounts/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", password)
-        page.click("button[type=submit]")
-        page.wait_for_selector("[data-testid=current-user]")
-        return page
+        return sign_in_through_the_pages(page, user, password)
 
     return sign_in
 

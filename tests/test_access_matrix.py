@@ -3,6 +3,7 @@
 import pytest
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from tests.access import ANONYMOUS, MATRIX, ROLES, UNCOVERED_NAMESPACES
 from tests.factories import make_order
@@ -89,8 +90,14 @@ def objects(roles_synced, make_user):
     webhook_message = WebhookMessage.objects.create(
         subscription=subscription, event_type="webhook.test", payload={"type": "webhook.test"}
     )
+    from accounts.models import UserSession
+
+    token_owner = make_user("manager")
     return {
-        "api_token": api_token_create(user=make_user("manager"), name="ERP", scopes="read")[0],
+        "api_token": api_token_create(user=token_owner, name="ERP", scopes="read")[0],
+        "user_session": UserSession.objects.create(
+            user=token_owner, session_key="matrix-session", last_seen_at=timezone.now()
+        ),
         "shop_order": shop_order,
         "shippable": shippable,
         "webhook": subscription,

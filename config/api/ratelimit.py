@@ -2,8 +2,6 @@
 that every web process shares one count per token): a fixed window per minute, announced on every
 answer with RateLimit headers, and 429 with Retry-After once spent."""
 
-import logging
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -11,7 +9,8 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from ninja.errors import Throttled
 
-logger = logging.getLogger(__name__)
+from config.ratelimit import window_take
+
 WINDOW = 60  # seconds
 
 
@@ -35,17 +34,10 @@ def rate_take(*, request: HttpRequest, token_id: int) -> None:
     """Count one request for the token; raise Throttled (429) when its window's allowance is spent.
     The state is left on the request for the answer's headers (add_headers)."""
     limit = settings.API_RATE_LIMIT_PER_MINUTE
-    now = time.time()
-    window = int(now // WINDOW) * WINDOW
-    reset = max(1, int(window + WINDOW - now + 0.999))
-    key = f"api-rate:{token_id}:{window}"
-    cache = caches["api"]
-    try:
-        cache.add(key, 0, timeout=WINDOW + 5)
-        used = cache.incr(key)
-    except Exception:  # a cache outage must not take the API down with it
-        logger.warning("API rate limit not counted: the api cache is unavailable", exc_info=True)
+    count = window_take(caches["api"], f"api-rate:{token_id}", WINDOW)
+    if count is None:
         return
+    used, reset = count.used, count.reset
     request.api_rate = RateState(limit=limit, remaining=max(0, limit - used), reset=reset)
     if used > limit:
         raise Throttled(wait=reset)

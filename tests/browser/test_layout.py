@@ -17,6 +17,7 @@ from fulfilment.services.picking import picklist_create
 from orders.inputs import LineInput
 from orders.models import Order, Warehouse
 from orders.services.transitions import builtin_status
+from tests.conftest import sign_in_through_the_pages
 from tests.factories import CustomerFactory, ProductFactory, make_order
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -65,11 +66,7 @@ OFF_SCREEN = """() => {
 
 def sign_in(context, user):
     page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", user.username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    sign_in_through_the_pages(page, user, PASSWORD)  # the code step too, for a manager (tests/conftest.py)
     return page
 
 

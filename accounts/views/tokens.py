@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.forms import ApiTokenForm
 from accounts.selectors import api_tokens_visible_to
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services.tokens import api_token_create, api_token_revoke
 
 SHOWN_ONCE = "api_token_plaintext"
 

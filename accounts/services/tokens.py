@@ -1,4 +1,4 @@
-"""Writes on accounts: personal access tokens for the JSON API (create, revoke, record their use)."""
+"""Writes on API tokens: personal access tokens for the JSON API (create, revoke, record their use)."""
 
 import hashlib
 import secrets

@@ -1,0 +1,154 @@
+"""The second factor: the code step after the password, the enrolment of an authenticator app, the
+recovery codes (shown once), and turning two-factor sign-in off for roles that may."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from accounts.forms import CodeForm
+from accounts.models import SignInEvent
+from accounts.services.signins import signin_record
+from accounts.services.two_factor import (
+    recovery_codes_regenerate,
+    second_factor_check,
+    second_factor_remove,
+    totp_enrolment_confirm,
+    totp_enrolment_start,
+)
+from accounts.two_factor import (
+    PENDING_KEY,
+    authenticator_of,
+    otpauth_uri,
+    qr_svg,
+    recovery_codes_left,
+    requires_second_factor,
+    secret_base32,
+)
+
+CODES_SHOWN_ONCE = "recovery_codes_plaintext"
+
+
+def _next(request: HttpRequest, default: str = "home") -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse(default)
+
+
+def _unlocked(request: HttpRequest) -> bool:
+    """Changing a second factor takes a session that passed it (or a person who has none)."""
+    return request.user.is_verified() or authenticator_of(request.user) is None
+
+
+def _passed(request: HttpRequest, device) -> None:
+    otp_login(request, device)
+    request.session.pop(PENDING_KEY, None)
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request: HttpRequest) -> HttpResponse:
+    """The code step: the 6-digit code of the authenticator app, or a recovery code."""
+    user = request.user
+    if user.is_verified():
+        return redirect(_next(request))
+    if authenticator_of(user) is None:
+        return redirect("accounts:two_factor_setup" if requires_second_factor(user) else "home")
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check = second_factor_check(user=user, code=form.cleaned_data["otp_token"])
+        if check.device is not None:
+            _passed(request, check.device)
+            if check.used_recovery_code:
+                signin_record(kind=SignInEvent.Kind.RECOVERY_CODE_USED, request=request, user=user)
+                messages.warning(
+                    request,
+                    f"You signed in with a recovery code; {check.recovery_codes_left} left. "
+                    "Make new ones on your account page if you are running low.",
+                )
+            else:
+                signin_record(kind=SignInEvent.Kind.SECOND_FACTOR_PASSED, request=request, user=user)
+            return redirect(_next(request))
+        signin_record(kind=SignInEvent.Kind.SECOND_FACTOR_FAILED, request=request, user=user)
+        form.add_error("otp_token", check.refusal)
+    return render(request, "accounts/two_factor_verify.html", {"form": form, "next": _next(request)})
+
+
+@never_cache
+@sensitive_post_parameters("otp_token")
+@require_http_methods(["GET", "POST"])
+def two_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Enrol an authenticator app: scan the QR code (or type the secret), then type a code it shows.
+    A person who already has one may set up a new one (a new phone) once signed in with the old."""
+    user = request.user
+    if authenticator_of(user) is not None and not user.is_verified():
+        return redirect("accounts:two_factor_verify")
+    device = totp_enrolment_start(user=user)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        check, codes = totp_enrolment_confirm(user=user, code=form.cleaned_data["otp_token"])
+        if check.device is not None:
+            _passed(request, check.device)
+            signin_record(kind=SignInEvent.Kind.ENROLLED, request=request, user=user)
+            request.session[CODES_SHOWN_ONCE] = codes
+            messages.success(request, "Two-factor sign-in is on. Keep your recovery codes somewhere safe.")
+            return redirect(f"{reverse('accounts:recovery_codes')}?{urlencode({'next': _next(request)})}")
+        form.add_error("otp_token", check.refusal)
+    uri = otpauth_uri(device)
+    context = {
+        "form": form,
+        "qr": qr_svg(uri),
+        "secret": secret_base32(device),
+        "otpauth_uri": uri,
+        "required": requires_second_factor(user),
+        "replacing": authenticator_of(user) is not None,
+        "next": _next(request),
+    }
+    return render(request, "accounts/two_factor_setup.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def recovery_codes(request: HttpRequest) -> HttpResponse:
+    """GET: the new codes, once (right after enrolment or regeneration); POST: make new ones."""
+    if request.method == "POST":
+        if not _unlocked(request):
+            return redirect("accounts:two_factor_verify")
+        try:
+            request.session[CODES_SHOWN_ONCE] = recovery_codes_regenerate(user=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("accounts:account")
+        return redirect("accounts:recovery_codes")
+    codes = request.session.pop(CODES_SHOWN_ONCE, None)
+    context = {
+        "codes": codes,
+        "left": recovery_codes_left(request.user),
+        "has_authenticator": authenticator_of(request.user) is not None,
+        "next": _next(request, default="accounts:account"),
+    }
+    return render(request, "accounts/recovery_codes.html", context)
+
+
+@require_POST
+def two_factor_disable(request: HttpRequest) -> HttpResponse:
+    if not _unlocked(request):
+        return redirect("accounts:two_factor_verify")
+    try:
+        removed = second_factor_remove(user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        if removed:
+            messages.success(request, "Two-factor sign-in is off; your recovery codes no longer work.")
+    return redirect("accounts:account")
