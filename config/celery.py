@@ -23,6 +23,11 @@ app.conf.beat_schedule = {
     "poll-channels": {"task": "channels.poll_due", "schedule": 60.0},
     "sweep-channels": {"task": "channels.sweep", "schedule": 60.0},
     "deliver-webhooks": {"task": "webhooks.deliver_due", "schedule": 10.0},
+    # The JSON API's Idempotency-Keys past API_IDEMPOTENCY_KEY_RETENTION_HOURS (orders/tasks.py).
+    "remove-expired-idempotency-keys": {
+        "task": "orders.idempotency_keys_remove_expired",
+        "schedule": crontab(minute=7),
+    },
     # What a lost webhook missed is repaired by morning (docs/channels.md).
     "reconcile-channels": {"task": "channels.reconcile_all", "schedule": crontab(hour=3, minute=15)},
 }

@@ -392,6 +392,8 @@ CELERY_QUEUES = ("default", "bulk", "imports", "channels", "documents")
 
 # The JSON API's per-token rate limit, counted in the "api" cache above.
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "600"))
+# How long an Idempotency-Key answers its first answer again (at least; removed hourly after that).
+API_IDEMPOTENCY_KEY_RETENTION_HOURS = int(os.environ.get("API_IDEMPOTENCY_KEY_RETENTION_HOURS", "24"))
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
     # A task whose worker died is delivered again after this many seconds (acks_late).

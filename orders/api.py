@@ -45,11 +45,12 @@ def _encode_cursor(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode_cursor(cursor: str) -> str:
-    """The list's own "created_at|id" cursor; a 422 naming the parameter for anything else."""
+def _decode_cursor(cursor: str, sort: str) -> str:
+    """The list's own "created_at|id" (or "updated_at|id") cursor; a 422 naming the parameter for
+    anything else."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode("ascii")
-        selectors.parse_cursor("-created", raw)
+        selectors.parse_cursor(sort, raw)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise invalid(
             ("cursor", "This cursor is not one this list gave; start again without it."), source="query"
@@ -76,9 +77,14 @@ def _user_id(username: str | None, field: str) -> int | str:
     return user
 
 
-@router.get("/orders", response={200: OrderPageOut, **ERRORS}, summary="List orders, newest first")
+@router.get(
+    "/orders",
+    response={200: OrderPageOut, **ERRORS},
+    summary="List orders, newest first (with updated_since: least recently changed first)",
+)
 def list_orders(request: HttpRequest, query: Query[OrderListQuery]):
-    """Cursor paging (no page numbers, no total): follow `next_cursor` until it is null."""
+    """Cursor paging (no page numbers, no total): follow `next_cursor` until it is null. With
+    `updated_since`, the orders changed since then in the order of their last change, oldest first."""
     orders = selectors.orders_for_tab(request.user, query.stage or "all")
     if query.on_hold is not None:
         orders = orders.filter(stage=Stage.ON_HOLD) if query.on_hold else orders.exclude(stage=Stage.ON_HOLD)
@@ -111,8 +117,9 @@ def list_orders(request: HttpRequest, query: Query[OrderListQuery]):
             ]
         )
     orders = filters.qs.select_related("channel", "status").only(*LIST_FIELDS)
-    after = _decode_cursor(query.cursor) if query.cursor else ""
-    page = selectors.keyset_page(orders, sort="-created", after=after, size=query.limit)
+    sort = "updated" if query.updated_since is not None else "-created"
+    after = _decode_cursor(query.cursor, sort) if query.cursor else ""
+    page = selectors.keyset_page(orders, sort=sort, after=after, size=query.limit)
     return {
         "items": [order_summary(order) for order in page.rows],
         "next_cursor": _encode_cursor(page.next_cursor) if page.next_cursor else None,

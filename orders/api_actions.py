@@ -2,6 +2,7 @@
 cancel, add a note. Each checks the permission its page view checks, finds the order through what the
 token's user may see (404 otherwise), and calls the same service; refusals keep the page's sentence."""
 
+from decimal import Decimal
 from typing import Annotated
 
 from django.core.exceptions import PermissionDenied
@@ -15,10 +16,11 @@ from config.api.problems import Problem
 from orders import selectors
 from orders.api import WRITE_ERRORS, visible_order
 from orders.api import router as orders_router
-from orders.api_schemas import NO_NUL, OrderChangesIn, OrderOut, Strict
+from orders.api_schemas import NO_NUL, LineChangeIn, OrderChangesIn, OrderOut, Strict
 from orders.api_serialise import order_out
 from orders.errors import StaleEdit, TransitionRefused
-from orders.models import Status
+from orders.inputs import LineInput
+from orders.models import Order, Status
 from orders.panels import ENTRY_ACTIONS
 from orders.services.edit import order_note_add, order_update
 from orders.services.transitions import order_cancel, order_hold, order_release, order_transition
@@ -96,6 +98,23 @@ def add_note(request: HttpRequest, number: str, payload: NoteIn):
     return _answer(request, order.number)
 
 
+def _lines_in(order: Order, lines: list[LineChangeIn] | None) -> list[LineInput]:
+    """The lines as the edit page's formset gives them to order_update: a line left as it was carries its
+    price and discount (the page fills them in), a new SKU the product's price. null is no lines."""
+    current = {}
+    for line in order.lines.all():
+        current.setdefault(line.sku, line)
+    given = []
+    for line in lines or []:
+        was = current.get(line.sku.strip())
+        unit_price = line.unit_price if line.unit_price is not None else (was.unit_price if was else None)
+        discount = line.discount if line.discount is not None else (was.discount if was else Decimal("0"))
+        given.append(
+            LineInput(sku=line.sku.strip(), quantity=line.quantity, unit_price=unit_price, discount=discount)
+        )
+    return given
+
+
 def _version_in(if_match: str | None) -> int:
     """The version an If-Match names: "3", W/"3" or 3. Without one, 428: a change without knowing what
     it changes would overwrite someone else's."""
@@ -129,8 +148,11 @@ def update_order(
     changes = payload.model_dump(exclude_unset=True)
     if changes.get("tags") is not None:
         changes["tags"] = sorted({tag.strip() for tag in changes["tags"] if tag.strip()})
-    changes = {name: value for name, value in changes.items() if value is not None}
-    order_update(order_id=order.pk, expected_version=version, changes=changes, lines=None, actor=request.user)
+    lines = _lines_in(order, payload.lines) if "lines" in changes else None
+    changes = {name: value for name, value in changes.items() if value is not None and name != "lines"}
+    order_update(
+        order_id=order.pk, expected_version=version, changes=changes, lines=lines, actor=request.user
+    )
     answer = _answer(request, order.number)
     response["ETag"] = f'"{answer.version}"'
     return answer

@@ -88,6 +88,19 @@ class OrderCreateIn(Strict):
     draft: bool = False
 
 
+class LineChangeIn(Strict):
+    """A line of the order as it is to be, as the edit page's line rows."""
+
+    sku: Text100
+    quantity: Annotated[int, Field(ge=-(2**31), le=2**31 - 1)]
+    unit_price: Amount | None = Field(
+        None, description="Left out: the order's line of this SKU keeps its price; a new line the product's."
+    )
+    discount: Amount | None = Field(
+        None, description="Left out: the order's line of this SKU keeps its discount; a new line none."
+    )
+
+
 class OrderChangesIn(Strict):
     """The fields to change; those left out stay as they are. What a user may change depends on
     their role and the order's stage, as on the edit page."""
@@ -105,6 +118,11 @@ class OrderChangesIn(Strict):
         Annotated[list[Annotated[str, NO_NUL, StringConstraints(max_length=40)]], Field(max_length=20)] | None
     ) = None
     priority: Annotated[int, Field(ge=-32768, le=32767)] | None = None
+    lines: Annotated[list[LineChangeIn], Field(max_length=500)] | None = Field(
+        None,
+        description="Every line the order is to have, as on the edit page: a SKU left out is removed, a new "
+        "one added, a quantity changed. Until picking starts, and only for roles that change prices.",
+    )
 
 
 class ChannelOut(BaseModel):

@@ -325,6 +325,8 @@ MATRIX: list[Access] = [
            kwargs=lambda o: {"job_id": o["job"].pk}),
     Access("api-1:job_report", roles(404, superadmin=200, anonymous=NO_TOKEN), auth="token",
            kwargs=lambda o: {"job_id": o["job"].pk}),
+    # The job's file as the page's download: the matrix's job has none yet, so 404 for all, as there.
+    Access("api-1:job_file", roles(404, anonymous=NO_TOKEN), auth="token", kwargs=lambda o: {"job_id": o["job"].pk}),
     # Outbound webhooks (issue 18): managers and superadmins (orders.manage_webhooks).
     Access("orders:webhook_list", only("superadmin", "manager")),
     Access("orders:webhook_add", only("superadmin", "manager")),

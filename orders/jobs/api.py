@@ -1,5 +1,5 @@
 """The JSON API's mass actions (issue 18): submit a job as the order list's action menu does, poll its
-progress, read its per-order report. The registry, the action's permission, its tabs and its
+progress, read its per-order report, download the file an export produced. The registry, the action's permission, its tabs and its
 parameters form are the list's own; the selection is stored as the list stores it and re-filtered
 through the user's visible orders when the job runs (orders/jobs/runner.py)."""
 
@@ -22,7 +22,7 @@ from orders.errors import OrderError
 from orders.jobs.actions import StatusParams, params_of
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS
-from orders.jobs.reports import job_results, jobs_visible_to, report_csv
+from orders.jobs.reports import FILE_TYPES, job_file_response, job_results, jobs_visible_to, report_csv
 from orders.jobs.runner import job_submit
 from orders.models import Channel, Warehouse
 from orders.models import Status as OrderStatus
@@ -89,7 +89,7 @@ class JobOut(BaseModel):
     processed: int
     percent: int
     error: str
-    has_file: bool = Field(description="An export's file is ready (download it on the job's page).")
+    has_file: bool = Field(description="An export's file is ready: GET /api/v1/jobs/{id}/file.")
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
@@ -302,3 +302,25 @@ def job_report(
     rows, next_cursor = paging.page(rows, key="pk", cursor=query.cursor, limit=query.limit)
     items = [{"order": row.order.display_number, "result": row.state, "reason": row.message} for row in rows]
     return {"job": job_out(job), "items": items, "next_cursor": next_cursor}
+
+
+@router.get(
+    "/jobs/{job_id}/file",
+    response=ERRORS,
+    summary="Download the file a job produced (an export)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The file, as an attachment named packline-job-{id}.csv or .xlsx",
+                "content": {
+                    media_type: {"schema": {"type": "string", "format": "binary"}}
+                    for media_type in FILE_TYPES.values()
+                },
+            }
+        }
+    },
+)
+def job_file(request: HttpRequest, job_id: JobId):
+    """The job page's download, for the same jobs: the submitter's own (superadmins: every one). 404
+    while the job has no file (`has_file` is false: not an export, or not finished)."""
+    return job_file_response(_visible_job(request, job_id))

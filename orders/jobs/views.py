@@ -1,11 +1,8 @@
 """Mass-action pages: submit (with a confirmation step), the job page with progress, reports, files."""
 
-from pathlib import Path
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, QueryDict, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
@@ -13,7 +10,7 @@ from orders.errors import OrderError
 from orders.jobs.actions import StatusParams, params_of
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS
-from orders.jobs.reports import jobs_visible_to, report_csv
+from orders.jobs.reports import job_file_response, jobs_visible_to, report_csv
 from orders.jobs.runner import job_submit, selection_queryset
 
 LIST_KEYS = {"after", "before", "sort"}
@@ -111,13 +108,7 @@ def job_report(request: HttpRequest, pk: int) -> StreamingHttpResponse:
 @require_GET
 @login_required
 def job_file(request: HttpRequest, pk: int) -> FileResponse:
-    job = _job_for(request, pk)
-    if not job.file:
-        raise Http404("This job has no file")
-    path = (Path(settings.MEDIA_ROOT) / job.file).resolve()
-    if Path(settings.MEDIA_ROOT).resolve() not in path.parents or not path.exists():
-        raise Http404("The file is gone")
-    return FileResponse(path.open("rb"), as_attachment=True, filename=f"packline-job-{job.pk}{path.suffix}")
+    return job_file_response(_job_for(request, pk))
 
 
 @require_GET

@@ -24,6 +24,8 @@ class ApiIdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="one_answer_per_idempotency_key"),
         ]
+        # The hourly removal of keys past API_IDEMPOTENCY_KEY_RETENTION_HOURS (orders/tasks.py).
+        indexes = [models.Index("created_at", name="idempotency_key_created")]
 
     def __str__(self) -> str:
         return f"{self.operation} {self.key}"

@@ -171,6 +171,9 @@ class Order(models.Model):
             models.Index("stage", F("total").desc(), F("id").desc(), name="order_live_stage_total", condition=Q(is_deleted=False)),
             models.Index("stage", F("number").desc(), name="order_live_stage_number", condition=Q(is_deleted=False)),
             models.Index(F("created_at").desc(), name="order_deleted_created", condition=Q(is_deleted=True)),
+            # The API's updated_since (a client syncing what changed): without it, a recent time whose
+            # few changed orders are old ones walks order_live_created through every order.
+            models.Index("updated_at", "id", name="order_live_updated", condition=Q(is_deleted=False)),
             models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created", condition=Q(assigned_agent__isnull=False)),
             models.Index("assigned_csr", name="order_csr", condition=Q(assigned_csr__isnull=False)),
             # The duplicate check: a customer's orders within the window (checks.py, create_many.py).

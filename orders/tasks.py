@@ -1,0 +1,11 @@
+"""Celery tasks of the orders app itself (areas keep theirs beside them: orders/jobs/tasks.py, ...)."""
+
+from celery import shared_task
+
+from orders.api_idempotency import REMOVE_TASK, idempotency_keys_remove_expired
+
+
+@shared_task(name=REMOVE_TASK)
+def remove_expired_idempotency_keys() -> int:
+    """Hourly (config/celery.py): the API's Idempotency-Keys past their retention."""
+    return idempotency_keys_remove_expired()
