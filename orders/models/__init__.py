@@ -16,6 +16,7 @@ from orders.models.reference import (
     Status,
     Warehouse,
 )
+from orders.models.ship_by import ShipByRule
 from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remittance
 from orders.webhooks.models import WebhookMessage, WebhookSubscription
 
@@ -43,6 +44,7 @@ __all__ = [
     "PaymentMethod",
     "Product",
     "Refund",
+    "ShipByRule",
     "Remittance",
     "Status",
     "Warehouse",
