@@ -46,7 +46,11 @@ class ShipByRule(models.Model):
         constraints = [
             # One rule per (channel or any, method or any): the most specific rule is then one rule.
             models.UniqueConstraint(
-                "channel", Lower("shipping_method"), name="one_ship_by_rule_per_scope", nulls_distinct=False
+                "channel",
+                Lower("shipping_method"),
+                name="one_ship_by_rule_per_scope",
+                nulls_distinct=False,
+                violation_error_message="A rule for this channel and shipping method exists already: edit that one.",
             ),
             models.CheckConstraint(
                 condition=Q(extra_days__lte=MAX_EXTRA_DAYS), name="ship_by_rule_extra_days_bounded"
