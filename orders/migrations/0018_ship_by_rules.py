@@ -4,8 +4,9 @@ import django.contrib.postgres.fields
 import django.core.validators
 import django.db.models.deletion
 import django.db.models.functions.text
-import orders.models.reference
 from django.db import migrations, models
+
+import orders.models.reference
 
 
 class Migration(migrations.Migration):
