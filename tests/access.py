@@ -63,6 +63,10 @@ MATRIX: list[Access] = [
     # Orders
     Access("orders:list", roles(200)),
     Access("orders:columns", roles(302), method="post", data=lambda o: {"column": ["total"]}),
+    Access("orders:view_create", roles(302), method="post", data=lambda o: {"name": "Late", "query": "tab=late"}),
+    Access("orders:view_rename", roles(302), method="post", kwargs=lambda o: {"view_id": 1},
+           data=lambda o: {"name": "Renamed"}),
+    Access("orders:view_delete", roles(302), method="post", kwargs=lambda o: {"view_id": 1}),
     Access("orders:deliveries", only("superadmin", "manager", "agent")),
     Access("orders:new", only("superadmin", "manager", "csr")),
     Access("orders:totals", only("superadmin", "manager", "csr"), method="post", data=lambda o: LINE_FORM),
