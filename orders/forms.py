@@ -1,6 +1,7 @@
 """Forms for the order pages. They parse and validate input; services decide and write."""
 
 import dataclasses
+from datetime import date
 from decimal import Decimal
 
 from django import forms
@@ -9,7 +10,8 @@ from django.forms import formset_factory
 
 from orders import bounds
 from orders.inputs import LineInput, OrderInput
-from orders.models import ADDRESS_KEYS, Customer, HoldRule, PaymentMethod, Status, Warehouse
+from orders.models import ADDRESS_KEYS, Customer, HoldRule, PaymentMethod, ShipByRule, Status, Warehouse
+from orders.models.reference import validate_time_zone
 from orders.selectors import assignable_agents, assignable_csrs
 
 ADDRESS_FIELDS = ADDRESS_KEYS
@@ -198,3 +200,67 @@ class HoldRuleForm(forms.ModelForm):
             if problem:  # NaN or Infinity would hold no order, or every one
                 self.add_error("value", problem)
         return data
+
+
+class ShipByRuleForm(forms.ModelForm):
+    """A ship-by rule; the scope (channel, method) is unique, checked by the model's constraint."""
+
+    class Meta:
+        model = ShipByRule
+        fields = ["channel", "shipping_method", "cutoff", "extra_days", "warehouse"]
+        widgets = {"cutoff": forms.TimeInput(format="%H:%M")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["channel"].empty_label = "Any channel"
+        self.fields["warehouse"].empty_label = "The order's warehouse"
+        self.fields["cutoff"].help_text = "24-hour time, e.g. 14:00. " + self.fields["cutoff"].help_text
+
+    def clean_shipping_method(self) -> str:
+        return self.cleaned_data["shipping_method"].strip()
+
+
+WEEKDAYS = [(0, "Mon"), (1, "Tue"), (2, "Wed"), (3, "Thu"), (4, "Fri"), (5, "Sat"), (6, "Sun")]
+HOLIDAYS_MAX = 400
+
+
+class WarehouseCalendarForm(forms.Form):
+    """A warehouse's working weekdays, holidays (one date a line) and time zone."""
+
+    working_weekdays = forms.TypedMultipleChoiceField(
+        choices=WEEKDAYS, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    holidays = forms.CharField(
+        required=False,
+        widget=forms.Textarea,
+        max_length=HOLIDAYS_MAX * 12,
+        help_text="One date a line, as 2026-12-25.",
+    )
+    time_zone = forms.CharField(
+        max_length=64,
+        required=False,
+        validators=[validate_time_zone],
+        help_text="e.g. Europe/Berlin. Empty: the installation's.",
+    )
+
+    def clean_holidays(self) -> list:
+        days, bad = set(), []
+        for line in self.cleaned_data["holidays"].splitlines():
+            text = line.strip()
+            if not text:
+                continue
+            try:
+                days.add(date.fromisoformat(text))
+            except ValueError:
+                bad.append(text[:20])
+        if bad:
+            raise forms.ValidationError(f"Not a date as 2026-12-25: {', '.join(bad[:5])}.")
+        if len(days) > HOLIDAYS_MAX:
+            raise forms.ValidationError(f"At most {HOLIDAYS_MAX} holidays.")
+        return sorted(days)
+
+    def clean_working_weekdays(self) -> list[int]:
+        days = sorted(set(self.cleaned_data["working_weekdays"]))
+        if not days:
+            raise forms.ValidationError("Choose at least one working day.")
+        return days

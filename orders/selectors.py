@@ -106,20 +106,26 @@ def search_orders(orders: QuerySet[Order], term: str) -> QuerySet[Order]:
 
 # The list -----------------------------------------------------------------------------------------
 
+# "Due today" and "Late": not shipped, ship-by later today / passed (OrderQuerySet.due_today / late).
+SHIP_BY_TABS = {"due_today": "Due today", "late": "Late"}
 TABS: list[tuple[str, str]] = (
-    [("all", "All")] + [(stage.value, stage.label) for stage in Stage] + [("deleted", "Deleted")]
+    [("all", "All"), *SHIP_BY_TABS.items()]
+    + [(stage.value, stage.label) for stage in Stage]
+    + [("deleted", "Deleted")]
 )
 
 SORTS = {
     "created": ("created_at", "Date"),
     "number": ("number", "Number"),
     "total": ("total", "Total"),
+    "ship_by": ("ship_by", "Ship by"),  # may be empty: orders without one come last either way
 }
 # Walks only the API offers (the pages' sort choices are SORTS): changes oldest first, for the API's
 # updated_since. Filtered and ordered by updated_at, its plan is the index order_live_updated whatever
 # the time given, also once PostgreSQL plans the prepared statement generically (config/postgresql):
 # ordered by created_at, a generic plan walks order_live_created and filters a million rows.
 WALKS = SORTS | {"updated": ("updated_at", "Last change")}
+NULLABLE_SORTS = frozenset({"ship_by"})
 
 
 def orders_for_tab(user, tab: str) -> QuerySet[Order]:
@@ -128,6 +134,10 @@ def orders_for_tab(user, tab: str) -> QuerySet[Order]:
     orders = orders_visible_to(user)
     if tab in Stage.values:
         orders = orders.in_stage(tab)
+    elif tab == "late":
+        orders = orders.late()
+    elif tab == "due_today":
+        orders = orders.due_today()
     return orders
 
 
@@ -150,7 +160,7 @@ def tab_counts(user) -> dict[str, int]:
     )
     parts, params = [], []
     for key, _label in tabs:
-        if key == "deleted":
+        if key == "deleted" or key in SHIP_BY_TABS:
             sql, tab_params = (
                 orders_for_tab(user, key).order_by().values("pk")[: COUNT_CAP + 1].query.sql_with_params()
             )
@@ -184,6 +194,8 @@ class Page:
 
 def _cursor_value(order: Order, column: str) -> str:
     value = getattr(order, column)
+    if value is None:
+        return ""  # an empty ship-by: "|id"
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
@@ -195,7 +207,9 @@ def parse_cursor(sort: str, cursor: str) -> tuple[object, int]:
     pk = bounds.parse_id(raw_id)
     if pk is None or not raw_value.isascii():
         raise ValueError(f"not a page cursor: {cursor[:40]!r}")
-    if column in ("created_at", "updated_at"):
+    if column in NULLABLE_SORTS and raw_value == "":
+        return None, pk
+    if column in ("created_at", "updated_at", "ship_by"):
         value = datetime.fromisoformat(raw_value)
         if value.tzinfo is None:
             raise ValueError("a page cursor's time names its zone")
@@ -237,12 +251,15 @@ def keyset_page(
             # Rows beyond the cursor in the walking direction.
             older = descending == forward
             lookup = "lt" if older else "gt"
-            orders = orders.filter(
-                Q(**{f"{column}__{lookup}": value}) | Q(**{column: value, f"pk__{lookup}": pk})
-            )
+            orders = orders.filter(_beyond(column, value, pk, lookup, nulls_ahead=forward))
     walk_descending = descending == forward
     direction = "-" if walk_descending else ""
-    orders = orders.order_by(f"{direction}{column}", f"{direction}pk")
+    if column in NULLABLE_SORTS:  # empty values last on the page, whichever the direction
+        by = F(column).desc if walk_descending else F(column).asc
+        nulls = {"nulls_last": True} if forward else {"nulls_first": True}
+        orders = orders.order_by(by(**nulls), f"{direction}pk")
+    else:
+        orders = orders.order_by(f"{direction}{column}", f"{direction}pk")
     rows = list(orders[: size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
@@ -256,6 +273,18 @@ def keyset_page(
     return Page(rows=rows, next_cursor=next_cursor, previous_cursor=previous_cursor, matching=0, sort=sort)
 
 
+def _beyond(column: str, value, pk: int, lookup: str, *, nulls_ahead: bool) -> Q:
+    """The rows past the cursor (value, pk) going `lookup` ("gt"/"lt") over (column, pk). Empty values
+    of a nullable column come after every value: ahead of the cursor when walking forward."""
+    if value is None:
+        after_in_nulls = Q(**{f"{column}__isnull": True, f"pk__{lookup}": pk})
+        return after_in_nulls if nulls_ahead else Q(**{f"{column}__isnull": False}) | after_in_nulls
+    condition = Q(**{f"{column}__{lookup}": value}) | Q(**{column: value, f"pk__{lookup}": pk})
+    if nulls_ahead and column in NULLABLE_SORTS:
+        condition |= Q(**{f"{column}__isnull": True})
+    return condition
+
+
 def list_columns(orders: QuerySet[Order]) -> QuerySet[Order]:
     """What a list row shows, and nothing else."""
     return orders.select_related("channel", "status", "assigned_csr", "assigned_agent").only(
@@ -263,7 +292,7 @@ def list_columns(orders: QuerySet[Order]) -> QuerySet[Order]:
         "status__label", "status__colour", "status__stage", "stage", "payment_method", "total", "currency",
         "assigned_csr__username", "assigned_csr__first_name", "assigned_csr__last_name",
         "assigned_agent__username", "assigned_agent__first_name", "assigned_agent__last_name",
-        "tags", "priority", "is_deleted",
+        "tags", "priority", "is_deleted", "ship_by",
     )  # fmt: skip
 
 

@@ -11,13 +11,14 @@ import django_tables2 as tables
 from orders.models import Order
 
 # Column name -> the keyset sort key it orders by (orders/selectors.py SORTS).
-SORT_KEYS = {"number": "number", "created_at": "created", "total": "total"}
+SORT_KEYS = {"number": "number", "created_at": "created", "total": "total", "ship_by": "ship_by"}
 
 
 class OrderTable(tables.Table):
     select = tables.CheckBoxColumn(accessor="pk", orderable=False)
     number = tables.Column(verbose_name="Order")
     created_at = tables.DateTimeColumn(verbose_name="Date")
+    ship_by = tables.DateTimeColumn(verbose_name="Ship by")
     channel = tables.Column(orderable=False)
     customer_name = tables.Column(verbose_name="Customer", orderable=False)
     status = tables.Column(orderable=False)
@@ -30,7 +31,7 @@ class OrderTable(tables.Table):
         model = Order
         fields = []
         sequence = [
-            "select", "number", "created_at", "channel", "customer_name", "status", "payment_method", "total",
+            "select", "number", "created_at", "ship_by", "channel", "customer_name", "status", "payment_method", "total",
             "assigned_csr", "assigned_agent",
         ]  # fmt: skip
         orderable = False
@@ -82,6 +83,7 @@ def render_rows(orders, status_class: str = "status-", shown: tuple[str, ...] | 
     names the columns to render (columns_for), every column when None."""
     from django.conf import settings
     from django.urls import reverse
+    from django.utils import timezone
     from django.utils.html import escape
     from django.utils.safestring import mark_safe
     from django.utils.timezone import localtime
@@ -90,6 +92,8 @@ def render_rows(orders, status_class: str = "status-", shown: tuple[str, ...] | 
     number_prefix = escape(settings.ORDER_NUMBER_PREFIX)
     payment = dict(Order._meta.get_field("payment_method").choices)
     mask = None if shown is None else [name in shown for name in COLUMN_NAMES]
+    now = timezone.now()
+    ship_by_shown = shown is None or "ship_by" in shown
     rows = []
     for order in orders:
         number = f"{number_prefix}{order.number}"
@@ -106,10 +110,14 @@ def render_rows(orders, status_class: str = "status-", shown: tuple[str, ...] | 
             if getattr(order, "line_partial", False)
             else ""
         )
+        state = order.ship_by_state(now) if order.ship_by is not None else ""
+        if state == "late" and not ship_by_shown:  # the row says so in words even without its column
+            flag += f" {LATE_BADGE}"
         cells = (
             f'<td><input class="form-check-input row-select" type="checkbox" name="order" value="{order.pk}" aria-label="Select {number}"></td>',
             f'<td class="text-nowrap"><a class="fw-semibold" href="{prefix}{order.number}/">{number}</a>{flag}</td>',
             f'<td class="text-nowrap small">{localtime(order.created_at):%d %b %Y %H:%M}</td>',
+            _ship_by_cell(order.ship_by, state, localtime),
             f'<td class="small">{escape(order.channel.name)}{channel_number}</td>',
             f'<td class="order-customer">{escape(order.customer_name)}<div class="small text-secondary">{escape(order.customer_email)}</div></td>',
             f'<td><span class="badge {status_class}{order.status_id}">{escape(order.status.label)}</span>{partial}</td>',
@@ -118,12 +126,34 @@ def render_rows(orders, status_class: str = "status-", shown: tuple[str, ...] | 
             f'<td class="small">{csr}</td>',
             f'<td class="small">{agent}</td>',
         )
-        rows.append(f"<tr>{''.join(cells if mask is None else compress(cells, mask))}</tr>")
+        row_class = ' class="order-late" data-late="1"' if state == "late" else ""
+        rows.append(f"<tr{row_class}>{''.join(cells if mask is None else compress(cells, mask))}</tr>")
     if not rows:
         rows.append(
             f'<tr><td colspan="{len(shown) if shown else len(COLUMN_NAMES)}" class="text-center text-secondary py-5" data-testid="no-orders">No orders match.</td></tr>'
         )
     return mark_safe("".join(rows))  # every value above went through escape()
+
+
+LATE_BADGE = (
+    '<span class="badge text-bg-danger" data-testid="row-late">'
+    '<i class="bi bi-alarm-fill" aria-hidden="true"></i> Late</span>'
+)
+
+
+def _ship_by_cell(ship_by, state: str, localtime) -> str:
+    """The ship-by cell: the date and time, and "Late" / "Today" in words with an icon (not colour alone)."""
+    if ship_by is None:
+        return '<td class="small text-secondary">—</td>'
+    badge = ""
+    if state == "late":
+        badge = f" {LATE_BADGE}"
+    elif state == "today":
+        badge = (
+            ' <span class="badge text-bg-warning" data-testid="row-due-today">'
+            '<i class="bi bi-clock" aria-hidden="true"></i> Today</span>'
+        )
+    return f'<td class="text-nowrap small">{localtime(ship_by):%d %b %H:%M}{badge}</td>'
 
 
 def _rate(rate) -> str:

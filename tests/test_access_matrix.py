@@ -17,7 +17,7 @@ def objects(roles_synced, make_user):
     from fulfilment.services import order_allocate
     from orders.actors import Actor
     from orders.jobs.models import BulkJob
-    from orders.models import HoldRule, Warehouse
+    from orders.models import HoldRule, ShipByRule, Warehouse
     from orders.services.edit import order_soft_delete
     from orders.services.transitions import builtin_status
     from orders.workflow import Stage
@@ -124,6 +124,8 @@ def objects(roles_synced, make_user):
         "deleted": deleted,
         "picking": builtin_status(Stage.PICKING),
         "rule": HoldRule.objects.create(name="Big", field="total_over", value="1000", reason="check"),
+        "ship_by_rule": ShipByRule.objects.create(cutoff="14:00"),
+        "warehouse": warehouse,
         "import": OrderImport.objects.create(
             created_by=make_user("csr"),
             original_name="orders.csv",

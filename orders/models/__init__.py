@@ -16,6 +16,7 @@ from orders.models.reference import (
     Status,
     Warehouse,
 )
+from orders.models.ship_by import ShipByRule
 from orders.money.models import Expense, ExpenseCategory, Payment, Refund, Remittance
 from orders.webhooks.models import WebhookMessage, WebhookSubscription
 
@@ -44,6 +45,7 @@ __all__ = [
     "Product",
     "Refund",
     "Remittance",
+    "ShipByRule",
     "Status",
     "Warehouse",
     "WebhookMessage",

@@ -1,7 +1,10 @@
 """What orders refer to: channels, warehouses, customers, products, statuses, payment methods."""
 
 from decimal import Decimal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -37,14 +40,36 @@ class Channel(models.Model):
         return self.name
 
 
+def validate_time_zone(name: str) -> None:
+    """An IANA time zone name (Europe/Berlin); empty means the installation's."""
+    if not name:
+        return
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as error:
+        raise ValidationError(f"{name!r} is not a time zone name such as Europe/Berlin.") from error
+
+
+def working_weekdays_default() -> list[int]:
+    return [0, 1, 2, 3, 4]  # Monday to Friday (Python's weekday numbers)
+
+
 class Warehouse(models.Model):
-    """A place orders ship from. Reference data here; stock per warehouse lives in `fulfilment`."""
+    """A place orders ship from. Reference data here; stock per warehouse lives in `fulfilment`.
+    Its calendar (working weekdays, holidays, time zone) counts ship-by deadlines (orders/ship_by.py)."""
 
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=100)
     address = models.JSONField(default=dict, blank=True)
     active = models.BooleanField(default=True)
     is_default = models.BooleanField(default=False)
+    working_weekdays = ArrayField(
+        models.PositiveSmallIntegerField(), default=working_weekdays_default, blank=True
+    )
+    holidays = ArrayField(models.DateField(), default=list, blank=True)
+    time_zone = models.CharField(
+        max_length=64, blank=True, validators=[validate_time_zone], help_text="Empty: the installation's."
+    )
 
     class Meta:
         ordering = ["name"]

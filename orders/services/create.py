@@ -18,6 +18,7 @@ from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status,
 from orders.money.services.payments import payment_record_at_creation
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
+from orders.ship_by import ShipByBook, ship_by_for_new
 from orders.signals import order_stage_entered
 from orders.workflow import Stage, payment_required_before_fulfilment
 
@@ -193,6 +194,7 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     findings = [] if data.draft else run_checks(order, lines) + door_findings(data)
     order.status, order.held_from = initial_status(data, total=order.total, findings=findings)
     order.stage = order.status.stage
+    ship_by_for_new(order, book=ShipByBook())  # arriving ready: its deadline, unless the channel sent one
     order.search_vector = search_vector(order, lines)
     with service_context("order_create", actor):
         try:

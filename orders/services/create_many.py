@@ -80,6 +80,7 @@ from orders.services.planned import (
     PlannedOrder,
     PreparedBatch,
 )
+from orders.ship_by import ShipByBook, ship_by_for_new
 from orders.signals import orders_created
 from orders.workflow import HOLDABLE, Stage
 
@@ -116,6 +117,7 @@ class OrderBatchCreator:
         self.rules = list(HoldRule.objects.filter(active=True))
         self.builtin = {status.stage: status for status in Status.objects.filter(is_builtin=True)}
         self.default_warehouse = Warehouse.objects.filter(is_default=True).first()
+        self.ship_by_book = ShipByBook()
         self.manual_channel: Channel | None = None
         self.products: dict[str, Product | None] = {}
         self.customers: dict[str, NewCustomer] = {}  # lower-case email -> customer (saved or about to be)
@@ -301,6 +303,7 @@ class OrderBatchCreator:
             data, total=order.total, findings=findings, builtin=self.builtin.__getitem__, kept=kept
         )
         order.stage = order.status.stage
+        ship_by_for_new(order, book=self.ship_by_book)
         if order.stage in SHIPPED_STAGES:
             for line in lines:
                 line.quantity_picked = line.quantity_packed = line.quantity_shipped = line.quantity

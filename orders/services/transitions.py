@@ -33,6 +33,7 @@ from orders.models import HOLD_REASONS_AFTER_SHIPPING, HoldReason, Order, OrderH
 from orders.money.services.common import PAYMENTS
 from orders.money.services.refunds import order_cancellation_refund, order_returned_refund
 from orders.services.common import locked_order, service_context
+from orders.ship_by import ship_by_on_ready
 from orders.signals import order_stage_entered
 from orders.workflow import Stage, check_transition, transition_refusal
 
@@ -294,6 +295,8 @@ def _apply(plan: TransitionPlan, actor: Actor) -> Order:
         order.stage = plan.status.stage
         order.version += 1
         order.save(update_fields=["status", "stage", "held_from", "version", "updated_at"])
+        if plan.stage_entered and plan.stage_entered[0] == Stage.PROCESSING and order.ship_by is None:
+            order.ship_by = ship_by_on_ready(order_ids=[order.pk]).get(order.pk)
     for event_type, params in plan.events:
         events.record(order, actor, event_type, **params)
     _follow_up_after_commit([plan])
@@ -453,6 +456,10 @@ def _write_many(plans: list[TransitionPlan], actor: Actor) -> None:
         elif held_from == HeldFrom.CLEAR:
             changes["held_from"] = None
         Order.objects.filter(pk__any=order_ids).update(**changes)
+    ready = [
+        plan.order.pk for plan in plans if plan.stage_entered and plan.stage_entered[0] == Stage.PROCESSING
+    ]
+    ship_by_on_ready(order_ids=ready, ready_at=now)  # the deadlines of orders that became ready
     # COPY lines; what every row of a kind shares (a hold's reason and detail, the actor) is
     # formatted once.
     hold_tails: dict[Finding, str] = {}

@@ -13,6 +13,7 @@ from orders import selectors
 from orders.filters import OrderFilter
 from orders.jobs.registry import actions_for
 from orders.services.list_columns import order_columns_set
+from orders.services.saved_views import saved_view_create, saved_view_delete, saved_view_rename, saved_views
 from orders.tables import OPTIONAL_COLUMNS, columns_for, header_columns, render_rows
 from orders.views.access import view_required
 
@@ -51,9 +52,13 @@ def order_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.copy()
     for key in ("after", "before"):
         query.pop(key, None)
+    view = request.GET.get("view", "")
+    views = [{**saved, "active": str(saved["id"]) == view} for saved in saved_views(user)]
     context = {
         "tabs": [(key, label, counts.get(key, 0)) for key, label in tabs],
         "tab": tab,
+        "saved_views": views,
+        "view_active": any(saved["active"] for saved in views),
         "filters": filters,
         "page": page,
         "columns": header_columns(page.sort, shown),
@@ -91,6 +96,48 @@ def order_columns(request: HttpRequest) -> HttpResponse:
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     return redirect(back)
+
+
+def _back_to_list(request: HttpRequest, query: str = "") -> HttpResponse:
+    return redirect(f"{reverse('orders:list')}?{query}" if query else reverse("orders:list"))
+
+
+@require_POST
+@view_required
+def order_view_create(request: HttpRequest) -> HttpResponse:
+    """Name the list's current filter: it becomes one of the user's tabs."""
+    query = request.POST.get("query", "")
+    try:
+        view = saved_view_create(user=request.user, name=request.POST.get("name", ""), query=query)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back_to_list(request, query[:2000])
+    messages.success(request, f"View “{view['name']}” saved: it is one of your tabs now.")
+    return _back_to_list(request, f"{view['query']}&view={view['id']}".lstrip("&"))
+
+
+@require_POST
+@view_required
+def order_view_rename(request: HttpRequest, view_id: int) -> HttpResponse:
+    try:
+        view = saved_view_rename(user=request.user, view_id=view_id, name=request.POST.get("name", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"View renamed “{view['name']}”.")
+    return _back_to_list(request)
+
+
+@require_POST
+@view_required
+def order_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    try:
+        saved_view_delete(user=request.user, view_id=view_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "View deleted.")
+    return _back_to_list(request)
 
 
 def _without(query, key: str) -> str:

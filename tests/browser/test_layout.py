@@ -236,10 +236,12 @@ def test_a_user_chooses_the_lists_columns_and_finds_them_again(
         page = sign_in(context, users["csr"])
         page.goto("/orders/?tab=processing")
         table_headers = page.get_by_test_id("order-table").locator("thead th")
-        expect(table_headers).to_have_count(10)
+        expect(table_headers).to_have_count(
+            11
+        )  # the checkbox, the order and nine columns (Ship by among them)
         page.get_by_test_id("columns-button").click()
         form = page.get_by_test_id("columns-form")
-        for label in ("Date", "Channel", "Customer", "Payment", "CSR", "Agent"):
+        for label in ("Date", "Ship by", "Channel", "Customer", "Payment", "CSR", "Agent"):
             form.get_by_label(f"Show the {label} column").uncheck()
         assert in_view(page, page.get_by_test_id("columns-save"))
         page.get_by_test_id("columns-save").click()

@@ -591,6 +591,8 @@ def test_tab_counts_are_capped_and_made_in_one_query(users, monkeypatch, django_
 
     assert counts == {
         "all": 4,  # 7 live orders, counted up to COUNT_CAP + 1
+        "due_today": 0,  # none has a ship-by (tests/orders/test_ship_by_list.py counts them)
+        "late": 0,
         **{stage.value: 0 for stage in Stage},
         "processing": 4,  # 6 (the deleted one does not count)
         "cancelled": 2,
