@@ -9,11 +9,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery import app as celery_app
+from orders.dashboard.selectors import dashboard_for
 
 
 @permission_required("accounts.view_dashboard", raise_exception=True)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    dashboard = dashboard_for(request.user)
+    return render(
+        request,
+        "home.html",
+        {
+            "dashboard": dashboard,
+            "chart_data": dashboard.activity.chart_data() if dashboard.activity else None,
+        },
+    )
 
 
 def _database_ok() -> tuple[bool, str]:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders.errors import OrderError
 from orders.jobs.actions import StatusParams, params_of
+from orders.jobs.selectors import failing_jobs
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS
 from orders.jobs.reports import jobs_visible_to, report_csv
@@ -115,5 +116,6 @@ def job_file(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = BulkJob.objects.filter(created_by=request.user)[:50]
-    return render(request, "orders/jobs.html", {"jobs": jobs, "actions": ACTIONS})
+    failing = bool(request.GET.get("failing"))
+    jobs = failing_jobs(request.user) if failing else BulkJob.objects.filter(created_by=request.user)
+    return render(request, "orders/jobs.html", {"jobs": jobs[:50], "actions": ACTIONS, "failing": failing})

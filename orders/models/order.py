@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from config.postgresql.triggers import LeanTrigger, unless_set_based
 from orders.models.reference import MONEY, Channel, Customer, PaymentMethod, Product, Status, Warehouse
-from orders.querysets import OrderQuerySet
+from orders.querysets import LINE_BACKORDERED, SHIP_BY_PENDING, OrderQuerySet
 from orders.workflow import SHIP_BY_MET, Stage
 
 # Database-level change capture (SPEC 2.4: bulk updates must not escape the timeline). Services write
@@ -171,6 +171,8 @@ class Order(models.Model):
             models.Index("stage", F("total").desc(), F("id").desc(), name="order_live_stage_total", condition=Q(is_deleted=False)),
             models.Index("stage", F("number").desc(), name="order_live_stage_number", condition=Q(is_deleted=False)),
             models.Index(F("created_at").desc(), name="order_deleted_created", condition=Q(is_deleted=True)),
+            # The dashboard's "due today" and "late" (querysets.ship_by_pending names the same condition).
+            models.Index("ship_by", name="order_ship_by_pending", condition=SHIP_BY_PENDING),
             models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created", condition=Q(assigned_agent__isnull=False)),
             models.Index("assigned_csr", name="order_csr", condition=Q(assigned_csr__isnull=False)),
             # The duplicate check: a customer's orders within the window (checks.py, create_many.py).
@@ -276,7 +278,11 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["order", "position", "id"]
         # A line sent from another warehouse than its order's is rare: only those rows are indexed.
-        indexes = [models.Index("warehouse", name="line_warehouse", condition=Q(warehouse__isnull=False))]
+        indexes = [
+            models.Index("warehouse", name="line_warehouse", condition=Q(warehouse__isnull=False)),
+            # Only lines stock does not cover: the dashboard's and the list's backordered and ready to pick.
+            models.Index("order", name="line_backordered", condition=LINE_BACKORDERED),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"),
