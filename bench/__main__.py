@@ -13,7 +13,16 @@ import sys
 from bench.harness import Report
 
 # Suites in bench/suites/, run in this order. Each module has run(report, argv).
-SUITES: list[str] = ["orders", "fulfilment", "jobs", "imports", "webhooks", "reconcile", "outbox"]
+SUITES: list[str] = [
+    "orders",
+    "fulfilment",
+    "jobs",
+    "imports",
+    "webhooks",
+    "reconcile",
+    "outbox",
+    "dashboard",
+]
 
 
 def suite_names(argv: list[str]) -> list[str]:

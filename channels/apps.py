@@ -14,8 +14,8 @@ class ChannelsConfig(AppConfig):
         from channels import navigation as channels_navigation
         from channels.cancellations import events as cancellation_events  # noqa: F401 - registers its event types
         from channels.cancellations.views import buyer_cancellation_panel
-        from channels.dashboard import channel_tiles
         from channels.csv import events  # noqa: F401 - registers the import's event types
+        from channels.dashboard import channel_tiles
         from channels.intake import events as intake_events  # noqa: F401 - registers the shops' event types
         from channels.panels import order_panel
         from channels.permissions import ROLE_GRANTS

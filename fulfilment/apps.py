@@ -9,8 +9,8 @@ class FulfilmentConfig(AppConfig):
         from accounts import navigation, roles
         from fulfilment import events, receivers  # noqa: F401 - registers the event types; connects receivers
         from fulfilment import navigation as fulfilment_navigation
-        from fulfilment.dashboard import fulfilment_tiles
         from fulfilment.bulk_actions import register_fulfilment_actions
+        from fulfilment.dashboard import fulfilment_tiles
         from fulfilment.panels import order_panel
         from fulfilment.permissions import ROLE_GRANTS
         from fulfilment.returns_views import returns_panel

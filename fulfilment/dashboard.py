@@ -26,10 +26,18 @@ def fulfilment_tiles(user, now: datetime) -> list[Tile]:
         return []
     return [
         Tile(
-            "ready_to_pick", "Ready to pick", "Warehouse", (("tab", Stage.PROCESSING.value), ("stock", "allocated"))
+            "ready_to_pick",
+            "Ready to pick",
+            "Warehouse",
+            (("tab", Stage.PROCESSING.value), ("stock", "allocated")),
         ),
         Tile("picking", "Picking", "Warehouse", (("tab", Stage.PICKING.value),)),
         Tile("picked", "Picked, waiting for packing", "Warehouse", (("tab", Stage.PICKED.value),)),
         Tile("packed", "Packed, waiting for shipping", "Warehouse", (("tab", Stage.PACKED.value),)),
-        Tile("shipped_today", "Shipped today", "Warehouse", (("shipped_on", timezone.localdate(now).isoformat()),)),
+        Tile(
+            "shipped_today",
+            "Shipped today",
+            "Warehouse",
+            (("shipped_on", timezone.localdate(now).isoformat()),),
+        ),
     ]

@@ -50,15 +50,21 @@ class OrderQuerySet(models.QuerySet):
 
     def backordered(self):
         """Orders with a line still to ship that stock does not cover."""
-        return self.filter(Exists(self._related("lines").objects.filter(LINE_BACKORDERED, order=OuterRef("pk"))))
+        return self.filter(
+            Exists(self._related("lines").objects.filter(LINE_BACKORDERED, order=OuterRef("pk")))
+        )
 
     def allocated(self):
         """Orders whose every line still to ship is covered by stock: ready to pick when processing."""
-        return self.exclude(Exists(self._related("lines").objects.filter(LINE_BACKORDERED, order=OuterRef("pk"))))
+        return self.exclude(
+            Exists(self._related("lines").objects.filter(LINE_BACKORDERED, order=OuterRef("pk")))
+        )
 
     def shipped_between(self, start: datetime, end: datetime):
         """Orders that entered the shipped stage in [start, end), by their timeline."""
-        shipped = self._related("events").objects.filter(SHIPPED_EVENT, created_at__gte=start, created_at__lt=end)
+        shipped = self._related("events").objects.filter(
+            SHIPPED_EVENT, created_at__gte=start, created_at__lt=end
+        )
         return self.filter(pk__in=shipped.values("order_id"))
 
     def visible_to(self, user, *, deleted: bool | None = False):

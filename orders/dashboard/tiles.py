@@ -70,9 +70,7 @@ def order_tiles(user, now: datetime) -> list[Tile]:
             ),
         ]
         owed = [
-            figures
-            for figures in remittance_figures([user.pk]).get(user.pk, {}).values()
-            if figures.owed
+            figures for figures in remittance_figures([user.pk]).get(user.pk, {}).values() if figures.owed
         ]
         tiles.append(
             Tile(
@@ -80,7 +78,9 @@ def order_tiles(user, now: datetime) -> list[Tile]:
                 "Cash to remit",
                 "Deliveries",
                 url=reverse("orders:remittance", args=[user.pk]),
-                value=", ".join(f"{row.currency} {row.owed:,.2f}" for row in sorted(owed, key=lambda r: r.currency))
+                value=", ".join(
+                    f"{row.currency} {row.owed:,.2f}" for row in sorted(owed, key=lambda r: r.currency)
+                )
                 or "Nothing owed",
             )
         )

@@ -11,11 +11,11 @@ from django.views.decorators.http import require_GET, require_POST
 
 from orders.errors import OrderError
 from orders.jobs.actions import StatusParams, params_of
-from orders.jobs.selectors import failing_jobs
 from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS
 from orders.jobs.reports import jobs_visible_to, report_csv
 from orders.jobs.runner import job_submit, selection_queryset
+from orders.jobs.selectors import failing_jobs
 
 LIST_KEYS = {"after", "before", "sort"}
 

@@ -173,6 +173,11 @@ class Order(models.Model):
             models.Index(F("created_at").desc(), name="order_deleted_created", condition=Q(is_deleted=True)),
             # The dashboard's "due today" and "late" (querysets.ship_by_pending names the same condition).
             models.Index("ship_by", name="order_ship_by_pending", condition=SHIP_BY_PENDING),
+            # Whether an order is visible, read without the table: the dashboard checks the orders that
+            # holds and shipping events name (thousands) against orders_visible_to's columns.
+            models.Index(fields=["id"], include=["is_deleted", "assigned_agent"], name="order_visibility"),
+            # The dashboard's week of orders per hour and channel, read from the index alone.
+            models.Index(fields=["created_at"], include=["channel"], name="order_live_created_channel", condition=Q(is_deleted=False)),
             models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created", condition=Q(assigned_agent__isnull=False)),
             models.Index("assigned_csr", name="order_csr", condition=Q(assigned_csr__isnull=False)),
             # The duplicate check: a customer's orders within the window (checks.py, create_many.py).

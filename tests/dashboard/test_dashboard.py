@@ -37,7 +37,13 @@ def _shipped_event(order: Order, at) -> None:
     OrderEvent.objects.create(
         order=order,
         type="status.changed",
-        params={"old": "Packed", "new": "Shipped", "old_stage": "packed", "new_stage": "shipped", "reason": ""},
+        params={
+            "old": "Packed",
+            "new": "Shipped",
+            "old_stage": "packed",
+            "new_stage": "shipped",
+            "reason": "",
+        },
         actor_kind="system",
         actor_label="tests",
         created_at=at,
@@ -69,7 +75,9 @@ def varied_orders(users, *, scale: int = 1) -> dict:
             _shipped_event(shipped, now - timedelta(minutes=1))
             _order(Stage.DELIVERY_FAILED, assigned_agent=owner)
         _shipped_event(_order(Stage.DELIVERED), now - timedelta(days=2))  # shipped on another day
-    BulkJob.objects.create(action="status", created_by=csr, state=BulkJob.State.FAILED, total=3, failed_count=3)
+    BulkJob.objects.create(
+        action="status", created_by=csr, state=BulkJob.State.FAILED, total=3, failed_count=3
+    )
     BulkJob.objects.create(action="status", created_by=csr, state=BulkJob.State.DONE, total=3, done_count=3)
     return {"now": now}
 
@@ -90,7 +98,9 @@ def _tiles(client, user) -> dict:
     client.force_login(user)
     response = client.get("/")
     assert response.status_code == 200
-    return {view.tile.key: view for _section, views in response.context["dashboard"].sections for view in views}
+    return {
+        view.tile.key: view for _section, views in response.context["dashboard"].sections for view in views
+    }
 
 
 @pytest.mark.parametrize("role", ["manager", "csr", "warehouse", "agent"])
