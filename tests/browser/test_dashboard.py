@@ -30,7 +30,9 @@ def test_the_dashboard_fits_and_its_tiles_lead_to_their_lists(browser, live_serv
         context.set_default_timeout(10_000)
         errors: list[str] = []
         page = sign_in(context, people[role])
-        page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+        page.on(
+            "console", lambda message, errors=errors: message.type == "error" and errors.append(message.text)
+        )
         page.goto("/")
         if role in ("manager", "csr"):
             page.wait_for_selector("#chart-activity[data-drawn]")
