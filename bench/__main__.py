@@ -13,7 +13,17 @@ import sys
 from bench.harness import Report
 
 # Suites in bench/suites/, run in this order. Each module has run(report, argv).
-SUITES: list[str] = ["orders", "fulfilment", "jobs", "imports", "webhooks", "reconcile", "outbox", "api"]
+SUITES: list[str] = [
+    "orders",
+    "fulfilment",
+    "jobs",
+    "imports",
+    "webhooks",
+    "reconcile",
+    "outbox",
+    "api",
+    "dashboard",
+]
 
 
 def suite_names(argv: list[str]) -> list[str]:

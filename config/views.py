@@ -12,12 +12,21 @@ from django.views.decorators.http import require_GET
 from config.celery import app as celery_app
 from config.replicas import health as replica_health
 from config.replicas import replica_reads
+from orders.dashboard.selectors import dashboard_for
 
 
 @permission_required("accounts.view_dashboard", raise_exception=True)
 @replica_reads()  # the dashboard's figures may come from a read replica (config/replicas)
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+    dashboard = dashboard_for(request.user)
+    return render(
+        request,
+        "home.html",
+        {
+            "dashboard": dashboard,
+            "chart_data": dashboard.activity.chart_data() if dashboard.activity else None,
+        },
+    )
 
 
 def _database_ok() -> tuple[bool, str]:

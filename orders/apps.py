@@ -9,6 +9,8 @@ class OrdersConfig(AppConfig):
         import config.postgresql.lookups  # noqa: F401 - registers field__any for every app
         from accounts import navigation, roles
         from orders import navigation as orders_navigation
+        from orders.dashboard import registry as dashboard
+        from orders.dashboard.tiles import order_tiles
         from orders.jobs.actions import register_order_actions
         from orders.money.events import MoneyEvent  # noqa: F401 - registers the money event types
         from orders.money.views import money_panel
@@ -19,3 +21,4 @@ class OrdersConfig(AppConfig):
         navigation.register(*orders_navigation.NAVIGATION)
         register_order_actions()
         register_panel(money_panel)
+        dashboard.register(order_tiles)

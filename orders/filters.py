@@ -64,6 +64,10 @@ class ListQueryForm(forms.Form):
         return data
 
 
+SHIP_BY_CHOICES = [("today", "Due today"), ("late", "Late")]
+STOCK_CHOICES = [("backordered", "Backordered"), ("allocated", "Allocated")]
+
+
 class OrderFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_search", label="Search")
     # Each select's empty choice says what it means ("Any status"), not django-filter's "---------".
@@ -87,6 +91,13 @@ class OrderFilter(django_filters.FilterSet):
     has_hold = django_filters.ChoiceFilter(
         choices=HoldReason.choices, method="filter_hold", label="Hold reason", empty_label="Held or not"
     )
+    ship_by = django_filters.ChoiceFilter(
+        choices=SHIP_BY_CHOICES, method="filter_ship_by", label="Ship-by", empty_label="Any ship-by"
+    )
+    stock = django_filters.ChoiceFilter(
+        choices=STOCK_CHOICES, method="filter_stock", label="Stock", empty_label="Any stock"
+    )
+    shipped_on = DayFilter(method="filter_shipped_on", label="Shipped on")
 
     class Meta:
         form = ListQueryForm
@@ -108,6 +119,15 @@ class OrderFilter(django_filters.FilterSet):
     def filter_hold(self, queryset, name, value):
         active = OrderHold.objects.filter(order=OuterRef("pk"), reason=value, released_at__isnull=True)
         return queryset.filter(Exists(active))
+
+    def filter_ship_by(self, queryset, name, value):
+        return queryset.late() if value == "late" else queryset.due_today()
+
+    def filter_stock(self, queryset, name, value):
+        return queryset.backordered() if value == "backordered" else queryset.allocated()
+
+    def filter_shipped_on(self, queryset, name, value):
+        return queryset.shipped_between(_start_of(value), _start_of(value + timedelta(days=1)))
 
     def controls(self) -> list[dict]:
         """The filter inputs with their options and which one is chosen, worked out once in Python
@@ -141,6 +161,14 @@ class OrderFilter(django_filters.FilterSet):
         for name, value in self.form.cleaned_data.items():
             if name in self.filters:
                 queryset = self.filters[name].filter(queryset, value)
+        return queryset
+
+    def filter_by(self, queryset, query: dict[str, str]):
+        """`queryset` filtered by a query string's filters, each value cleaned by the list's own field
+        and applied by the list's own filter, as filter_queryset does; for many queries (the
+        dashboard's tiles) one unbound OrderFilter serves them all. ValidationError for a bad value."""
+        for name, raw in query.items():
+            queryset = self.filters[name].filter(queryset, self.form.fields[name].clean(raw))
         return queryset
 
     def problems(self) -> list[str]:

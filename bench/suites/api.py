@@ -155,6 +155,9 @@ def _creating(report: Report, opts, manager, token: str, stamp: str) -> None:
     reference = f"BENCH-API-{stamp}"
     session = Client()
     session.force_login(manager)  # a session row in the benchmark database, which the server reads
+    from accounts.testing import client_second_factor_pass  # managers sign in with a second factor
+
+    client_second_factor_pass(session, manager)
     csrf = secrets.token_hex(16)  # Django accepts an unmasked 32-character secret in form and cookie
     cookies = {settings.SESSION_COOKIE_NAME: session.cookies[settings.SESSION_COOKIE_NAME].value}
     cookies[settings.CSRF_COOKIE_NAME] = csrf
@@ -263,6 +266,9 @@ def run(report: Report, argv: list[str]) -> None:
     with override_settings(**overrides, API_RATE_LIMIT_PER_MINUTE=10**9):
         client = Client()
         client.force_login(manager)
+        from accounts.testing import client_second_factor_pass  # managers sign in with a second factor
+
+        client_second_factor_pass(client, manager)
         api, api_each = _reads(client, api_urls, opts, bearer)
         page, _page_each = _reads(client, page_urls, opts, {})
         _add_pair(

@@ -12,6 +12,7 @@ from orders.jobs.models import BulkJob, BulkJobResult
 from orders.jobs.registry import ACTIONS
 from orders.jobs.reports import job_file_response, jobs_visible_to, report_csv
 from orders.jobs.runner import job_submit, selection_queryset
+from orders.jobs.selectors import failing_jobs
 
 LIST_KEYS = {"after", "before", "sort"}
 
@@ -114,5 +115,6 @@ def job_file(request: HttpRequest, pk: int) -> FileResponse:
 @require_GET
 @login_required
 def job_list(request: HttpRequest) -> HttpResponse:
-    jobs = BulkJob.objects.filter(created_by=request.user)[:50]
-    return render(request, "orders/jobs.html", {"jobs": jobs, "actions": ACTIONS})
+    failing = bool(request.GET.get("failing"))
+    jobs = failing_jobs(request.user) if failing else BulkJob.objects.filter(created_by=request.user)
+    return render(request, "orders/jobs.html", {"jobs": jobs[:50], "actions": ACTIONS, "failing": failing})

@@ -11,7 +11,7 @@ import orders.models.reference
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("orders", "0016_outbound_webhooks"),
+        ("orders", "0017_dashboard_indexes"),
     ]
 
     operations = [

@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     atomic = False
 
     dependencies = [
-        ("orders", "0016_outbound_webhooks"),
+        ("orders", "0018_ship_by_rules"),
     ]
 
     operations = [

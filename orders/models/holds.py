@@ -53,6 +53,8 @@ class OrderHold(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index("order", name="hold_active_order", condition=Q(released_at__isnull=True)),
+            # The dashboard's "on hold by reason" and the list's hold reason filter.
+            models.Index("reason", "order", name="hold_active_reason", condition=Q(released_at__isnull=True)),
             # Empty while the hold stands: a new hold writes no entry.
             models.Index("released_by", name="hold_released_by", condition=Q(released_by__isnull=False)),
         ]

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from config.postgresql.triggers import LeanTrigger, unless_set_based
 from orders.models.reference import MONEY, Channel, Customer, PaymentMethod, Product, Status, Warehouse
-from orders.querysets import OrderQuerySet
+from orders.querysets import LINE_BACKORDERED, SHIP_BY_PENDING, OrderQuerySet
 from orders.workflow import SHIP_BY_MET, Stage
 
 # Database-level change capture (SPEC 2.4: bulk updates must not escape the timeline). Services write
@@ -174,6 +174,13 @@ class Order(models.Model):
             # The API's updated_since (a client syncing what changed): without it, a recent time whose
             # few changed orders are old ones walks order_live_created through every order.
             models.Index("updated_at", "id", name="order_live_updated", condition=Q(is_deleted=False)),
+            # The dashboard's "due today" and "late" (querysets.ship_by_pending names the same condition).
+            models.Index("ship_by", name="order_ship_by_pending", condition=SHIP_BY_PENDING),
+            # Whether an order is visible, read without the table: the dashboard checks the orders that
+            # holds and shipping events name (thousands) against orders_visible_to's columns.
+            models.Index(fields=["id"], include=["is_deleted", "assigned_agent"], name="order_visibility"),
+            # The dashboard's week of orders per hour and channel, read from the index alone.
+            models.Index(fields=["created_at"], include=["channel"], name="order_live_created_channel", condition=Q(is_deleted=False)),
             models.Index("assigned_agent", F("created_at").desc(), name="order_agent_created", condition=Q(assigned_agent__isnull=False)),
             models.Index("assigned_csr", name="order_csr", condition=Q(assigned_csr__isnull=False)),
             # The duplicate check: a customer's orders within the window (checks.py, create_many.py).
@@ -279,7 +286,11 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["order", "position", "id"]
         # A line sent from another warehouse than its order's is rare: only those rows are indexed.
-        indexes = [models.Index("warehouse", name="line_warehouse", condition=Q(warehouse__isnull=False))]
+        indexes = [
+            models.Index("warehouse", name="line_warehouse", condition=Q(warehouse__isnull=False)),
+            # Only lines stock does not cover: the dashboard's and the list's backordered and ready to pick.
+            models.Index("order", name="line_backordered", condition=LINE_BACKORDERED),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(quantity__gt=0), name="line_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="line_unit_price_not_negative"),

@@ -39,6 +39,8 @@ def test_every_filter_select_names_its_empty_choice_instead_of_dashes(users):
         "assigned_agent": ("", "Any agent", True),
         "warehouse": ("", "Any warehouse", True),
         "has_hold": ("", "Held or not", True),
+        "ship_by": ("", "Any ship-by", True),
+        "stock": ("", "Any stock", True),
     }
 
 
