@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from django.db import connection
+from django_otp.oath import TOTP, hotp
 
 from tests import replica_pair
 
@@ -39,8 +40,11 @@ for user in users.values():
     user.set_password("replica-pass-1")
     user.save()
 tokens = {name: api_token_create(user=user, name="replicas", scopes="read,write")[1] for name, user in users.items()}
+# Managers sign in with a second factor: an authenticator each, whose codes the browsers compute.
+from accounts.testing import authenticator_for
+authenticators = {name: authenticator_for(user).key for name, user in users.items()}
 orders = [str(make_order().number) for _ in range(4)]
-print(json.dumps({"tokens": tokens, "orders": orders}))
+print(json.dumps({"tokens": tokens, "authenticators": authenticators, "orders": orders}))
 """
 
 
@@ -122,10 +126,11 @@ class Site:
             base_url=f"{self.base}/api/v1", headers={"Authorization": f"Bearer {token}"}, timeout=30
         )
 
-    def browser(self, username: str) -> httpx.Client:
+    def browser(self, username: str, authenticator: str) -> httpx.Client:
+        """A browser signed in through the pages: the password, then the code step."""
         client = httpx.Client(base_url=self.base, timeout=30)
         client.get("/accounts/login/")
-        signed_in = client.post(
+        password = client.post(
             "/accounts/login/",
             data={
                 "username": username,
@@ -134,7 +139,14 @@ class Site:
             },
             headers={"Referer": f"{self.base}/accounts/login/"},
         )
-        assert signed_in.status_code == 302, signed_in.text[:500]
+        assert password.status_code == 302, password.text[:500]  # on to the code step
+        assert client.get("/").headers["location"].startswith("/accounts/login/code/")
+        code = client.post(
+            "/accounts/login/code/",
+            data={"otp_token": _next_code(authenticator), "csrfmiddlewaretoken": client.cookies["csrftoken"]},
+            headers={"Referer": f"{self.base}/accounts/login/code/"},
+        )
+        assert code.status_code == 302 and "/accounts/login" not in code.headers["location"], code.text[:500]
         return client
 
     def replicas(self) -> list[dict]:
@@ -143,6 +155,18 @@ class Site:
     def stop(self) -> None:
         self.process.send_signal(signal.SIGQUIT)  # gunicorn's quick shutdown
         self.process.wait(20)
+
+
+_last_steps: dict[str, int] = {}
+
+
+def _next_code(key: str) -> str:
+    """The authenticator's code, as the app shows it; a later step's (within the device's tolerance of
+    one step) when this step's code was used by an earlier sign-in, which the device refuses."""
+    clock = TOTP(bytes.fromhex(key))
+    step = max(clock.t(), _last_steps.get(key, -1) + 1)
+    _last_steps[key] = step
+    return f"{hotp(bytes.fromhex(key), step):06d}"
 
 
 @pytest.fixture(scope="module")
@@ -199,7 +223,7 @@ def _po(client: httpx.Client, number: str) -> str:
 def test_lists_search_and_api_reads_come_from_the_replica_and_the_rest_from_the_primary(pair, sites):
     site, number = sites["tolerant"], sites["orders"][0]
     api = site.api(sites["tokens"]["reader"])
-    browser = site.browser("reader")
+    browser = site.browser("reader", sites["authenticators"]["reader"])
     pair.wait_replayed()  # past the sign-in, which pinned this browser to the primary
     with replay_paused(pair):
         _set_po(pair, number, "PO-ROUTED")
@@ -234,9 +258,13 @@ def test_a_user_who_wrote_reads_their_write_until_the_replica_has_replayed_it(pa
 def test_a_browser_that_wrote_reads_its_write_and_a_forged_pin_is_ignored(pair, sites):
     site, number = sites["tolerant"], sites["orders"][1]
     query = {"q": "PO-BROWSER"}
-    reader = site.browser("reader")  # signed in, and replayed past, before the standby pauses
+    reader = site.browser(
+        "reader", sites["authenticators"]["reader"]
+    )  # signed in, and replayed past, before the standby pauses
     with replay_paused(pair):
-        writer = site.browser("writer")  # signing in writes (the session, the last login)
+        writer = site.browser(
+            "writer", sites["authenticators"]["writer"]
+        )  # signing in writes (the session, the last login)
         assert writer.cookies.get("packline_read_pin")
         _set_po(pair, number, "PO-BROWSER")
         assert number in writer.get("/orders/", params=query).text  # pinned: the primary

@@ -15,11 +15,12 @@ class Migration(migrations.Migration):
             index=models.Index(
                 models.F("ship_by"),
                 condition=models.Q(
+                    models.Q(("stage", "cancelled"), _negated=True),
+                    models.Q(("stage", "delivered"), _negated=True),
+                    models.Q(("stage", "delivery_failed"), _negated=True),
+                    models.Q(("stage", "returned"), _negated=True),
+                    models.Q(("stage", "shipped"), _negated=True),
                     ("ship_by__isnull", False),
-                    models.Q(
-                        ("stage__in", ["cancelled", "delivered", "delivery_failed", "returned", "shipped"]),
-                        _negated=True,
-                    ),
                 ),
                 name="order_ship_by_pending",
             ),

@@ -362,9 +362,13 @@ def test_the_list_sorts_by_total_and_pages_through_sixty_orders(page, login, mak
     expect(
         page.get_by_test_id("order-table").locator("th", has_text="Total").locator(".bi-caret-down-fill")
     ).to_be_visible()
+    headers = [
+        text.strip() for text in page.get_by_test_id("order-table").locator("thead th").all_inner_texts()
+    ]
+    total_column = headers.index("Total") + 1
     shown_totals = [
         Decimal(text.split()[0].replace(",", ""))
-        for text in list_rows(page).locator("td:nth-child(8)").all_inner_texts()
+        for text in list_rows(page).locator(f"td:nth-child({total_column})").all_inner_texts()
     ]
     assert shown_totals == sorted((order.total for order in orders), reverse=True)[:50]
 
