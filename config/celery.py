@@ -28,6 +28,8 @@ app.conf.beat_schedule = {
         "task": "orders.idempotency_keys_remove_expired",
         "schedule": crontab(minute=7),
     },
+    # The dashboard's hourly summary: its triggers append rows, this folds them (orders/dashboard/activity.py).
+    "compact-order-activity": {"task": "orders.activity_compact", "schedule": 300.0},
     # What a lost webhook missed is repaired by morning (docs/channels.md).
     "reconcile-channels": {"task": "channels.reconcile_all", "schedule": crontab(hour=3, minute=15)},
 }

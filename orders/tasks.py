@@ -3,9 +3,16 @@
 from celery import shared_task
 
 from orders.api_idempotency import REMOVE_TASK, idempotency_keys_remove_expired
+from orders.dashboard.activity import activity_compact
 
 
 @shared_task(name=REMOVE_TASK)
 def remove_expired_idempotency_keys() -> int:
     """Hourly (config/celery.py): the API's Idempotency-Keys past their retention."""
     return idempotency_keys_remove_expired()
+
+
+@shared_task(name="orders.activity_compact")
+def compact_activity() -> int:
+    """Every five minutes (config/celery.py): fold the dashboard summary's rows, one per hour and channel."""
+    return activity_compact()

@@ -2,6 +2,7 @@
 own models (money, jobs, webhooks) are imported too; code imports each model from its area's module."""
 
 from orders.jobs.models import BulkJob, BulkJobResult
+from orders.models.activity import OrderActivity
 from orders.models.api import ApiIdempotencyKey
 from orders.models.events import ActorKind, OrderEvent
 from orders.models.holds import HOLD_REASONS_AFTER_SHIPPING, HoldReason, HoldRule, OrderHold
@@ -37,6 +38,7 @@ __all__ = [
     "HoldReason",
     "HoldRule",
     "Order",
+    "OrderActivity",
     "OrderEvent",
     "OrderHold",
     "OrderLine",
