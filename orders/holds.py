@@ -236,3 +236,15 @@ def rule_matches(rule: HoldRule, order: Order, lines: list[OrderLine]) -> bool:
         case HoldRule.Field.NOTE_CONTAINS:
             return value in f"{order.notes}\n{order.gift_message}".lower()
     return False
+
+
+def hold_reasons_in_use() -> set[str]:
+    """The hold reasons of at least one active hold: one probe of the partial index hold_active_reason
+    per reason, however many orders are held."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reason FROM unnest(%s::text[]) AS reason WHERE EXISTS (SELECT 1 FROM orders_orderhold h "
+            "WHERE h.released_at IS NULL AND h.reason = reason.reason)",
+            [list(HoldReason.values)],
+        )
+        return {row[0] for row in cursor.fetchall()}

@@ -7,6 +7,7 @@ from datetime import datetime
 from django.urls import reverse
 
 from orders.dashboard.registry import Tile
+from orders.holds import hold_reasons_in_use
 from orders.jobs.selectors import failing_jobs
 from orders.models import HoldReason
 from orders.money.selectors import remittance_figures
@@ -29,6 +30,7 @@ def order_tiles(user, now: datetime) -> list[Tile]:
             ),
         ]
     if role in OFFICE_ROLES:
+        held = hold_reasons_in_use()
         tiles += [
             Tile("to_process", "To process", "Orders", (("tab", Stage.PROCESSING.value),)),
             Tile("awaiting_payment", "Awaiting payment", "Orders", (("tab", Stage.AWAITING_PAYMENT.value),)),
@@ -41,6 +43,7 @@ def order_tiles(user, now: datetime) -> list[Tile]:
                     hide_when_zero=True,
                 )
                 for reason in HoldReason
+                if reason in held  # a reason no order is held for would count 0 and be hidden anyway
             ],
             Tile("late", "Late", "Ship-by", (("ship_by", "late"),)),
             Tile("due_today", "Due today", "Ship-by", (("ship_by", "today"),)),
