@@ -97,14 +97,18 @@ TRIGGERS = {
 }
 
 
+def _table(name: str) -> str:
+    """The table trigger `name` is on, as TRIGGERS says ("... ON orders_order ...")."""
+    return TRIGGERS[name].split(" ON ")[1].split()[0]
+
+
 def install_sql() -> list[str]:
     """The functions and triggers, as migration 0020 installs them."""
     statements = []
     for name, body in FUNCTIONS.items():
-        table = TRIGGERS[name].split(" ON ")[1].split()[0]
         statements += [
             _function(name, body),
-            f"DROP TRIGGER IF EXISTS {name} ON {table}",
+            f"DROP TRIGGER IF EXISTS {name} ON {_table(name)}",
             f"CREATE TRIGGER {name} {TRIGGERS[name]} EXECUTE FUNCTION {name}()",
         ]
     return statements
@@ -112,8 +116,7 @@ def install_sql() -> list[str]:
 
 def uninstall_sql() -> list[str]:
     return [
-        f"DROP TRIGGER IF EXISTS {name} ON {TRIGGERS[name].split(' ON ')[1].split()[0]}; "
-        f"DROP FUNCTION IF EXISTS {name}()"
+        f"DROP TRIGGER IF EXISTS {name} ON {_table(name)}; DROP FUNCTION IF EXISTS {name}()"
         for name in FUNCTIONS
     ]
 

@@ -19,6 +19,7 @@ from orders.services.create_many import BatchOrder, order_create_many
 from orders.services.edit import order_restore, order_soft_delete
 from orders.services.transitions import builtin_status, order_transition_many
 from orders.workflow import Stage
+from tests.dashboard.test_dashboard import _shipped_event
 from tests.factories import CustomerFactory, ProductFactory, make_order
 
 pytestmark = pytest.mark.django_db
@@ -38,23 +39,6 @@ def counted() -> dict:
 def rebuilt() -> dict:
     activity.activity_rebuild()
     return summary()
-
-
-def _shipped(order: Order, at: datetime) -> OrderEvent:
-    return OrderEvent.objects.create(
-        order=order,
-        type="status.changed",
-        params={
-            "old": "Packed",
-            "new": "Shipped",
-            "old_stage": "packed",
-            "new_stage": "shipped",
-            "reason": "",
-        },
-        actor_kind="system",
-        actor_label="tests",
-        created_at=at,
-    )
 
 
 def test_the_installed_functions_are_the_ones_the_module_writes():
@@ -97,7 +81,7 @@ def test_every_writer_keeps_the_summary_equal_to_counting_the_orders():
     now = timezone.now()
     Order.objects.filter(pk=single[0].pk).update(created_at=now - timedelta(days=2, minutes=5))
     # Shipments: one event at a time, a multi-row INSERT, and a mass move written by COPY.
-    _shipped(single[0], now - timedelta(days=1))
+    _shipped_event(single[0], now - timedelta(days=1))
     OrderEvent.objects.bulk_create(
         [
             OrderEvent(
@@ -137,7 +121,7 @@ def test_every_writer_keeps_the_summary_equal_to_counting_the_orders():
 def test_folding_leaves_one_row_per_hour_and_channel_and_the_same_sums():
     orders = [make_order() for _ in range(4)]
     for order in orders:
-        _shipped(order, timezone.now())
+        _shipped_event(order, timezone.now())
     order_soft_delete(order_id=orders[0].pk, actor=SYSTEM, reason="test order")
     before = summary()
     rows = OrderActivity.objects.count()
@@ -160,7 +144,7 @@ def test_the_bench_generator_writing_with_triggers_off_counts_its_orders():
 def test_the_managers_chart_reads_the_summary_and_agrees_with_counting(client, make_user):
     now = timezone.now()
     orders = [make_order() for _ in range(3)]
-    _shipped(orders[0], now - timedelta(hours=30))
+    _shipped_event(orders[0], now - timedelta(hours=30))
     manager = make_user("manager")
     client.force_login(manager)
     with connection.execute_wrapper(_no_timeline_reads):
