@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from accounts.places import place_of
 from accounts.roles import ROLE_LABELS
 
 
@@ -99,6 +100,11 @@ class UserSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.device or 'unknown device'}"
+
+    @property
+    def place(self) -> str:
+        """ "Lyon, France" from the address, when a place database is configured (accounts/places.py)."""
+        return place_of(self.ip_address)
 
 
 class AccountEvent(models.Model):

@@ -215,6 +215,9 @@ PASSWORD_RESET_LIMIT_PER_ADDRESS = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_
 PASSWORD_RESET_LIMIT_PER_IP = int(os.environ.get("PASSWORD_RESET_LIMIT_PER_IP", "10"))
 # A session unused this long (seconds) is signed out at its next request.
 SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 60 * 60)))
+# The place beside each session (accounts/places.py): a GeoLite2/GeoIP2 City or Country .mmdb file, or
+# the folder holding it. Unset, sessions show their address alone.
+GEOIP_PATH = os.environ.get("GEOIP_PATH", "")
 # Two-factor sign-in: the name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Packline")
 
