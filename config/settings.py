@@ -464,6 +464,10 @@ SHORT_PICK_POLICY = os.environ.get("SHORT_PICK_POLICY", "hold")
 
 # Mass actions: orders per transaction of a job (progress is reported per chunk).
 BULK_CHUNK_SIZE = int(os.environ.get("BULK_CHUNK_SIZE", "1000"))
+# Packing slips and invoices for many orders (fulfilment/rendering.py): HTML documents of this many
+# orders each, laid out by this many processes at a time (1: in the calling process).
+DOCUMENT_PART_SHEETS = int(os.environ.get("DOCUMENT_PART_SHEETS", "100"))
+DOCUMENT_RENDER_PROCESSES = int(os.environ.get("DOCUMENT_RENDER_PROCESSES", str(os.cpu_count() or 1)))
 # Runners that work one large job at once, each on its own chunks: about the worker processes that
 # take the bulk queue (a job of fewer chunks gets fewer).
 BULK_JOB_RUNNERS = int(os.environ.get("BULK_JOB_RUNNERS", "2"))

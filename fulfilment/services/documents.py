@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from itertools import groupby
 
 import barcode
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
@@ -14,6 +15,7 @@ from weasyprint import HTML
 from fulfilment.errors import FulfilmentError
 from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Picklist, StockItem
+from fulfilment.rendering import pdf_from_parts
 from orders import events
 from orders.actors import as_actor
 from orders.models import Order, OrderLine
@@ -46,10 +48,11 @@ def code128_svg(text: str) -> str:
 
 
 def documents_render(*, orders: Iterable[Order], kind: str) -> bytes:
-    """One PDF of `kind` for these orders, each on pages of its own, in the order given. The order
-    page's single document and the mass action's merged one both come from here: one HTML document
-    rendered once (a WeasyPrint document costs ~30 ms before its first page), lines and bins read
-    once for all the orders."""
+    """One PDF of `kind` for these orders, each on pages of its own (numbered per order), in the order
+    given. The order page's single document and the mass action's merged one both come from here: lines
+    and bins read once for all the orders, then HTML documents of DOCUMENT_PART_SHEETS orders each (a
+    WeasyPrint document costs ~30 ms before its first page), laid out DOCUMENT_RENDER_PROCESSES at a
+    time and joined when there are several (fulfilment/rendering.py)."""
     if kind not in DOCUMENTS:
         raise FulfilmentError(f"Unknown document {kind!r}.")
     orders = list(orders)
@@ -73,11 +76,15 @@ def documents_render(*, orders: Iterable[Order], kind: str) -> bytes:
         sheets.append(
             {"order": order, "lines": lines[order.pk], "barcode": code128_svg(order.display_number)}
         )
-    html = render_to_string(
-        f"fulfilment/documents/{kind}.html",
-        {"sheets": sheets, "title": DOCUMENTS[kind], "printed_at": timezone.now()},
-    )
-    return HTML(string=html).write_pdf()
+    printed_at, size = timezone.now(), max(1, settings.DOCUMENT_PART_SHEETS)
+    htmls = [
+        render_to_string(
+            f"fulfilment/documents/{kind}.html",
+            {"sheets": sheets[start : start + size], "title": DOCUMENTS[kind], "printed_at": printed_at},
+        )
+        for start in range(0, max(len(sheets), 1), size)
+    ]
+    return pdf_from_parts(htmls, processes=settings.DOCUMENT_RENDER_PROCESSES)
 
 
 def document_render(*, order: Order, kind: str) -> bytes:

@@ -1,5 +1,6 @@
 """Documents for many orders at once: the mass action's merged PDF shows each order as the order
-page's own document does, and the barcode drawn as one path encodes what Code 128 says it should."""
+page's own document does, also when it is rendered in parts by several processes and joined; and the
+barcode drawn as one path encodes what Code 128 says it should."""
 
 import re
 import shutil
@@ -38,9 +39,11 @@ def test_the_barcode_path_draws_exactly_the_code128_modules(text):
 
 def _pages(pdf: bytes) -> list[str]:
     text = subprocess.run([PDFTOTEXT, "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout
-    pages = [page for page in text.decode().split("\f") if page.strip()]
-    # The footer counts the pages of the whole PDF; everything else must be the same.
-    return [re.sub(r"page \d+ of \d+", "page", page) for page in pages]
+    return [page for page in text.decode().split("\f") if page.strip()]
+
+
+def _footers(pages: list[str]) -> list[tuple[str, int]]:
+    return [(found[1], int(found[2])) for found in (re.search(r"(PL-\d+) · page (\d+)", p) for p in pages)]
 
 
 @pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) is not installed")
@@ -60,6 +63,30 @@ def test_many_orders_in_one_pdf_each_read_as_their_own_document(place, kind):
         assert ["A-01" in merged[0], "B-07" in merged[1], "C-11" in merged[2]] == [True] * 3
     for order, page in zip(orders, merged, strict=True):
         assert f"{order} · page" in page
+
+
+@pytest.mark.skipif(PDFTOTEXT is None, reason="pdftotext (poppler-utils) is not installed")
+def test_a_wave_rendered_in_parts_by_several_processes_reads_as_one_rendering(place, settings):
+    long = place(*[(stocked(f"BOX-{n:02}"), 1) for n in range(40)])  # two pages
+    shorts = [place((stocked(f"MUG-{n}", bin_code=f"A-{n}"), 1 + n)) for n in range(4)]
+    orders = list(
+        Order.objects.filter(pk__in=[long.pk] + [o.pk for o in shorts])
+        .select_related("warehouse", "channel")
+        .order_by("number")
+    )
+    settings.DOCUMENT_PART_SHEETS, settings.DOCUMENT_RENDER_PROCESSES = 100, 1
+    whole = _pages(documents_render(orders=orders, kind="packing-slip"))
+    settings.DOCUMENT_PART_SHEETS, settings.DOCUMENT_RENDER_PROCESSES = 2, 2
+    parts = _pages(documents_render(orders=orders, kind="packing-slip"))
+
+    assert parts == whole
+    expected = []
+    for order in orders:  # each order's pages numbered from 1, in the order given
+        expected += [(order.display_number, page) for page in ((1, 2) if order.pk == long.pk else (1,))]
+    assert _footers(parts) == expected
+    assert parts == [
+        page for order in orders for page in _pages(document_render(order=order, kind="packing-slip"))
+    ]
 
 
 def test_the_queries_do_not_grow_with_the_orders(place, django_assert_max_num_queries):
