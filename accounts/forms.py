@@ -1,10 +1,12 @@
-"""Accounts forms: sign-in (Django's, with the username's length checked), its code step, API tokens,
-the people pages and the sign-in log's filters."""
+"""Accounts forms: sign-in (Django's, with the username's length checked), its code step, a passkey's
+name, API tokens, the people pages and the sign-in log's filters."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.validators import MaxLengthValidator
+
+from accounts.two_factor import PASSKEY_NAME_LENGTH
 
 
 class UsernameLengthChecked:
@@ -50,6 +52,19 @@ class CodeForm(forms.Form):
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}
         ),
     )
+
+
+class PasskeyNameForm(forms.Form):
+    """The name a person gives a passkey they are adding, to tell it apart on their account page."""
+
+    name = forms.CharField(
+        label="Name",
+        max_length=PASSKEY_NAME_LENGTH,
+        help_text="Where it lives, such as “Work laptop” or “1Password”.",
+    )
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
 
 
 def role_choices() -> list[tuple[str, str]]:

@@ -3,8 +3,8 @@
 - SessionActivityMiddleware ends a session unused for SESSION_IDLE_TIMEOUT seconds, and notes its last
   use at most once a minute (the session and its row in the person's session list).
 - SecondFactorMiddleware keeps a session that has not passed its second factor on the code step (a
-  person with an authenticator) or the enrolment (a role that needs one, not yet enrolled), with
-  sign-out. The JSON API is left out: it takes no session, and its tokens are their own factor.
+  person with an authenticator or a passkey) or the enrolment (a role that needs one, not yet
+  enrolled), with sign-out. The JSON API is left out: it takes no session, and its tokens are their own factor.
 """
 
 import time
@@ -25,6 +25,9 @@ UNGATED_PREFIXES = ("/api/", "/static/")
 # What a session waiting for its second factor may reach.
 GATE_VIEWS = {
     "accounts:two_factor_verify",
+    "accounts:passkey_verify_begin",
+    "accounts:passkey_verify_complete",
+    "accounts:passkey_messages",
     "accounts:two_factor_setup",
     "accounts:logout",
     "accounts:login",

@@ -122,6 +122,8 @@ class AccountEvent(models.Model):
         SECOND_FACTOR_REMOVED = "second_factor_removed", "Two-factor sign-in turned off"
         SECOND_FACTOR_RESET = "second_factor_reset", "Second factor reset"
         RECOVERY_CODES_GENERATED = "recovery_codes_generated", "New recovery codes"
+        PASSKEY_ADDED = "passkey_added", "Passkey added"
+        PASSKEY_REMOVED = "passkey_removed", "Passkey removed"
         SESSIONS_ENDED = "sessions_ended", "Sessions signed out"
 
     subject = models.ForeignKey(User, on_delete=models.PROTECT, related_name="account_events")
@@ -151,6 +153,7 @@ class SignInEvent(models.Model):
         SECOND_FACTOR_FAILED = "second_factor_failed", "Second factor failed"
         RECOVERY_CODE_USED = "recovery_code_used", "Recovery code used"
         ENROLLED = "enrolled", "Two-factor set up"
+        PASSKEY_ADDED = "passkey_added", "Passkey added"
 
     kind = models.CharField(max_length=30, choices=Kind.choices)
     user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")

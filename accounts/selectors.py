@@ -4,11 +4,11 @@ a person's account log and sessions; the sign-in log."""
 from datetime import date
 
 from django.contrib.auth.hashers import UNUSABLE_PASSWORD_PREFIX
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django.db.models import Q, QuerySet
 
 from accounts.models import AccountEvent, ApiToken, SignInEvent, User, UserSession
 from accounts.services.tokens import token_digest
+from accounts.two_factor import second_factor_held
 
 
 def api_tokens_visible_to(user) -> QuerySet[ApiToken]:
@@ -27,12 +27,10 @@ def api_token_for(plaintext: str) -> ApiToken | None:
 
 
 def people_list(*, query: str = "", role: str = "", status: str = "") -> QuerySet[User]:
-    """Every account for the people page, with what its columns show: role (groups), whether an
-    authenticator is enrolled, whether a password was ever chosen. Filters: a name, username or email
+    """Every account for the people page, with what its columns show: role (groups), whether two-factor
+    sign-in is on (an authenticator app or a passkey), whether a password was ever chosen. Filters: a name, username or email
     fragment; a role; active, deactivated or invited."""
-    people = User.objects.prefetch_related("groups").annotate(
-        has_authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
-    )
+    people = User.objects.prefetch_related("groups").annotate(has_second_factor=second_factor_held())
     if query:
         people = people.filter(
             Q(username__icontains=query)

@@ -1,8 +1,9 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from accounts.forms import LoginForm
-from accounts.views import account, passwords, people, signins, tokens, two_factor
+from accounts.views import account, passkeys, passwords, people, signins, tokens, two_factor
 
 app_name = "accounts"
 
@@ -18,6 +19,15 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("login/code/", two_factor.two_factor_verify, name="two_factor_verify"),
+    # The code step's passkey: django-otp-webauthn's script asks for a challenge, then sends the answer.
+    path("login/passkey/begin/", passkeys.PasskeyVerifyBegin.as_view(), name="passkey_verify_begin"),
+    path("login/passkey/complete/", passkeys.PasskeyVerifyComplete.as_view(), name="passkey_verify_complete"),
+    # The script's words (its gettext() calls), from the package's translations.
+    path(
+        "passkeys/messages.js",
+        JavaScriptCatalog.as_view(packages=["django_otp_webauthn"]),
+        name="passkey_messages",
+    ),
     path(
         "password/",
         auth_views.PasswordChangeView.as_view(
@@ -43,6 +53,16 @@ urlpatterns = [
     path("account/two-factor/", two_factor.two_factor_setup, name="two_factor_setup"),
     path("account/two-factor/off/", two_factor.two_factor_disable, name="two_factor_disable"),
     path("account/recovery-codes/", two_factor.recovery_codes, name="recovery_codes"),
+    path("account/passkeys/add/", passkeys.passkey_add, name="passkey_add"),
+    path(
+        "account/passkeys/add/begin/", passkeys.PasskeyRegisterBegin.as_view(), name="passkey_register_begin"
+    ),
+    path(
+        "account/passkeys/add/complete/",
+        passkeys.PasskeyRegisterComplete.as_view(),
+        name="passkey_register_complete",
+    ),
+    path("account/passkeys/<int:pk>/remove/", passkeys.passkey_remove_view, name="passkey_remove"),
     path("account/sessions/sign-out-others/", account.sessions_end_others, name="sessions_end_others"),
     path("account/sessions/<int:pk>/sign-out/", account.session_end, name="session_end"),
     path("tokens/", tokens.api_tokens, name="api_tokens"),

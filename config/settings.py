@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Passkeys (WebAuthn) as one more django-otp device, beside the authenticator app.
+    "django_otp_webauthn",
     "pgtrigger",
     "pghistory",
     "accounts",
@@ -220,6 +222,45 @@ SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", str(2 * 60 * 6
 GEOIP_PATH = os.environ.get("GEOIP_PATH", "")
 # Two-factor sign-in: the name authenticator apps show beside the account.
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "Packline")
+
+
+def webauthn_rp_id(hosts: list[str]) -> str:
+    """The passkeys' relying party: the first host name the site answers to. Browsers refuse passkeys
+    on an IP address, so 127.0.0.1 is skipped (the demo's passkeys work at http://localhost:PORT)."""
+    from ipaddress import ip_address
+
+    for host in hosts:
+        host = host.lstrip(".")
+        if not host or "*" in host:
+            continue
+        try:
+            ip_address(host.strip("[]"))
+        except ValueError:
+            return host
+    return "localhost"
+
+
+def webauthn_origins(rp_id: str, hosts: list[str]) -> list[str]:
+    """Where a passkey may be used: https:// on each allowed host within the relying party; in
+    development also http://localhost on the port `make run` serves (browsers count localhost as a
+    secure context, and django-otp-webauthn accepts no other plain-http origin)."""
+    names = [host.lstrip(".") for host in hosts if "*" not in host]
+    names = [name for name in names if name == rp_id or name.endswith("." + rp_id)] or [rp_id]
+    origins = [f"https://{name}" for name in names]
+    if DEBUG and rp_id == "localhost":
+        origins.append(f"http://localhost:{PORT}")
+    return origins
+
+
+# Passkeys (django-otp-webauthn), a second factor only: never a way in without the password. A passkey
+# belongs to the relying party's domain (changing OTP_WEBAUTHN_RP_ID orphans every passkey), and
+# answers only on OTP_WEBAUTHN_ALLOWED_ORIGINS (comma-separated, exact scheme, host and port).
+OTP_WEBAUTHN_RP_ID = os.environ.get("OTP_WEBAUTHN_RP_ID") or webauthn_rp_id(ALLOWED_HOSTS)
+OTP_WEBAUTHN_RP_NAME = os.environ.get("OTP_WEBAUTHN_RP_NAME") or OTP_TOTP_ISSUER
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list("OTP_WEBAUTHN_ALLOWED_ORIGINS", "") or webauthn_origins(
+    OTP_WEBAUTHN_RP_ID, ALLOWED_HOSTS
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 # django-axes: lock a username from one address after repeated failures.
 # pghistory names the user behind database-level order changes (the timeline's "database change"

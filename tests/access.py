@@ -261,6 +261,19 @@ MATRIX: list[Access] = [
     Access("accounts:recovery_codes", roles(200)),
     Access("accounts:recovery_codes", roles(302), method="post"),
     Access("accounts:account", roles(200)),
+    # Passkeys come beside an authenticator app, which only managers and superadmins hold here: the
+    # others are sent back to their account page, and the package's JSON endpoints refuse them (403
+    # with the reason). A completion without its begin answers 400; nobody here has a passkey to use,
+    # and someone else's answers 404. The script's words are for anyone signed in.
+    Access("accounts:passkey_add", only("superadmin", "manager", refused=302)),
+    Access("accounts:passkey_add", roles(302), method="post", data=lambda o: {"name": "Work laptop"}),
+    Access("accounts:passkey_register_begin", only("superadmin", "manager"), method="post"),
+    Access("accounts:passkey_register_complete", only("superadmin", "manager", status=400), method="post"),
+    Access("accounts:passkey_remove", roles(404), kwargs=lambda o: {"pk": o["passkey"].pk}),
+    Access("accounts:passkey_remove", roles(404), method="post", kwargs=lambda o: {"pk": o["passkey"].pk}),
+    Access("accounts:passkey_verify_begin", roles(403), method="post"),
+    Access("accounts:passkey_verify_complete", roles(403), method="post"),
+    Access("accounts:passkey_messages", roles(200)),
     Access("accounts:sessions_end_others", roles(302), method="post"),
     # Someone else's session answers 404, as a missing one.
     Access("accounts:session_end", roles(404), method="post", kwargs=lambda o: {"pk": o["user_session"].pk}),

@@ -93,7 +93,12 @@ def objects(roles_synced, make_user):
     from accounts.models import UserSession
 
     token_owner = make_user("manager")
+    from django_otp_webauthn.models import WebAuthnCredential
+
     return {
+        "passkey": WebAuthnCredential.objects.create(
+            user=token_owner, name="Work laptop", credential_id=b"matrix-passkey", public_key=b"-"
+        ),
         "api_token": api_token_create(user=token_owner, name="ERP", scopes="read")[0],
         "user_session": UserSession.objects.create(
             user=token_owner, session_key="matrix-session", last_seen_at=timezone.now()

@@ -139,8 +139,9 @@ def person_reactivate(*, actor: User, user: User) -> User:
 
 @transaction.atomic
 def person_second_factor_reset(*, actor: User, user: User) -> int:
-    """Remove the person's authenticator and recovery codes (a lost phone). A session that passed its
-    second factor with them loses it at its next request; a role that needs one enrols again."""
+    """Remove the person's authenticator, recovery codes and passkeys (a lost phone or laptop). A session
+    that passed its second factor with one of them loses it at its next request; a role that needs one
+    enrols again."""
     _check(actor, user, doing="reset the second factor of")
     removed = 0
     for device in devices_of(user):

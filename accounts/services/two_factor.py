@@ -1,7 +1,9 @@
 """Writes on a person's second factor: enrol an authenticator app, check a code at sign-in, make new
-recovery codes, turn two-factor sign-in off (roles that may). A wrong code is an answer, not an error:
-the device's failure count (django-otp's throttling) must commit with it."""
+recovery codes, add, use and remove passkeys, turn two-factor sign-in off (roles that may). A wrong
+code is an answer, not an error: the device's failure count (django-otp's throttling) must commit
+with it."""
 
+import logging
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
@@ -10,17 +12,32 @@ from django_otp import verify_token
 from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp_webauthn.exceptions import OTPWebAuthnApiError
+from django_otp_webauthn.helpers import WebAuthnHelper
+from django_otp_webauthn.models import WebAuthnCredential
+from webauthn.helpers.exceptions import WebAuthnException
 
 from accounts.models import AccountEvent, User
 from accounts.two_factor import (
     AUTHENTICATOR_NAME,
+    PASSKEY_NAME_LENGTH,
     RECOVERY_CODE_COUNT,
     RECOVERY_NAME,
     authenticator_of,
     devices_of,
+    has_second_factor,
     normalised_code,
+    passkey_add_refusal,
     requires_second_factor,
 )
+
+# Why a passkey's answer was refused goes to this log (py_webauthn's reason: a wrong origin or relying
+# party is a setting to fix); the person is told only that it did not work.
+webauthn_log = logging.getLogger("django_otp_webauthn")
+PASSKEY_REFUSAL = "That passkey did not work. Try it again, or type the 6-digit code your app shows."
+# What the browser may send that py_webauthn refuses: its own errors, the package's, and values that
+# are not base64url or not the types the format names.
+WEBAUTHN_ERRORS = (OTPWebAuthnApiError, WebAuthnException, ValueError, TypeError, KeyError)
 
 
 @dataclass(frozen=True)
@@ -133,3 +150,66 @@ def second_factor_remove(*, user: User) -> int:
     if removed:
         AccountEvent.objects.create(subject=user, actor=user, kind=AccountEvent.Kind.SECOND_FACTOR_REMOVED)
     return removed
+
+
+def _passkey_name(name: str) -> str:
+    return " ".join(name.split())[:PASSKEY_NAME_LENGTH] or "Passkey"
+
+
+@transaction.atomic
+def passkey_register(
+    *, user: User, name: str, helper: WebAuthnHelper, state: dict, response: dict
+) -> WebAuthnCredential:
+    """Keep the passkey the browser just created (django-otp-webauthn's helper checks its answer against
+    the challenge in `state`, the relying party and the allowed origins), under the person's name for
+    it. Refused with a ValidationError a person can read."""
+    refusal = passkey_add_refusal(user)
+    if refusal:
+        raise ValidationError(refusal)
+    try:
+        passkey = helper.register_complete(user=user, state=state, data=response)
+    except WEBAUTHN_ERRORS as error:
+        webauthn_log.warning("Passkey not added for %s: %r", user.get_username(), error)
+        raise ValidationError(
+            "The browser's answer for this passkey did not check out; try again."
+        ) from error
+    passkey.name = _passkey_name(name)
+    passkey.save(update_fields=["name"])
+    AccountEvent.objects.create(
+        subject=user, actor=user, kind=AccountEvent.Kind.PASSKEY_ADDED, params={"name": passkey.name}
+    )
+    return passkey
+
+
+def passkey_check(*, user: User, helper: WebAuthnHelper, state: dict | None, response: dict) -> CodeCheck:
+    """Check a passkey's answer at the code step: one of the person's own passkeys signed this sign-in's
+    challenge (`state`, None when the page asked for none). The passkey's use count and last use are
+    written (the helper's), as django-otp writes a code's."""
+    if not state:
+        return CodeCheck(refusal=PASSKEY_REFUSAL)
+    try:
+        passkey = helper.authenticate_complete(user=user, state=state, data=response)
+    except WEBAUTHN_ERRORS as error:
+        webauthn_log.warning("Passkey refused for %s: %r", user.get_username(), error)
+        return CodeCheck(refusal=PASSKEY_REFUSAL)
+    if not passkey.confirmed or not user.is_active:
+        return CodeCheck(refusal=PASSKEY_REFUSAL)
+    return CodeCheck(device=passkey)
+
+
+@transaction.atomic
+def passkey_remove(*, user: User, passkey: WebAuthnCredential) -> None:
+    """Remove one of the person's passkeys; sessions that passed their second factor with it lose it at
+    their next request. Not the last second factor of a role that needs one."""
+    # The person's row, locked: two removals at once must not each count the other's passkey.
+    User.objects.select_for_update().get(pk=user.pk)
+    passkey = WebAuthnCredential.objects.get(pk=passkey.pk, user=user)
+    if requires_second_factor(user) and not has_second_factor(user, apart_from=passkey):
+        raise ValidationError(
+            f"This passkey is your last second factor, and your role ({user.role_label}) must sign in "
+            "with one. Set up an authenticator app first."
+        )
+    passkey.delete()
+    AccountEvent.objects.create(
+        subject=user, actor=user, kind=AccountEvent.Kind.PASSKEY_REMOVED, params={"name": passkey.name}
+    )

@@ -1,14 +1,23 @@
-"""A person's own account page: two-factor sign-in, recovery codes, and their signed-in sessions
-(device, address, last use), with signing out one or all of the others."""
+"""A person's own account page: two-factor sign-in, recovery codes, passkeys, and their signed-in
+sessions (device, address, last use), with signing out one or all of the others."""
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.forms import PasskeyNameForm
 from accounts.selectors import sessions_of
 from accounts.services.sessions import sessions_sign_out
-from accounts.two_factor import authenticator_of, recovery_codes_left, requires_second_factor
+from accounts.two_factor import (
+    authenticator_of,
+    passkey_domain,
+    passkeys_of,
+    passkeys_work_here,
+    recovery_codes_left,
+    requires_second_factor,
+    suggested_passkey_name,
+)
 
 
 @require_GET
@@ -22,6 +31,10 @@ def account(request: HttpRequest) -> HttpResponse:
         "authenticator": authenticator_of(user),
         "required": requires_second_factor(user),
         "codes_left": recovery_codes_left(user),
+        "passkeys": passkeys_of(user),
+        "passkeys_work_here": passkeys_work_here(request),
+        "passkey_domain": passkey_domain(request),
+        "form": PasskeyNameForm(initial={"name": suggested_passkey_name(request)}),
         "sessions": sessions,
         "others": sum(not session.is_current for session in sessions),
     }

@@ -21,7 +21,7 @@ from accounts.services.people import (
     person_role_change,
     person_second_factor_reset,
 )
-from accounts.two_factor import authenticator_of, requires_second_factor
+from accounts.two_factor import has_second_factor, passkeys_of, requires_second_factor
 
 MANAGE = "accounts.manage_roles"
 PAGE_SIZE = 200
@@ -63,7 +63,8 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "person": subject,
         "role_form": RoleForm(initial={"role": subject.role}),
-        "authenticator": authenticator_of(subject),
+        "second_factor": has_second_factor(subject),
+        "passkey_count": passkeys_of(subject).count(),
         "requires_second_factor": requires_second_factor(subject),
         "invited": not subject.has_usable_password(),
         "sessions": sessions_of(subject),

@@ -124,6 +124,9 @@ def test_new_recovery_codes_replace_the_old_ones(client, make_user):
 GATE_OPEN = {
     "accounts:two_factor_setup",
     "accounts:two_factor_verify",
+    "accounts:passkey_verify_begin",
+    "accounts:passkey_verify_complete",
+    "accounts:passkey_messages",
     "accounts:login",
     "accounts:logout",
     "healthz",
@@ -142,8 +145,9 @@ def test_a_manager_without_a_second_factor_reaches_no_page_but_the_enrolment(
 ):
     """The whole URL map (every named URL is in the access matrix, tests/test_access_matrix.py), with
     its arguments filled from the matrix's objects, GET and POST: each answers with the way to the
-    enrolment. Only the enrolment, the code step, sign-in and sign-out, the password reset pages
-    (which sign nobody in) and the health check are reached; the API takes tokens, not sessions."""
+    enrolment. Only the enrolment, the code step (with its passkey endpoints, which refuse a person with
+    no passkey: test_passkeys.py), sign-in and sign-out, the password reset pages (which sign nobody
+    in) and the health check are reached; the API takes tokens, not sessions."""
     password_sign_in(manager_without_device)
     setup = reverse("accounts:two_factor_setup")
     reached, walked = [], set()
