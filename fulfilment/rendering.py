@@ -51,8 +51,10 @@ def pdfs_in_processes(htmls: Sequence[str], *, processes: int) -> list[bytes]:
         children = [
             subprocess.Popen(
                 [sys.executable, "-m", __name__, *(str(path) for path in paths[first::processes])],
-                cwd=PROJECT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            )  # fmt: skip
+                cwd=PROJECT,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
             for first in range(min(processes, len(paths)))
         ]
         failures = []
