@@ -39,8 +39,12 @@ run: setup
 	@echo "Packline is starting on http://127.0.0.1:$(PORT)  (Ctrl-C stops web, worker and beat)"
 	DEBUG=$${DEBUG:-1} $(BIN)/honcho start -f Procfile
 
+# The suite runs in TEST_PROCESSES pytest-xdist workers, a test module per worker at a time (each has
+# its own test database, broker queue and media folder: tests/settings.py). TEST_PROCESSES=0 runs it
+# in one process.
+TEST_PROCESSES ?= 2
 test: $(VENV)/.installed-dev node_modules/.installed staticfiles/staticfiles.json
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .

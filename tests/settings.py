@@ -1,6 +1,7 @@
 """Settings for the test suite: the production settings, over plain HTTP and with a fast hasher."""
 
 import os
+from pathlib import Path
 
 os.environ.setdefault("SECRET_KEY", "test-suite-secret-key-that-is-long-enough-for-django-0123456789")
 # Newest first; the second one stands for a key being rotated out (tests/channels/test_connections.py).
@@ -27,8 +28,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "api": CACHES["api"]}  # noqa: F405
 
 # A test run must not share a broker with a `make run` worker on the same machine, nor with another
-# test run that uses another test database (TEST_DATABASE_NAME): workers would take each other's tasks.
-_run_name = os.environ.get("TEST_DATABASE_NAME") or "default"
+# test run that uses another test database (TEST_DATABASE_NAME), nor with another pytest-xdist worker
+# of the same run (each has its own database; the Celery workers it starts inherit its environment):
+# workers would take each other's tasks.
+_run_name = (os.environ.get("TEST_DATABASE_NAME") or "default") + os.environ.get("PYTEST_XDIST_WORKER", "")
 # The API's rate counts likewise: one run's tokens share ids with another's.
 CACHES["api"]["KEY_PREFIX"] = f"api-test-{_run_name}"
 if REDIS_URL:  # noqa: F405
@@ -45,6 +48,9 @@ else:
         "control_folder": str(_test_celery / "control"),
         "store_processed": False,
     }
+
+# Files a test's jobs write (exports, slips) are named by job id, which each run's database counts alike.
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or VAR_DIR / f"media-test-{_run_name}")  # noqa: F405
 
 # A Celery worker started by the test suite points at the test database by name.
 if os.environ.get("PACKLINE_WORKER_DATABASE_NAME"):
