@@ -32,7 +32,12 @@ from accounts.two_factor import (
     passkeys_work_here,
     suggested_passkey_name,
 )
-from accounts.views.two_factor import changes_unlocked, next_url, second_factor_passed
+from accounts.views.two_factor import (
+    changes_unlocked,
+    next_url,
+    second_factor_passed,
+    second_factor_signed_in,
+)
 
 # The name the person gave the passkey being added, until the browser has created it.
 PASSKEY_NAME_KEY = "passkey_name_pending"
@@ -153,6 +158,5 @@ class PasskeyVerifyComplete(WithAPasskey, CompleteCredentialAuthenticationView):
         if check.device is None:
             signin_record(kind=SignInEvent.Kind.SECOND_FACTOR_FAILED, request=request, user=user)
             return JsonResponse({"detail": check.refusal, "code": "passkey_refused"}, status=403)
-        second_factor_passed(request, check.device)
-        signin_record(kind=SignInEvent.Kind.SECOND_FACTOR_PASSED, request=request, user=user)
+        second_factor_signed_in(request, check)
         return JsonResponse({"id": check.device.pk, "redirect_url": next_url(request)})

@@ -61,6 +61,18 @@ def second_factor_passed(request: HttpRequest, device) -> None:
     request.session.pop(PENDING_KEY, None)
 
 
+def second_factor_signed_in(request: HttpRequest, check) -> None:
+    """The code step passed with the check's device: the session is marked, and the sign-in log says
+    how (a recovery code, or an authenticator's code or a passkey)."""
+    second_factor_passed(request, check.device)
+    used = (
+        SignInEvent.Kind.RECOVERY_CODE_USED
+        if check.used_recovery_code
+        else SignInEvent.Kind.SECOND_FACTOR_PASSED
+    )
+    signin_record(kind=used, request=request, user=request.user)
+
+
 @never_cache
 @sensitive_post_parameters("otp_token")
 @require_http_methods(["GET", "POST"])
@@ -76,16 +88,13 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         check = second_factor_check(user=user, code=form.cleaned_data["otp_token"])
         if check.device is not None:
-            second_factor_passed(request, check.device)
+            second_factor_signed_in(request, check)
             if check.used_recovery_code:
-                signin_record(kind=SignInEvent.Kind.RECOVERY_CODE_USED, request=request, user=user)
                 messages.warning(
                     request,
                     f"You signed in with a recovery code; {check.recovery_codes_left} left. "
                     "Make new ones on your account page if you are running low.",
                 )
-            else:
-                signin_record(kind=SignInEvent.Kind.SECOND_FACTOR_PASSED, request=request, user=user)
             return redirect(next_url(request))
         signin_record(kind=SignInEvent.Kind.SECOND_FACTOR_FAILED, request=request, user=user)
         form.add_error("otp_token", check.refusal)
