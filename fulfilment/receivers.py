@@ -4,8 +4,7 @@ import logging
 
 from django.dispatch import receiver
 
-from fulfilment.services.allocation import HOLDS_STOCK, order_allocate
-from fulfilment.services.allocation_many import orders_allocate_new
+from fulfilment.services.allocation import HOLDS_STOCK, order_allocate, orders_allocate
 from fulfilment.tasks import allocate_order
 from orders.signals import order_deletion_changed, order_lines_changed, order_stage_entered, orders_created
 
@@ -47,7 +46,7 @@ def allocate_created(sender, order_ids: list[int], stock_allocated: bool = False
     if stock_allocated:
         return
     try:
-        orders_allocate_new(order_ids=order_ids)
+        orders_allocate(order_ids=order_ids)
     except Exception:
         logger.exception("allocation of %s imported orders failed; queued per order", len(order_ids))
         for order_id in order_ids:

@@ -1,8 +1,11 @@
 """Fulfilment: allocation throughput under contention, and the packing slip's render time.
 
-allocations_per_s: orders with 3 lines allocated per second by 4 concurrent workers (threads with
-their own PostgreSQL connections) competing for the same 5 products, each order allocated through
-fulfilment.services.order_allocate (row locks in primary-key order, the database's CHECKs).
+allocations_per_s: orders with 3 lines allocated per second by 4 concurrent workers competing for the
+same 5 products, each order allocated through fulfilment.services.order_allocate in a transaction of its
+own (row locks in primary-key order, the database's CHECKs), with DEBUG off as in production. The
+workers are threads with their own PostgreSQL connections (`--allocation-pool thread`, the default and
+the figure's history) or forked processes (`--allocation-pool process`, as Celery's prefork pool runs
+them; on 2 cores four Python processes and their four database backends share the cores).
 slip_pdf_ms: median time to render one packing slip (WeasyPrint, Code 128) over 30 renders.
 slips_1000_s: one merged PDF of packing slips for 1,000 of those orders, as the mass action prints it
 (fulfilment.services.documents_render), beside 30 single slips' time scaled to 1,000 (the way it was
@@ -11,12 +14,14 @@ The orders are in a channel of their own and removed again at the end (bench/cle
 """
 
 import argparse
+import multiprocessing
 import statistics
 import threading
 import time
 
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
+from django.test.utils import override_settings
 
 from bench.harness import Report
 
@@ -26,13 +31,60 @@ CHANNEL = "bench-fulfilment"  # the suite's orders, removed again at the end
 def options(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="bench fulfilment", add_help=False)
     parser.add_argument("--allocation-orders", type=int, default=2000)
+    parser.add_argument("--allocation-workers", type=int, default=4)
+    parser.add_argument("--allocation-pool", choices=["process", "thread"], default="thread")
     return parser.parse_known_args(argv)[0]
+
+
+def allocate_share(share: list[int], barrier) -> None:
+    """One worker's part: each order allocated as a new order is, one transaction each."""
+    from fulfilment.services import order_allocate
+
+    try:
+        barrier.wait()
+        for order_id in share:
+            order_allocate(order_id=order_id)
+    finally:
+        connection.close()
+
+
+def run_workers(target, shares: list[list[int]], pool: str) -> float:
+    """Seconds for `target(share, barrier)` to finish every share, each in a worker of its own: processes,
+    as Celery and gunicorn run them (forked, each with its own connection), or threads of this process.
+    The clock starts when every worker is ready."""
+    if pool == "thread":
+        barrier = threading.Barrier(len(shares) + 1)
+        errors: list[BaseException] = []
+
+        def guarded(share):
+            try:
+                target(share, barrier)
+            except BaseException as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+        workers = [threading.Thread(target=guarded, args=(share,)) for share in shares]
+    else:
+        context = multiprocessing.get_context("fork")
+        barrier = context.Barrier(len(shares) + 1)
+        connections.close_all()  # each child opens its own
+        workers = [context.Process(target=target, args=(share, barrier)) for share in shares]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    elapsed = time.perf_counter() - started
+    failed = errors if pool == "thread" else [w.exitcode for w in workers if w.exitcode]
+    if failed:
+        raise RuntimeError(f"allocation workers failed: {failed[:3]}")
+    return elapsed
 
 
 def run(report: Report, argv: list[str]) -> None:
     from bench.cleanup import bench_channel, delete_orders
     from fulfilment.models import Allocation, StockItem
-    from fulfilment.services import document_render, order_allocate
+    from fulfilment.services import document_render
     from fulfilment.services.documents import documents_render
     from orders.inputs import LineInput
     from orders.models import Order, OrderLine, Product, Warehouse
@@ -68,35 +120,19 @@ def run(report: Report, argv: list[str]) -> None:
                 warehouse=warehouse, product=product, defaults={"on_hand": count * 3}
             )
     ids = [order.pk for order in orders]
-    shares = [ids[worker::4] for worker in range(4)]
-    errors: list[Exception] = []
-    barrier = threading.Barrier(4)
-
-    def allocate(share: list[int]) -> None:
-        try:
-            barrier.wait()
-            for order_id in share:
-                order_allocate(order_id=order_id)
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=allocate, args=(share,)) for share in shares]
-    started = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - started
+    workers = opts.allocation_workers
+    with override_settings(DEBUG=False):  # as in production: no query log
+        elapsed = run_workers(
+            allocate_share, [ids[worker::workers] for worker in range(workers)], opts.allocation_pool
+        )
     allocated = sum(Allocation.objects.filter(line__order_id__in=ids).values_list("quantity", flat=True))
-    if errors or allocated != count * 3:
-        raise RuntimeError(f"allocation bench failed: {errors[:3]}, {allocated} of {count * 3} units")
+    if allocated != count * 3:
+        raise RuntimeError(f"allocation bench failed: {allocated} of {count * 3} units allocated")
     report.add(
         "allocations_per_s",
         count / elapsed,
         "orders/s",
-        note=f"{count:,} orders × 3 lines, 4 workers, 5 shared products",
+        note=f"{count:,} orders × 3 lines, {workers} worker {opts.allocation_pool}es, 5 shared products",
     )
 
     order = Order.objects.select_related("warehouse", "channel").get(pk=template.pk)

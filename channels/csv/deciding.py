@@ -17,7 +17,7 @@ from channels.csv.files import RowGroup, group_rows, read_records
 from channels.csv.models import OrderImport
 from channels.csv.parsing import OrderParser, ParsedOrder, RowError
 from channels.csv.values import Lookups
-from fulfilment.services.allocation_many import new_lines_allocate
+from fulfilment.services.allocation import new_lines_allocate
 from orders.actors import Actor
 from orders.inputs import OrderInput
 from orders.models import ActorKind, Channel, HoldReason

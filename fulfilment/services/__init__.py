@@ -1,6 +1,6 @@
 """Every write to stock, picklists, packing and shipments goes through these functions."""
 
-from fulfilment.services.allocation import backorders_allocate, order_allocate
+from fulfilment.services.allocation import backorders_allocate, order_allocate, orders_allocate
 from fulfilment.services.documents import document_print, document_render
 from fulfilment.services.packing import packing_complete, packing_scan
 from fulfilment.services.picking import (
@@ -19,6 +19,7 @@ __all__ = [
     "document_print",
     "document_render",
     "order_allocate",
+    "orders_allocate",
     "packing_complete",
     "packing_scan",
     "picklist_complete",

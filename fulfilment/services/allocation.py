@@ -1,41 +1,50 @@
 """Allocation: reserve stock for order lines, backorder the rest, give it back when orders close.
 
-Locks are always taken in the same order, stock rows by primary key first, so concurrent
-allocations never deadlock; availability is read only after the locks are held.
+The decisions are fulfilment/services/allocation_rule.py's `plan`; this module gathers what it needs
+under locks and writes what it decides, the same way for one order (order_allocate, after a create, an
+edit, a cancellation) as for many (orders_allocate, after a channel's batch) and for orders still being
+created (new_lines_allocate, inside an import's transaction).
+
+Locks are always taken in the same order, orders by primary key and then stock rows by primary key, so
+concurrent allocations never deadlock; availability is read only after the locks are held, and the stock
+rows are locked last, so that they are held only for the writes and the commit.
+
+The `allocation_keeps_totals` trigger keeps each stock row's `allocated` and each line's
+`quantity_allocated` equal to the sum of their allocations. For a few rows that is the cheapest way: the
+allocations are written with one statement each kind and the trigger does the rest. For thousands (an
+import) it would update the same stock rows once per allocation, each update slower than the last (every
+update leaves a row version the next one walks past): such batches set the trigger aside (set_based) and
+apply the same totals with one UPDATE per table, checking that every row they meant to change changed
+exactly once. The CHECK constraints (allocated within on hand, within the line's quantity) hold as ever.
 """
 
-from collections import defaultdict
+from collections.abc import Callable, Iterable
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 
+from config.postgresql.copy import copy_lines
+from config.postgresql.lookups import sql_array
+from config.postgresql.triggers import set_based
 from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Allocation, StockItem
+from fulfilment.services.allocation_rule import HOLDS_STOCK, Held, Key, Need, Plan, plan, wanted
 from orders import events
 from orders.actors import Actor
-from orders.models import Order, OrderLine, Warehouse
-from orders.workflow import Stage
+from orders.events import EventRows
+from orders.models import OrderLine, Warehouse
 
-# Stages in which an order holds stock (seed 001: even unpaid and concept orders reserve it).
-HOLDS_STOCK = frozenset(
-    {
-        Stage.AWAITING_PAYMENT,
-        Stage.DRAFT,
-        Stage.PROCESSING,
-        Stage.PICKING,
-        Stage.PICKED,
-        Stage.PACKED,
-        Stage.ON_HOLD,
-    }
-)
+__all__ = ["HOLDS_STOCK", "backorders_allocate", "new_lines_allocate", "order_allocate", "orders_allocate"]
+
+# From this many new allocations on, a write sets the totals trigger aside and sums set-based.
+SET_BASED_FROM = 200
+
+DEFAULT_WAREHOUSE_SQL = "SELECT id FROM orders_warehouse WHERE is_default ORDER BY id LIMIT 1"
 
 
 def default_warehouse_id() -> int | None:
     return Warehouse.objects.filter(is_default=True).values_list("pk", flat=True).first()
-
-
-def line_warehouse_id(line: OrderLine, order: Order, fallback: int | None) -> int | None:
-    return line.warehouse_id or order.warehouse_id or fallback
 
 
 def lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], StockItem]:
@@ -49,89 +58,193 @@ def lock_stock(keys: set[tuple[int, int]]) -> dict[tuple[int, int], StockItem]:
     return {(row.warehouse_id, row.product_id): row for row in rows}
 
 
-def _wanted(line: OrderLine, holds_stock: bool) -> int:
-    """How many units of this line should be reserved now: what is still to ship and not yet picked
-    stays reserved until it ships."""
-    if not holds_stock or line.product_id is None:
-        return 0
-    return max(line.quantity - line.quantity_cancelled - line.quantity_shipped, 0)
+def lock_available(keys: Iterable[Key]) -> dict[Key, tuple[int, int]]:
+    """Lock the stock rows for (warehouse, product) pairs in primary-key order; {key: (row, available)}.
+    Pairs without a warehouse have no row."""
+    keys = sorted({key for key in keys if key[0] is not None and key[1] is not None})
+    if not keys:
+        return {}
+    warehouses, products = zip(*keys, strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT s.id, s.warehouse_id, s.product_id, s.on_hand - s.allocated FROM fulfilment_stockitem s "
+            "JOIN unnest(%s::bigint[], %s::bigint[]) AS k(warehouse_id, product_id) "
+            "ON s.warehouse_id = k.warehouse_id AND s.product_id = k.product_id ORDER BY s.id FOR UPDATE OF s",
+            [sql_array(warehouses), sql_array(products)],
+        )
+        return {(warehouse, product): (pk, units) for pk, warehouse, product, units in cursor.fetchall()}
+
+
+def _needs(order_ids: list[int]) -> list[Need]:
+    """Lock the orders (by primary key) and read their lines and allocations, oldest order first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.id, o.stage, o.is_deleted, COALESCE(o.warehouse_id, ({DEFAULT_WAREHOUSE_SQL})) "
+            "FROM orders_order o WHERE o.id = ANY(%s::bigint[]) ORDER BY o.id FOR UPDATE OF o",
+            [sql_array(order_ids)],
+        )
+        orders = {
+            pk: (stage in HOLDS_STOCK and not deleted, warehouse_id)
+            for pk, stage, deleted, warehouse_id in cursor.fetchall()
+        }
+        if not orders:
+            return []
+        # Read after the orders' locks are held: whoever changes lines holds their order's lock.
+        cursor.execute(
+            "SELECT l.order_id, l.id, l.sku, l.product_id, l.warehouse_id, l.quantity, l.quantity_cancelled, "
+            "l.quantity_shipped, a.id, a.stock_item_id, s.warehouse_id, s.product_id, a.quantity "
+            "FROM orders_orderline l JOIN orders_order o ON o.id = l.order_id "
+            "LEFT JOIN fulfilment_allocation a ON a.line_id = l.id "
+            "LEFT JOIN fulfilment_stockitem s ON s.id = a.stock_item_id "
+            "WHERE l.order_id = ANY(%s::bigint[]) AND (l.product_id IS NOT NULL OR a.id IS NOT NULL) "
+            "ORDER BY o.created_at, l.order_id, l.position, l.id, a.id",
+            [sql_array(orders)],
+        )
+        rows = cursor.fetchall()
+    needs: list[Need] = []
+    for order_id, line_id, sku, product_id, warehouse_id, quantity, cancelled, shipped, *allocation in rows:
+        if not needs or needs[-1].line_id != line_id:
+            holds_stock, order_warehouse = orders[order_id]
+            needs.append(
+                Need(
+                    order_id=order_id,
+                    line_id=line_id,
+                    sku=sku,
+                    key=(warehouse_id or order_warehouse, product_id),
+                    wanted=wanted(
+                        quantity,
+                        cancelled,
+                        shipped,
+                        holds_stock=holds_stock,
+                        has_product=product_id is not None,
+                    ),
+                )
+            )
+        allocation_id, stock_id, stock_warehouse, stock_product, held = allocation
+        if allocation_id is not None:
+            needs[-1].held.append(Held(allocation_id, stock_id, (stock_warehouse, stock_product), held))
+    return needs
 
 
 @transaction.atomic
-def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict:
-    """Bring the order's allocations in line with what it needs now; returns what changed.
+def orders_allocate(*, order_ids: list[int], actor: Actor | None = None) -> dict[int, dict[str, list[str]]]:
+    """Bring these orders' allocations in line with what they need now, oldest order first; returns what
+    changed for each order ({"allocated": [...], "released": [...], "backordered": [...]}).
 
-    Creation, line edits, warehouse moves and cancellation all come here: it tops lines up from
-    available stock, releases what a line no longer needs (or holds in the wrong warehouse), and
-    leaves the rest backordered.
+    Creation, line edits, warehouse moves, cancellation and deletion all come here: lines are topped up
+    from available stock, give back what they no longer need (or hold in the wrong warehouse), and the
+    rest is backordered. Units given back go to the oldest backorders.
     """
     actor = actor or Actor.system("Stock")
-    order = Order.objects.select_for_update(of=("self",)).get(pk=order_id)
-    holds_stock = order.stage in HOLDS_STOCK and not order.is_deleted
-    fallback = default_warehouse_id() if order.warehouse_id is None else order.warehouse_id
-    # The order's lock keeps its lines as they are; the stock locks keep out other allocations.
-    lines = list(order.lines.filter(product__isnull=False).order_by("position", "pk"))
-    keys = {(line_warehouse_id(line, order, fallback), line.product_id) for line in lines}
-    keys |= set(
-        Allocation.objects.filter(line__order=order).values_list(
-            "stock_item__warehouse_id", "stock_item__product_id"
-        )
+    needs = _needs(order_ids)
+    # Every stock row the plan may write to, those it gives back to included, is locked first.
+    keys = {need.key for need in needs if need.wanted} | {held.key for need in needs for held in need.held}
+    result = plan(needs, lock_available(keys))
+    _write(result, actor)
+    for stock_id in sorted(result.freed):
+        backorders_allocate(stock_item_id=stock_id, actor=actor)
+    return result.changes
+
+
+def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict[str, list[str]]:
+    """orders_allocate for one order; returns what changed."""
+    changes = orders_allocate(order_ids=[order_id], actor=actor)
+    return changes.get(order_id, {"allocated": [], "released": [], "backordered": []})
+
+
+def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -> Callable[[], None]:
+    """Reserve stock for orders being created in the current transaction, before their lines are
+    written: `orders` are (order, lines) pairs of orders.services.create_many's planned rows, whose lines
+    have their ids already. Locks the stock rows, sets each line's quantity_allocated (the lines are then
+    written once, with it), and returns the step that writes the allocations, the stock totals and the
+    events, to run once the lines are written: what orders_allocate would do after the commit, with no
+    committed order ever left without its allocation when a worker dies between the two."""
+    actor = actor or Actor.system("Stock")
+    fallback = default_warehouse_id()
+    needs, lines_by_id = [], {}
+    for order, lines in sorted(orders, key=lambda pair: (pair[0].created_at, pair[0].pk)):
+        holds_stock = order.stage in HOLDS_STOCK
+        for line in sorted(lines, key=lambda line: line.position):
+            lines_by_id[line.pk] = line
+            needs.append(
+                Need(
+                    order_id=order.pk,
+                    line_id=line.pk,
+                    sku=line.sku,
+                    key=(line.warehouse_id or order.warehouse_id or fallback, line.product_id),
+                    wanted=wanted(
+                        line.quantity,
+                        line.quantity_cancelled,
+                        line.quantity_shipped,
+                        holds_stock=holds_stock,
+                        has_product=line.product_id is not None,
+                    ),
+                )
+            )
+    result = plan(needs, lock_available(need.key for need in needs if need.wanted))
+    for line_id, units in result.taken_by.items():
+        lines_by_id[line_id].quantity_allocated += units
+    return lambda: _write(result, actor, lines_counted=True)
+
+
+def _write(result: Plan, actor: Actor, *, lines_counted: bool = False) -> None:
+    """Write a plan: allocations removed, resized and added, the totals, one stock allocation event per
+    order that changed. `lines_counted`: the lines were written with their quantity_allocated already.
+
+    A small plan's new allocations and events go in one statement (its trigger keeps the totals): the
+    stock rows stay locked until the commit, and every round trip in between holds them longer."""
+    event_rows = EventRows(actor)
+    events = [(order_id, result.changes[order_id]) for order_id in result.changed_orders()]
+    with connection.cursor() as cursor:
+        if result.removed:
+            cursor.execute("DELETE FROM fulfilment_allocation WHERE id = ANY(%s::bigint[])", [result.removed])
+        if result.resized:
+            ids, quantities = zip(*sorted(result.resized.items()), strict=True)
+            cursor.execute(
+                "UPDATE fulfilment_allocation a SET quantity = v.quantity "
+                "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, quantity) WHERE a.id = v.id",
+                [list(ids), list(quantities)],
+            )
+        if len(result.new) < SET_BASED_FROM and not lines_counted:
+            if result.new or events:
+                lines, stock, quantities = zip(*result.new, strict=True) if result.new else ((), (), ())
+                insert_events, event_params = event_rows.insert(FulfilmentEvent.STOCK_ALLOCATION, events)
+                cursor.execute(
+                    "WITH added AS (INSERT INTO fulfilment_allocation (line_id, stock_item_id, quantity, created_at) "
+                    f"SELECT *, now() FROM unnest(%s::bigint[], %s::bigint[], %s::integer[])) {insert_events}",
+                    [list(lines), list(stock), list(quantities), *event_params],
+                )
+            return
+        stamp = timezone.now().isoformat()
+        with set_based("allocation_totals"):
+            copy_lines(
+                Allocation._meta.db_table,
+                ["line_id", "stock_item_id", "quantity", "created_at"],
+                [f"{line}\t{stock}\t{quantity}\t{stamp}\n" for line, stock, quantity in result.new],
+            )
+            _add("fulfilment_stockitem", "allocated", result.taken_from)
+            if not lines_counted:
+                _add("orders_orderline", "quantity_allocated", result.taken_by)
+    event_rows.write(
+        [event_rows.line(order_id, FulfilmentEvent.STOCK_ALLOCATION, change) for order_id, change in events]
     )
-    stock = lock_stock({key for key in keys if key[0] is not None})
-    by_line = defaultdict(list)
-    for allocation in (
-        Allocation.objects.filter(line__order=order).select_related("stock_item").order_by("pk")
-    ):
-        by_line[allocation.line_id].append(allocation)
-    allocated, released, backordered = [], [], []
-    freed: set[int] = set()  # stock rows this order gave units back to
-    new_allocations: list[Allocation] = []
-    for line in lines:
-        target = line_warehouse_id(line, order, fallback)
-        wanted = _wanted(line, holds_stock)
-        kept = 0
-        held_here = None
-        for allocation in by_line.pop(line.pk, []):
-            in_place = allocation.stock_item.warehouse_id == target
-            keep = min(allocation.quantity, wanted - kept) if in_place else 0
-            if keep <= 0:
-                allocation.delete()
-                released.append(f"{allocation.quantity} × {line.sku}")
-                freed.add(allocation.stock_item_id)
-            elif keep < allocation.quantity:
-                released.append(f"{allocation.quantity - keep} × {line.sku}")
-                freed.add(allocation.stock_item_id)
-                allocation.quantity = keep
-                allocation.save(update_fields=["quantity"])
-            if keep > 0:
-                kept += keep
-                held_here = allocation
-        need = wanted - kept
-        row = stock.get((target, line.product_id))
-        if need > 0 and row is not None:
-            take = min(need, row.available)  # the locked row is current; our own takes are counted below
-            if take > 0:
-                row.allocated += take
-                if held_here is not None:
-                    Allocation.objects.filter(pk=held_here.pk).update(quantity=F("quantity") + take)
-                else:
-                    new_allocations.append(Allocation(line=line, stock_item=row, quantity=take))
-                allocated.append(f"{take} × {line.sku}")
-                need -= take
-        if need > 0:
-            backordered.append(f"{need} × {line.sku}")
-    Allocation.objects.bulk_create(new_allocations)
-    for leftovers in by_line.values():  # allocations of lines that no longer have a product
-        for allocation in leftovers:
-            allocation.delete()
-            freed.add(allocation.stock_item_id)
-    changes = {"allocated": allocated, "released": released, "backordered": backordered}
-    if allocated or released or (backordered and holds_stock):
-        events.record(order, actor, FulfilmentEvent.STOCK_ALLOCATION, **changes)
-    # Units given back go to the oldest backordered orders, as a receipt's would.
-    for stock_item_id in sorted(freed):
-        backorders_allocate(stock_item_id=stock_item_id, actor=actor)
-    return changes
+
+
+def _add(table: str, column: str, amounts: dict[int, int]) -> None:
+    """table.column += amount for each id, in one statement; every id must be there."""
+    if not amounts:
+        return
+    ids, quantities = zip(*sorted(amounts.items()), strict=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} t SET {column} = t.{column} + v.quantity "
+            "FROM unnest(%s::bigint[], %s::integer[]) AS v(id, quantity) WHERE t.id = v.id",
+            [list(ids), list(quantities)],
+        )
+        if cursor.rowcount != len(ids):
+            raise RuntimeError(
+                f"{table}: {cursor.rowcount} of {len(ids)} rows updated; allocation rolled back"
+            )
 
 
 @transaction.atomic

@@ -106,7 +106,7 @@ class OrderBatchCreator:
         # announce(order_ids, stock_allocated=...) runs after each batch commits; by default it sends
         # orders_created at once.
         # allocate(orders), when given, reserves stock inside the batch's transaction before the lines are
-        # written (fulfilment.services.allocation_many.new_lines_allocate): it gets (order, lines) pairs,
+        # written (fulfilment.services.allocation.new_lines_allocate): it gets (order, lines) pairs,
         # sets the lines' quantity_allocated and returns the step that writes the allocations once the
         # lines are written. Without it, fulfilment allocates on orders_created, after the commit.
         self.announce = announce or announce_created

@@ -1,5 +1,6 @@
-"""Batch allocation (fulfilment/services/allocation_many.py) against the single form (order_allocate):
-the same orders over the same stock end with the same allocations, line and stock totals, and events."""
+"""Allocation of many orders at once (orders_allocate) against the single form, order by order
+(order_allocate): the same orders over the same stock end with the same allocations, line and stock
+totals, and events, whether the batch is written through the totals trigger or set-based."""
 
 from decimal import Decimal
 
@@ -8,8 +9,8 @@ from django.db import transaction
 
 from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Allocation, StockItem
-from fulfilment.services import order_allocate
-from fulfilment.services.allocation_many import orders_allocate_new
+from fulfilment.services import allocation, order_allocate
+from fulfilment.services.allocation import orders_allocate
 from orders.actors import Actor
 from orders.inputs import LineInput
 from orders.models import OrderEvent, OrderLine, Warehouse
@@ -48,7 +49,8 @@ def snapshot(orders) -> dict:
     }
 
 
-def test_batch_allocation_matches_order_allocate_over_every_column():
+@pytest.mark.parametrize("set_based_from", [1, allocation.SET_BASED_FROM], ids=["set-based", "trigger"])
+def test_batch_allocation_matches_order_allocate_over_every_column(set_based_from, monkeypatch):
     main = Warehouse.objects.get(is_default=True)
     east = Warehouse.objects.create(code="east", name="East")
     mug, tee, cap = (ProductFactory(sku=sku, price=Decimal("5.00")) for sku in ("MUG-1", "TEE-1", "CAP-1"))
@@ -65,14 +67,15 @@ def test_batch_allocation_matches_order_allocate_over_every_column():
     actor = Actor.system("Stock")
     before = snapshot(orders)
     try:
-        with transaction.atomic():
-            orders_allocate_new(order_ids=[order.pk for order in orders], actor=actor)
+        with transaction.atomic(), monkeypatch.context() as batch:
+            batch.setattr(allocation, "SET_BASED_FROM", set_based_from)
+            orders_allocate(order_ids=[order.pk for order in orders], actor=actor)
             by_batch = snapshot(orders)
             raise Undo
     except Undo:
         pass
     assert snapshot(orders) == before  # the batch run is gone; the single form starts from the same place
-    for order in orders:  # oldest first, as the batch serves them
+    for order in orders:  # oldest first, as the batch serves them; each through the trigger
         order_allocate(order_id=order.pk, actor=actor)
     by_single = snapshot(orders)
     assert by_batch == by_single

@@ -8,7 +8,7 @@ from django.db import transaction
 from fulfilment.events import FulfilmentEvent
 from fulfilment.models import StockItem
 from fulfilment.services import order_allocate
-from fulfilment.services.allocation_many import orders_allocate_new
+from fulfilment.services.allocation import orders_allocate
 from orders.actors import Actor
 from orders.inputs import LineInput
 from orders.models import OrderEvent, Warehouse
@@ -76,7 +76,7 @@ def test_the_batch_allocation_writes_the_event_order_allocate_writes():
     actor = Actor.system("Stock")
     try:
         with transaction.atomic():
-            assert orders_allocate_new(order_ids=[order.pk], actor=actor) == 1
+            assert orders_allocate(order_ids=[order.pk], actor=actor)[order.pk]["allocated"] == ["1 × MUG-1"]
             by_batch = allocation_events(order)
             raise Undo
     except Undo:

@@ -4,10 +4,11 @@ lines set-based writers send are the same rows: type, params, actor columns."""
 from datetime import UTC, datetime
 
 import pytest
+from django.db import connection
 
 from orders import events
 from orders.actors import Actor
-from orders.events import EventRows, EventType
+from orders.events import EventRows, EventType, UnregisteredEventType
 from orders.models import OrderEvent
 from tests.factories import make_order
 
@@ -58,6 +59,30 @@ def test_one_event_written_through_the_orm_and_through_copy_gives_the_same_row(u
     assert len(written) == len(PARAMS) * 4
     assert rows_of(by_copy) == written
     assert written[5] == (EventType.NOTE_ADDED, PARAMS[1], None, "system", "Packline")
+
+
+def test_one_event_written_through_the_orm_and_through_an_insert_gives_the_same_row(users, two_orders):
+    by_orm, by_insert = two_orders
+    for actor in actors(users):
+        rows = EventRows(actor)
+        events.record(by_orm, actor, EventType.NOTE_ADDED, **PARAMS[0])
+        events.record(by_orm, actor, EventType.NOTE_ADDED, **PARAMS[1])
+        sql, params = rows.insert(
+            EventType.NOTE_ADDED, [(by_insert.pk, PARAMS[0]), (by_insert.pk, PARAMS[1])]
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            assert cursor.rowcount == 2
+    written = rows_of(by_orm)
+    assert len(written) == 2 * 4
+    assert rows_of(by_insert) == written
+
+
+def test_the_insert_form_refuses_an_unregistered_type_and_dated_rows(users, two_orders):
+    with pytest.raises(UnregisteredEventType):
+        EventRows(Actor.system("Packline")).insert("no.such.type", [(two_orders[0].pk, {})])
+    with pytest.raises(ValueError, match="undated"):
+        EventRows(Actor.system("Packline"), dated=True).insert(EventType.NOTE_ADDED, [(two_orders[0].pk, {})])
 
 
 def test_the_same_event_on_many_orders_is_the_same_through_record_many_and_copy_lines(users):

@@ -88,9 +88,9 @@ def test_a_failure_in_the_writer_stops_the_import_after_the_last_whole_chunk(rea
 
 def test_no_imported_order_is_committed_without_its_allocation(ready, monkeypatch):
     order_import = ready(18)
-    from fulfilment.services import allocation_many
+    from fulfilment.services import allocation
 
-    real, calls = allocation_many._write, []
+    real, calls = allocation._write, []
 
     def fails_on_the_second_chunks_allocations(*args, **kwargs):
         calls.append(1)
@@ -98,7 +98,7 @@ def test_no_imported_order_is_committed_without_its_allocation(ready, monkeypatc
             raise RuntimeError("deadlock detected")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(allocation_many, "_write", fails_on_the_second_chunks_allocations)
+    monkeypatch.setattr(allocation, "_write", fails_on_the_second_chunks_allocations)
     with pytest.raises(RuntimeError, match="deadlock detected"):
         import_run(import_id=order_import.pk)
     order_import.refresh_from_db()
@@ -106,7 +106,7 @@ def test_no_imported_order_is_committed_without_its_allocation(ready, monkeypatc
     assert Order.objects.count() == 4 == order_import.created_count
     assert not OrderLine.objects.filter(quantity_allocated=0).exists()
     assert Allocation.objects.count() == 4 and StockItem.objects.get().allocated == 8
-    monkeypatch.setattr(allocation_many, "_write", real)
+    monkeypatch.setattr(allocation, "_write", real)
     OrderImport.objects.filter(pk=order_import.pk).update(state=OrderImport.State.RUNNING)
     order_import = import_run(import_id=order_import.pk)
     assert order_import.state == OrderImport.State.DONE and Order.objects.count() == 18
@@ -190,9 +190,9 @@ def test_a_customer_back_in_the_next_chunk_with_the_same_total_is_a_suspected_du
 
 
 def test_a_chunk_written_beside_a_failed_one_before_it_is_not_committed(ready, slow_first_chunk, monkeypatch):
-    from fulfilment.services import allocation_many
+    from fulfilment.services import allocation
 
-    real = allocation_many.new_lines_allocate
+    real = allocation.new_lines_allocate
 
     def first_chunk_fails(orders, **kwargs):
         orders = list(orders)
