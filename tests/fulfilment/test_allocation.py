@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fulfilment.errors import FulfilmentError
 from fulfilment.models import Allocation, BinLocation, StockItem, StockMovement
-from fulfilment.services import order_allocate, stock_adjust, stock_receive
+from fulfilment.services import order_allocate, orders_allocate, stock_adjust, stock_receive
 from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, OrderLine, Warehouse
 from orders.services.transitions import order_cancel
@@ -411,6 +411,67 @@ def test_fifty_orders_racing_for_the_last_ten_units_get_exactly_ten_between_them
     assert not StockItem.objects.filter(
         Q(on_hand__lt=0) | Q(allocated__lt=0) | Q(allocated__gt=F("on_hand"))
     ).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_and_single_orders_racing_over_shared_products_neither_oversell_nor_deadlock():
+    """orders_allocate over many orders and order_allocate one at a time, at once, over the same five
+    products with lines in every order: each takes its locks orders first and stock rows next, both by
+    primary key, so none waits on another in a cycle, and the stock rows' CHECK holds what is on hand."""
+    products = [ProductFactory(sku=f"RACE-{index}") for index in range(5)]
+    rows = [shelve(product, 40) for product in products]
+    order_ids = [
+        make_order(lines=[LineInput(sku=products[(n + k) % 5].sku, quantity=1 + k) for k in range(3)]).pk
+        for n in range(60)
+    ]  # 60 orders want 360 units of 200 on hand
+    Allocation.objects.all().delete()  # committed one by one, each allocated itself: start again, at once
+    barrier = threading.Barrier(4, timeout=30)
+    errors: list[str] = []
+
+    def batches(ids: list[int]) -> None:
+        try:
+            barrier.wait()
+            for start in range(0, len(ids), 10):
+                orders_allocate(order_ids=ids[start : start + 10])
+        except Exception as error:  # noqa: BLE001 - every failure is reported by the assertion below
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    def singles(ids: list[int]) -> None:
+        try:
+            barrier.wait()
+            for order_id in ids:
+                order_allocate(order_id=order_id)
+        except Exception as error:  # noqa: BLE001
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=batches, args=(order_ids,)),
+        threading.Thread(target=batches, args=(order_ids[::-1],)),
+        threading.Thread(target=singles, args=(order_ids[::2],)),
+        threading.Thread(target=singles, args=(order_ids[::-3],)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert not any(thread.is_alive() for thread in threads)
+    assert errors == []
+    for row in rows:
+        row.refresh_from_db()
+        assert row.allocated == 40 == row.on_hand  # every unit taken, none twice
+        assert (
+            row.allocated
+            == Allocation.objects.filter(stock_item=row).aggregate(total=Sum("quantity"))["total"]
+        )
+    for line in OrderLine.objects.filter(order_id__in=order_ids):
+        held = Allocation.objects.filter(line=line).aggregate(total=Sum("quantity"))["total"] or 0
+        assert line.quantity_allocated == held <= line.quantity
+    assert Allocation.objects.filter(line__order_id__in=order_ids).count() <= 180
 
 
 def test_stock_released_by_a_cancelled_order_goes_to_the_oldest_backorder(
