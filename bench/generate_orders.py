@@ -267,9 +267,9 @@ def load_reference(skus: list[str]) -> Reference:
     ensure_channels()
     if not Warehouse.objects.filter(code="east").exists():
         Warehouse.objects.create(code="east", name="East fulfilment centre")
-    channels = [
-        (c.pk, c.code, copy_escape(c.name)) for c in Channel.objects.filter(active=True).order_by("pk")
-    ]
+    # The shops' and Packline's own channels; not the suites' (bench/cleanup.py), whose orders are removed.
+    shops = Channel.objects.filter(active=True).exclude(code__startswith="bench-").order_by("pk")
+    channels = [(c.pk, c.code, copy_escape(c.name)) for c in shops]
     _, channel_totals = cumulative((code, CHANNEL_WEIGHTS.get(code, 2)) for _pk, code, _name in channels)
     statuses: dict[str, list[tuple[int, str]]] = {}
     builtin = {}

@@ -244,3 +244,14 @@ def test_cash_collected_on_delivery_is_recorded_by_the_delivery_agent(make_user)
         assert (payment.collected_by_id, payment.recorded_by_id) == (expected, expected)
     unpaid = Order.objects.filter(stage__in=[Stage.AWAITING_PAYMENT, Stage.DRAFT, Stage.CANCELLED])
     assert unpaid.exists() and not Payment.objects.filter(order__in=unpaid).exists()
+
+
+def test_the_suites_own_channels_get_no_generated_orders(roles_synced):
+    """A suite's channel (bench/cleanup.py) holds only what that suite made and removes again; a channel
+    code it named "bench-bulk-<time>" is also longer than an order's source column."""
+    from bench.cleanup import bench_channel
+
+    bench_channel("bench-bulk-1796529282")
+    generate_orders(120, seed=5)
+    assert Order.objects.count() == 120
+    assert not Order.objects.filter(channel__code__startswith="bench-").exists()
