@@ -194,7 +194,7 @@ def _write(result: Plan, actor: Actor, *, lines_counted: bool = False) -> None:
     A small plan's new allocations and events go in one statement (its trigger keeps the totals): the
     stock rows stay locked until the commit, and every round trip in between holds them longer."""
     event_rows = EventRows(actor)
-    events = [(order_id, result.changes[order_id]) for order_id in result.changed_orders()]
+    changed = [(order_id, result.changes[order_id]) for order_id in result.changed_orders()]
     with connection.cursor() as cursor:
         if result.removed:
             cursor.execute("DELETE FROM fulfilment_allocation WHERE id = ANY(%s::bigint[])", [result.removed])
@@ -206,9 +206,9 @@ def _write(result: Plan, actor: Actor, *, lines_counted: bool = False) -> None:
                 [list(ids), list(quantities)],
             )
         if len(result.new) < SET_BASED_FROM and not lines_counted:
-            if result.new or events:
+            if result.new or changed:
                 lines, stock, quantities = zip(*result.new, strict=True) if result.new else ((), (), ())
-                insert_events, event_params = event_rows.insert(FulfilmentEvent.STOCK_ALLOCATION, events)
+                insert_events, event_params = event_rows.insert(FulfilmentEvent.STOCK_ALLOCATION, changed)
                 cursor.execute(
                     "WITH added AS (INSERT INTO fulfilment_allocation (line_id, stock_item_id, quantity, created_at) "
                     f"SELECT *, now() FROM unnest(%s::bigint[], %s::bigint[], %s::integer[])) {insert_events}",
@@ -226,7 +226,7 @@ def _write(result: Plan, actor: Actor, *, lines_counted: bool = False) -> None:
             if not lines_counted:
                 _add("orders_orderline", "quantity_allocated", result.taken_by)
     event_rows.write(
-        [event_rows.line(order_id, FulfilmentEvent.STOCK_ALLOCATION, change) for order_id, change in events]
+        [event_rows.line(order_id, FulfilmentEvent.STOCK_ALLOCATION, change) for order_id, change in changed]
     )
 
 
