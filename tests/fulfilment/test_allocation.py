@@ -358,6 +358,30 @@ RACING_ORDERS = 50
 THREADS = 10  # each thread allocates 5 orders: well within PostgreSQL's connection limit
 
 
+def race(*work) -> list[str]:
+    """Run each (function, ids) in a thread with a connection of its own, all released at once; returns
+    what they raised (a deadlock, a CHECK refused), after every thread has ended."""
+    barrier = threading.Barrier(len(work), timeout=30)
+    errors: list[str] = []
+
+    def run(function, ids: list[int]) -> None:
+        try:
+            barrier.wait()
+            function(ids)
+        except Exception as error:  # noqa: BLE001 - every failure is returned to the test
+            errors.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in work]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    return errors
+
+
 @pytest.mark.django_db(transaction=True)
 def test_fifty_orders_racing_for_the_last_ten_units_get_exactly_ten_between_them():
     lamp = ProductFactory(sku="LAMP-01")
@@ -368,30 +392,13 @@ def test_fifty_orders_racing_for_the_last_ten_units_get_exactly_ten_between_them
     # The last ten units arrive without serving the backorders: the orders themselves race for them.
     StockItem.objects.filter(pk=row.pk).update(on_hand=10)
 
-    barrier = threading.Barrier(THREADS, timeout=30)
-    errors: list[str] = []
     changes: dict[int, dict] = {}
 
     def allocate(ids: list[int]) -> None:
-        try:
-            barrier.wait()
-            for order_id in ids:
-                changes[order_id] = order_allocate(order_id=order_id)
-        except Exception as error:  # noqa: BLE001 - every failure is reported by the assertion below
-            errors.append(repr(error))
-        finally:
-            connection.close()
+        for order_id in ids:
+            changes[order_id] = order_allocate(order_id=order_id)
 
-    threads = [
-        threading.Thread(target=allocate, args=(order_ids[start::THREADS],)) for start in range(THREADS)
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    assert race(*[(allocate, order_ids[start::THREADS]) for start in range(THREADS)]) == []
     assert len(changes) == RACING_ORDERS
     row.refresh_from_db()
     assert (row.on_hand, row.allocated) == (10, 10)
@@ -425,42 +432,22 @@ def test_batches_and_single_orders_racing_over_shared_products_neither_oversell_
         for n in range(60)
     ]  # 60 orders want 360 units of 200 on hand
     Allocation.objects.all().delete()  # committed one by one, each allocated itself: start again, at once
-    barrier = threading.Barrier(4, timeout=30)
-    errors: list[str] = []
 
     def batches(ids: list[int]) -> None:
-        try:
-            barrier.wait()
-            for start in range(0, len(ids), 10):
-                orders_allocate(order_ids=ids[start : start + 10])
-        except Exception as error:  # noqa: BLE001 - every failure is reported by the assertion below
-            errors.append(repr(error))
-        finally:
-            connection.close()
+        for start in range(0, len(ids), 10):
+            orders_allocate(order_ids=ids[start : start + 10])
 
     def singles(ids: list[int]) -> None:
-        try:
-            barrier.wait()
-            for order_id in ids:
-                order_allocate(order_id=order_id)
-        except Exception as error:  # noqa: BLE001
-            errors.append(repr(error))
-        finally:
-            connection.close()
+        for order_id in ids:
+            order_allocate(order_id=order_id)
 
-    threads = [
-        threading.Thread(target=batches, args=(order_ids,)),
-        threading.Thread(target=batches, args=(order_ids[::-1],)),
-        threading.Thread(target=singles, args=(order_ids[::2],)),
-        threading.Thread(target=singles, args=(order_ids[::-3],)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert not any(thread.is_alive() for thread in threads)
-    assert errors == []
+    work = (
+        (batches, order_ids),
+        (batches, order_ids[::-1]),
+        (singles, order_ids[::2]),
+        (singles, order_ids[::-3]),
+    )
+    assert race(*work) == []
     for row in rows:
         row.refresh_from_db()
         assert row.allocated == 40 == row.on_hand  # every unit taken, none twice
