@@ -4,9 +4,15 @@ import logging
 
 from django.dispatch import receiver
 
-from fulfilment.services.allocation import HOLDS_STOCK, order_allocate, orders_allocate
+from fulfilment.services.allocation import HOLDS_STOCK, new_order_allocate, order_allocate, orders_allocate
 from fulfilment.tasks import allocate_order
-from orders.signals import order_deletion_changed, order_lines_changed, order_stage_entered, orders_created
+from orders.signals import (
+    order_created,
+    order_deletion_changed,
+    order_lines_changed,
+    order_stage_entered,
+    orders_created,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +28,18 @@ def _allocate(order_id: int) -> None:
 
 @receiver(order_stage_entered, dispatch_uid="fulfilment.allocate_on_stage")
 def allocate_on_stage(sender, order_id: int, stage: str, previous_stage: str | None, **kwargs) -> None:
-    """New orders reserve stock; orders that leave the stock-holding stages give it back. Moves within
-    them (processing -> on hold, say) change nothing and cost nothing."""
-    if previous_stage is None or (previous_stage in HOLDS_STOCK) != (stage in HOLDS_STOCK):
+    """Orders that leave the stock-holding stages give it back, and those that come back reserve it again.
+    Moves within them (processing -> on hold, say) change nothing and cost nothing. A new order
+    (previous_stage None) reserved its stock in its creating transaction (allocate_new_order)."""
+    if previous_stage is not None and (previous_stage in HOLDS_STOCK) != (stage in HOLDS_STOCK):
         _allocate(order_id)
+
+
+@receiver(order_created, dispatch_uid="fulfilment.allocate_new_order")
+def allocate_new_order(sender, order, lines, **kwargs) -> None:
+    """A new order reserves its stock in the transaction that creates it: it is never committed
+    without its allocations, and its lines carry their allocated quantities from the start."""
+    new_order_allocate(order, lines)
 
 
 @receiver(order_lines_changed, dispatch_uid="fulfilment.allocate_on_lines")

@@ -6,6 +6,12 @@ from django.dispatch import Signal
 # (previous_stage is None then). Arguments: order_id, stage, previous_stage.
 order_stage_entered = Signal()
 
+# Sent inside the creating transaction once a new order and its lines are written (order_create): an
+# app that writes rows of its own for a new order does it here, so that no order is committed without
+# them (fulfilment reserves the order's stock and sets the lines' quantity_allocated). Arguments: order,
+# lines (written, with their ids).
+order_created = Signal()
+
 # Sent after the transaction commits when an order's lines were replaced or changed. Argument: order_id.
 order_lines_changed = Signal()
 

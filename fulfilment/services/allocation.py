@@ -35,7 +35,14 @@ from orders.actors import Actor
 from orders.events import EventRows
 from orders.models import OrderLine, Warehouse
 
-__all__ = ["HOLDS_STOCK", "backorders_allocate", "new_lines_allocate", "order_allocate", "orders_allocate"]
+__all__ = [
+    "HOLDS_STOCK",
+    "backorders_allocate",
+    "new_lines_allocate",
+    "new_order_allocate",
+    "order_allocate",
+    "orders_allocate",
+]
 
 # From this many new allocations on, a write sets the totals trigger aside and sums set-based.
 SET_BASED_FROM = 200
@@ -152,14 +159,9 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict[str, li
     return changes.get(order_id, {"allocated": [], "released": [], "backordered": []})
 
 
-def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -> Callable[[], None]:
-    """Reserve stock for orders being created in the current transaction, before their lines are
-    written: `orders` are (order, lines) pairs of orders.services.create_many's planned rows, whose lines
-    have their ids already. Locks the stock rows, sets each line's quantity_allocated (the lines are then
-    written once, with it), and returns the step that writes the allocations, the stock totals and the
-    events, to run once the lines are written: what orders_allocate would do after the commit, with no
-    committed order ever left without its allocation when a worker dies between the two."""
-    actor = actor or Actor.system("Stock")
+def _new_needs(orders: Iterable[tuple]) -> tuple[list[Need], dict]:
+    """The needs of orders being created, (order, lines) pairs in memory, oldest order first; and their
+    lines by id."""
     fallback = default_warehouse_id()
     needs, lines_by_id = [], {}
     for order, lines in sorted(orders, key=lambda pair: (pair[0].created_at, pair[0].pk)):
@@ -181,10 +183,34 @@ def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -
                     ),
                 )
             )
+    return needs, lines_by_id
+
+
+def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -> Callable[[], None]:
+    """Reserve stock for orders being created in the current transaction, before their lines are
+    written: `orders` are (order, lines) pairs of orders.services.create_many's planned rows, whose lines
+    have their ids already. Locks the stock rows, sets each line's quantity_allocated (the lines are then
+    written once, with it), and returns the step that writes the allocations, the stock totals and the
+    events, to run once the lines are written: what orders_allocate would do after the commit, with no
+    committed order ever left without its allocation when a worker dies between the two."""
+    actor = actor or Actor.system("Stock")
+    needs, lines_by_id = _new_needs(orders)
     result = plan(needs, lock_available(need.key for need in needs if need.wanted))
     for line_id, units in result.taken_by.items():
         lines_by_id[line_id].quantity_allocated += units
     return lambda: _write(result, actor, lines_counted=True)
+
+
+def new_order_allocate(order, lines: list, *, actor: Actor | None = None) -> dict[str, list[str]]:
+    """Reserve stock for one order created in the current transaction, its lines written (order_create):
+    the allocations and their event are written now, the trigger counts them into the lines' and stock
+    rows' totals, and the lines in memory get their quantity_allocated. Returns what changed."""
+    needs, lines_by_id = _new_needs([(order, lines)])
+    result = plan(needs, lock_available(need.key for need in needs if need.wanted))
+    _write(result, actor or Actor.system("Stock"))
+    for line_id, units in result.taken_by.items():
+        lines_by_id[line_id].quantity_allocated += units
+    return result.changes.get(order.pk, {"allocated": [], "released": [], "backordered": []})
 
 
 def _write(result: Plan, actor: Actor, *, lines_counted: bool = False) -> None:

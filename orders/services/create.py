@@ -19,7 +19,7 @@ from orders.money.services.payments import payment_record_at_creation
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
 from orders.ship_by import ShipByBook, ship_by_for_new
-from orders.signals import order_stage_entered
+from orders.signals import order_created, order_stage_entered
 from orders.workflow import Stage, payment_required_before_fulfilment
 
 CENT = Decimal("0.01")
@@ -220,6 +220,7 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
                 ]
             )
             events.held(order, actor, reasons=[str(finding) for finding in findings])
+    order_created.send(sender=Order, order=order, lines=lines)
     transaction.on_commit(
         lambda: order_stage_entered.send(
             sender=Order, order_id=order.pk, stage=order.stage, previous_stage=None

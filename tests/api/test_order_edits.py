@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def _changes(order) -> list[str]:
     return list(
         OrderEvent.objects.filter(order=order)
-        .exclude(type__in=["order.created", "status.changed", "allocation.changed"])
+        .exclude(type__in=["order.created", "status.changed", "stock.allocation"])
         .order_by("pk")
         .values_list("type", flat=True)
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from fulfilment.errors import FulfilmentError
 from fulfilment.models import Allocation, BinLocation, StockItem, StockMovement
-from fulfilment.services import order_allocate, orders_allocate, stock_adjust, stock_receive
+from fulfilment.services import allocation, order_allocate, orders_allocate, stock_adjust, stock_receive
 from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, OrderLine, Warehouse
 from orders.services.transitions import order_cancel
@@ -35,7 +35,7 @@ def shelve(product, on_hand: int, *, warehouse: Warehouse | None = None, bin_cod
 
 @pytest.fixture
 def place(django_capture_on_commit_callbacks):
-    """Create an order through order_create and run what its commit triggers (the allocation)."""
+    """Create an order through order_create and run what its commit triggers."""
 
     def place_order(*lines, **fields) -> Order:
         with django_capture_on_commit_callbacks(execute=True):
@@ -75,6 +75,35 @@ def totals(row: StockItem) -> tuple[int, int]:
 
 
 # Allocation when an order is created -------------------------------------------------------------
+
+
+def test_a_new_order_reserves_its_stock_in_the_transaction_that_creates_it(
+    django_capture_on_commit_callbacks,
+):
+    mug = ProductFactory(sku="MUG-01")
+    row = shelve(mug, 5)
+    with django_capture_on_commit_callbacks(execute=False) as after_commit:  # none of them runs
+        order = make_order(lines=[LineInput(sku="MUG-01", quantity=2)])
+    assert after_commit, "the creation's after-commit work was not captured: the test would prove nothing"
+    assert allocations_of(order) == [("MUG-01", "main", 2)]
+    assert OrderLine.objects.get(order=order).quantity_allocated == 2
+    assert totals(row) == (5, 2)
+    assert allocation_events(order) == [{"allocated": ["2 × MUG-01"], "released": [], "backordered": []}]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_order_whose_stock_cannot_be_reserved_is_not_created(monkeypatch):
+    mug = ProductFactory(sku="MUG-01")
+    row = shelve(mug, 5)
+
+    def refused(*args, **kwargs):
+        raise IntegrityError("the stock row's CHECK refused the allocation")
+
+    monkeypatch.setattr(allocation, "_write", refused)
+    with pytest.raises(IntegrityError):
+        make_order(lines=[LineInput(sku="MUG-01", quantity=2)])
+    assert not Order.objects.exists() and not OrderLine.objects.exists() and not OrderEvent.objects.exists()
+    assert totals(row) == (5, 0)
 
 
 def test_a_cash_order_in_processing_reserves_its_stock(place):

@@ -422,6 +422,7 @@ def test_only_a_superadmin_restores_and_both_steps_are_on_the_timeline(users):
     assert [(entry.type, entry.actor) for entry in timeline] == [
         ("order.restored", str(users["superadmin"])),
         ("order.deleted", str(users["manager"])),
+        ("stock.allocation", "Stock"),
         ("order.created", "tests"),
     ]
     assert timeline[1].params == {"reason": "duplicate of another"}
