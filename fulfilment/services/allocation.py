@@ -134,9 +134,9 @@ def _needs(order_ids: list[int]) -> list[Need]:
 
 
 @transaction.atomic
-def orders_allocate(*, order_ids: list[int], actor: Actor | None = None) -> dict[int, dict[str, list[str]]]:
-    """Bring these orders' allocations in line with what they need now, oldest order first; returns what
-    changed for each order ({"allocated": [...], "released": [...], "backordered": [...]}).
+def orders_allocate(*, order_ids: list[int], actor: Actor | None = None) -> Plan:
+    """Bring these orders' allocations in line with what they need now, oldest order first; returns the
+    plan carried out (`changes_of(order_id)`: {"allocated": [...], "released": [...], "backordered": [...]}).
 
     Creation, line edits, warehouse moves, cancellation and deletion all come here: lines are topped up
     from available stock, give back what they no longer need (or hold in the wrong warehouse), and the
@@ -150,18 +150,17 @@ def orders_allocate(*, order_ids: list[int], actor: Actor | None = None) -> dict
     _write(result, actor)
     for stock_id in sorted(result.freed):
         backorders_allocate(stock_item_id=stock_id, actor=actor)
-    return result.changes
+    return result
 
 
 def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict[str, list[str]]:
     """orders_allocate for one order; returns what changed."""
-    changes = orders_allocate(order_ids=[order_id], actor=actor)
-    return changes.get(order_id, {"allocated": [], "released": [], "backordered": []})
+    return orders_allocate(order_ids=[order_id], actor=actor).changes_of(order_id)
 
 
-def _new_needs(orders: Iterable[tuple]) -> tuple[list[Need], dict]:
-    """The needs of orders being created, (order, lines) pairs in memory, oldest order first; and their
-    lines by id."""
+def _plan_new(orders: Iterable[tuple]) -> Plan:
+    """Plan the stock of orders being created, (order, lines) pairs in memory, oldest order first: lock
+    the stock rows and set each line's quantity_allocated to what the plan takes for it."""
     fallback = default_warehouse_id()
     needs, lines_by_id = [], {}
     for order, lines in sorted(orders, key=lambda pair: (pair[0].created_at, pair[0].pk)):
@@ -183,7 +182,10 @@ def _new_needs(orders: Iterable[tuple]) -> tuple[list[Need], dict]:
                     ),
                 )
             )
-    return needs, lines_by_id
+    result = plan(needs, lock_available(need.key for need in needs if need.wanted))
+    for line_id, units in result.taken_by.items():
+        lines_by_id[line_id].quantity_allocated += units
+    return result
 
 
 def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -> Callable[[], None]:
@@ -193,24 +195,17 @@ def new_lines_allocate(orders: Iterable[tuple], *, actor: Actor | None = None) -
     written once, with it), and returns the step that writes the allocations, the stock totals and the
     events, to run once the lines are written: what orders_allocate would do after the commit, with no
     committed order ever left without its allocation when a worker dies between the two."""
-    actor = actor or Actor.system("Stock")
-    needs, lines_by_id = _new_needs(orders)
-    result = plan(needs, lock_available(need.key for need in needs if need.wanted))
-    for line_id, units in result.taken_by.items():
-        lines_by_id[line_id].quantity_allocated += units
-    return lambda: _write(result, actor, lines_counted=True)
+    result = _plan_new(orders)
+    return lambda: _write(result, actor or Actor.system("Stock"), lines_counted=True)
 
 
 def new_order_allocate(order, lines: list, *, actor: Actor | None = None) -> dict[str, list[str]]:
     """Reserve stock for one order created in the current transaction, its lines written (order_create):
-    the allocations and their event are written now, the trigger counts them into the lines' and stock
-    rows' totals, and the lines in memory get their quantity_allocated. Returns what changed."""
-    needs, lines_by_id = _new_needs([(order, lines)])
-    result = plan(needs, lock_available(need.key for need in needs if need.wanted))
+    the allocations and their event are written now and the trigger counts them into the lines' and
+    stock rows' totals, as it counts them into the lines in memory. Returns what changed."""
+    result = _plan_new([(order, lines)])
     _write(result, actor or Actor.system("Stock"))
-    for line_id, units in result.taken_by.items():
-        lines_by_id[line_id].quantity_allocated += units
-    return result.changes.get(order.pk, {"allocated": [], "released": [], "backordered": []})
+    return result.changes_of(order.pk)
 
 
 def _write(result: Plan, actor: Actor, *, lines_counted: bool = False) -> None:
@@ -296,10 +291,10 @@ def backorders_allocate(*, stock_item_id: int, actor: Actor | None = None) -> li
         row.refresh_from_db(fields=["on_hand", "allocated"])
         if row.available <= 0:
             break
-        take = min(
-            line.quantity - line.quantity_cancelled - line.quantity_shipped - line.quantity_allocated,
-            row.available,
+        still_wanted = wanted(
+            line.quantity, line.quantity_cancelled, line.quantity_shipped, holds_stock=True, has_product=True
         )
+        take = min(still_wanted - line.quantity_allocated, row.available)
         allocation, created = Allocation.objects.get_or_create(
             line=line, stock_item=row, defaults={"quantity": take}
         )

@@ -74,6 +74,10 @@ class Plan:
     freed: set[int] = field(default_factory=set)  # stock rows given units back
     changes: dict[int, dict[str, list[str]]] = field(default_factory=dict)  # order -> what the event says
 
+    def changes_of(self, order_id: int) -> dict[str, list[str]]:
+        """What changed for one order (nothing, for an order with no line to allocate)."""
+        return self.changes.get(order_id, {"allocated": [], "released": [], "backordered": []})
+
     def changed_orders(self) -> list[int]:
         """Orders whose timeline gets a stock allocation event: something was taken, given back or is
         still missing."""

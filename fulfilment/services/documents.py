@@ -10,12 +10,11 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.html import escape
-from weasyprint import HTML
 
 from fulfilment.errors import FulfilmentError
 from fulfilment.events import FulfilmentEvent
 from fulfilment.models import Picklist, StockItem
-from fulfilment.rendering import pdf_from_parts
+from fulfilment.rendering import pdf_from_html, pdf_from_parts
 from orders import events
 from orders.actors import as_actor
 from orders.models import Order, OrderLine
@@ -135,4 +134,4 @@ def picklist_render(*, picklist: Picklist) -> bytes:
             "printed_at": timezone.now(),
         },
     )
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html)

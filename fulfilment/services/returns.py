@@ -6,11 +6,11 @@ from django.db import transaction
 from django.db.models import F, Sum
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import HTML
 
 from fulfilment.errors import FulfilmentError, WrongItem
 from fulfilment.events import FulfilmentEvent
 from fulfilment.models import ReturnLine, ReturnReason, ReturnRequest, StockItem, StockMovement
+from fulfilment.rendering import pdf_from_html
 from fulfilment.services.allocation import backorders_allocate, default_warehouse_id, lock_stock
 from fulfilment.services.documents import code128_svg
 from fulfilment.services.picking import _product_for
@@ -274,7 +274,7 @@ def return_slip_render(*, request: ReturnRequest) -> bytes:
             "warehouse": request.warehouse,
         },
     )
-    return HTML(string=html).write_pdf()
+    return pdf_from_html(html)
 
 
 def return_slip_print(*, request: ReturnRequest, actor) -> bytes:
