@@ -5,6 +5,7 @@ pages' own, and refusals carry the pages' sentences (config/api/problems.py)."""
 import base64
 import binascii
 import re
+from contextlib import nullcontext
 from datetime import UTC, datetime
 
 from django.contrib.auth import get_user_model
@@ -232,7 +233,10 @@ def create_order(
         raise PermissionDenied("Your role does not create orders.")
 
     def run() -> tuple[int, dict, Order]:
-        with transaction.atomic():
+        # A customer given inline is created in the same transaction as the order: never one without
+        # the other. An existing customer needs no transaction around order_create's own.
+        inline_customer = transaction.atomic() if payload.customer is not None else nullcontext()
+        with inline_customer:
             order = order_create(data=_order_input(request, payload), actor=request.user, source="api")
         order = selectors.order_for(request.user, order.number)
         return 201, order_out(order).model_dump(mode="json"), order

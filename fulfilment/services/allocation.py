@@ -161,18 +161,22 @@ def order_allocate(*, order_id: int, actor: Actor | None = None) -> dict[str, li
 def _plan_new(orders: Iterable[tuple]) -> Plan:
     """Plan the stock of orders being created, (order, lines) pairs in memory, oldest order first: lock
     the stock rows and set each line's quantity_allocated to what the plan takes for it."""
-    fallback = default_warehouse_id()
+    fallback: list[int | None] = []  # the default warehouse, read once a line and its order name none
     needs, lines_by_id = [], {}
     for order, lines in sorted(orders, key=lambda pair: (pair[0].created_at, pair[0].pk)):
         holds_stock = order.stage in HOLDS_STOCK
         for line in sorted(lines, key=lambda line: line.position):
             lines_by_id[line.pk] = line
+            warehouse_id = line.warehouse_id or order.warehouse_id
+            if warehouse_id is None:
+                fallback = fallback or [default_warehouse_id()]
+                warehouse_id = fallback[0]
             needs.append(
                 Need(
                     order_id=order.pk,
                     line_id=line.pk,
                     sku=line.sku,
-                    key=(line.warehouse_id or order.warehouse_id or fallback, line.product_id),
+                    key=(warehouse_id, line.product_id),
                     wanted=wanted(
                         line.quantity,
                         line.quantity_cancelled,

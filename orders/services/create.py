@@ -198,8 +198,8 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     order.search_vector = search_vector(order, lines)
     with service_context("order_create", actor):
         try:
-            with transaction.atomic():
-                order.save()
+            # No savepoint of its own: a failed insert ends order_create, whose atomic rolls it back.
+            order.save()  # its RETURNING sets the number and the search vector the database made
         except IntegrityError as error:
             if "one_order_per_channel_id" in str(error):
                 raise DuplicateOrder(
@@ -226,5 +226,4 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
             sender=Order, order_id=order.pk, stage=order.stage, previous_stage=None
         )
     )
-    order.refresh_from_db(fields=["number", "search_vector"])
     return order

@@ -5,7 +5,7 @@ import base64
 import pytest
 
 from accounts.services import api_token_create
-from orders.models import ApiIdempotencyKey, HoldRule, Order, OrderEvent
+from orders.models import ApiIdempotencyKey, Customer, HoldRule, Order, OrderEvent
 from tests.api.answers import problem_answer
 from tests.factories import CustomerFactory, ProductFactory, make_order
 
@@ -200,6 +200,14 @@ def test_a_duplicate_channel_order_is_409_with_the_pages_sentence(api, token_for
     existing = make_order(channel_order_id="X-1")
     body = problem_answer(api(token_for("csr")).post("/orders", _body(channel_order_id="X-1")), 409)
     assert body["detail"] == f"Manual entry order X-1 was already imported as {existing}."
+
+
+def test_a_customer_given_inline_is_not_kept_when_its_order_is_refused(api, token_for):
+    make_order(channel_order_id="X-1")
+    customer = {"name": "Ada Lovelace", "email": "ada@example.com"}
+    body = _body(customer_id=None, customer=customer, channel_order_id="X-1")
+    problem_answer(api(token_for("csr")).post("/orders", body), 409)
+    assert not Customer.objects.filter(email="ada@example.com").exists()
 
 
 def test_a_read_token_may_not_write_and_a_viewer_may_not_create(api, token_for):
