@@ -26,6 +26,7 @@ from urllib.parse import quote, urlsplit
 
 import httpx
 
+from channels.marketplaces import values
 from channels.marketplaces.base import (
     Access,
     Limiter,
@@ -303,7 +304,7 @@ class EbayClient:
 
     def _json(self, response: httpx.Response, path: str) -> dict:
         try:
-            body = mapping.loads(response.content)
+            body = values.loads(response.content)
         except ValueError:
             kind = response.headers.get("content-type", "no content type").split(";")[0]
             raise PlatformError(f"eBay answered {path} with something that is not JSON ({kind}).") from None

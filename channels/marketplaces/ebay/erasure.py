@@ -23,8 +23,8 @@ from django.utils import timezone
 from channels.connections.models import Connection
 from channels.intake.models import Delivery, PlatformOrderLink
 from channels.marketplaces.ebay.anonymise import erased_payload
-from channels.marketplaces.ebay.mapping import loads
 from channels.marketplaces.ebay.models import AccountDeletion
+from channels.marketplaces.values import loads
 from orders.actors import Actor
 from orders.models import Order
 from orders.services.erasure import Erasure, personal_data_erase

@@ -30,9 +30,8 @@ How eBay's money becomes Packline's (unit price and line discount net of tax, ta
   says so in `problems`: something Packline does not read (a price adjustment, a fee) changed it.
 """
 
-import json
-from datetime import UTC, datetime
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from channels.marketplaces.base import (
     Buyer,
@@ -42,6 +41,7 @@ from channels.marketplaces.base import (
     PlatformRefund,
 )
 from channels.marketplaces.shopify.countries import ISO_ALPHA_2
+from channels.marketplaces.values import capitalised, cents, decimal_of, shown, text_of, utc_of, whole_number
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -61,24 +61,19 @@ FINANCIAL_STATUSES = {
 CANCEL_STATES = ("NONE_REQUESTED", "IN_PROGRESS", "CANCELED")
 
 
-def loads(body: bytes | str) -> dict:
-    """An eBay JSON body with every fraction as Decimal, never float."""
-    return json.loads(body, parse_float=Decimal)
-
-
 def order_from_payload(payload: dict) -> PlatformOrder:
     """The order an eBay Order object describes (getOrder's answer, one of getOrders' `orders`)."""
     if not isinstance(payload, dict):
         raise ValueError(f"An eBay order is a JSON object, not {type(payload).__name__}.")
-    order_id = _text(payload.get("orderId"))
+    order_id = text_of(payload.get("orderId"))
     if not order_id:
-        raise ValueError(f"An eBay order needs an orderId; this one has {_shown(payload.get('orderId'))}.")
+        raise ValueError(f"An eBay order needs an orderId; this one has {shown(payload.get('orderId'))}.")
     reading = _Reading()
     updated_at = reading.date(payload.get("lastModifiedDate"), "the last modification date")
     if updated_at is None:
         raise ValueError(
             f"eBay order {order_id} has no readable lastModifiedDate "
-            f"({_shown(payload.get('lastModifiedDate'))}): Packline cannot tell how recent it is."
+            f"({shown(payload.get('lastModifiedDate'))}): Packline cannot tell how recent it is."
         )
     created_at = reading.date(payload.get("creationDate"), "the creation date")
 
@@ -97,11 +92,11 @@ def order_from_payload(payload: dict) -> PlatformOrder:
     buyer_part = reading.part(payload, "buyer")
     registration = reading.part(buyer_part, "buyerRegistrationAddress", what="the buyer's registration")
 
-    status = _text(payload.get("orderPaymentStatus")).upper()
+    status = text_of(payload.get("orderPaymentStatus")).upper()
     financial_status = FINANCIAL_STATUSES.get(status, FinancialStatus.PENDING)
     if status not in FINANCIAL_STATUSES:
         reading.problems.append(
-            f"The payment status {_shown(payload.get('orderPaymentStatus'))} is unknown; taken as pending."
+            f"The payment status {shown(payload.get('orderPaymentStatus'))} is unknown; taken as pending."
         )
     payment_summary = reading.part(payload, "paymentSummary")
     paid = reading.payments(payment_summary.get("payments"))
@@ -113,15 +108,15 @@ def order_from_payload(payload: dict) -> PlatformOrder:
         updated_at=updated_at,
         created_at=created_at,
         buyer=Buyer(
-            name=_text(registration.get("fullName")) or _text(ship_to.get("fullName")),
-            email=_text(registration.get("email")) or _text(ship_to.get("email")),
+            name=text_of(registration.get("fullName")) or text_of(ship_to.get("fullName")),
+            email=text_of(registration.get("email")) or text_of(ship_to.get("email")),
             phone=_phone(registration) or _phone(ship_to),
-            company=_text(registration.get("companyName")) or _text(ship_to.get("companyName")),
+            company=text_of(registration.get("companyName")) or text_of(ship_to.get("companyName")),
         ),
         shipping_address=reading.address(ship_to, "shipping"),
         billing_address=reading.address(registration, "buyer's registration") if registration else {},
         lines=lines,
-        shipping_method=_text(shipping_step.get("shippingServiceCode")),
+        shipping_method=text_of(shipping_step.get("shippingServiceCode")),
         delivery_fee=delivery_fee,
         currency=reading.currency(),
         payment_gateways=[GATEWAY],
@@ -132,8 +127,8 @@ def order_from_payload(payload: dict) -> PlatformOrder:
         cancelled_at=cancel.cancelled_at,
         cancellation_requested=cancel.requested,
         ship_by=reading.ship_by(payload.get("lineItems")),
-        fulfilled=_text(payload.get("orderFulfillmentStatus")).upper() == "FULFILLED",
-        notes=_text(payload.get("buyerCheckoutNotes")),
+        fulfilled=text_of(payload.get("orderFulfillmentStatus")).upper() == "FULFILLED",
+        notes=text_of(payload.get("buyerCheckoutNotes")),
         attributes=_attributes(payload, buyer_part, shipping_step, instruction, cancel.details),
         raw=payload,
     )
@@ -165,7 +160,7 @@ class _Reading:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problems.append(f"{_capital(what or key)} is not an object ({_shown(value)}).")
+            self.problems.append(f"{capitalised(what or key)} is not an object ({shown(value)}).")
             return {}
         return value
 
@@ -173,9 +168,9 @@ class _Reading:
         if value is None or value == "":
             return None
         try:
-            return _utc(value)
+            return utc_of(value)
         except (TypeError, ValueError):
-            self.problems.append(f"{_capital(what)} {_shown(value)} is not a date.")
+            self.problems.append(f"{capitalised(what)} {shown(value)} is not a date.")
             return None
 
     def money(self, container, what: str, *, required: bool = False) -> Decimal | None:
@@ -183,15 +178,15 @@ class _Reading:
         when it cannot be read."""
         if container is None:
             if required:
-                self.problems.append(f"{_capital(what)} is missing.")
+                self.problems.append(f"{capitalised(what)} is missing.")
                 return None
             return ZERO
         value = container.get("value") if isinstance(container, dict) else container
-        amount = _decimal(value)
+        amount = decimal_of(value)
         if amount is None:
-            self.problems.append(f"{_capital(what)} {_shown(value)} is not an amount.")
+            self.problems.append(f"{capitalised(what)} {shown(value)} is not an amount.")
             return None
-        currency = _text(container.get("currency")).upper() if isinstance(container, dict) else ""
+        currency = text_of(container.get("currency")).upper() if isinstance(container, dict) else ""
         if currency:
             self.currencies.append(currency)
         return amount
@@ -208,7 +203,7 @@ class _Reading:
         if instructions is None:
             return {}
         if not isinstance(instructions, list):
-            self.problems.append(f"The fulfilment instructions are not a list ({_shown(instructions)}).")
+            self.problems.append(f"The fulfilment instructions are not a list ({shown(instructions)}).")
             return {}
         # eBay documents one set of instructions per order today; more would be a split Packline
         # cannot follow, so it is said rather than guessed.
@@ -219,7 +214,7 @@ class _Reading:
             )
         first = instructions[0] if instructions else {}
         if not isinstance(first, dict):
-            self.problems.append(f"The fulfilment instruction is not an object ({_shown(first)}).")
+            self.problems.append(f"The fulfilment instruction is not an object ({shown(first)}).")
             return {}
         return first
 
@@ -227,19 +222,19 @@ class _Reading:
         if not contact:
             return {}
         place = self.part(contact, "contactAddress", what=f"the {what} address")
-        country = _text(place.get("countryCode")).upper()
+        country = text_of(place.get("countryCode")).upper()
         if country and country not in COUNTRY_CODES:
             self.problems.append(
-                f"The {what} country {_shown(place.get('countryCode'))} is not an ISO 3166-1 country code."
+                f"The {what} country {shown(place.get('countryCode'))} is not an ISO 3166-1 country code."
             )
             country = ""
         return {
-            "name": _text(contact.get("fullName")) or _text(contact.get("companyName")),
-            "line1": _text(place.get("addressLine1")),
-            "line2": _text(place.get("addressLine2")),
-            "city": _text(place.get("city")),
-            "region": _text(place.get("stateOrProvince")),
-            "postcode": _text(place.get("postalCode")),
+            "name": text_of(contact.get("fullName")) or text_of(contact.get("companyName")),
+            "line1": text_of(place.get("addressLine1")),
+            "line2": text_of(place.get("addressLine2")),
+            "city": text_of(place.get("city")),
+            "region": text_of(place.get("stateOrProvince")),
+            "postcode": text_of(place.get("postalCode")),
             "country": country,
             "phone": _phone(contact),
         }
@@ -273,20 +268,20 @@ class _Reading:
 
     def line(self, position: int, item) -> tuple[PlatformLine, Decimal]:
         if not isinstance(item, dict):
-            self.problems.append(f"Line {position} is not a line item ({_shown(item)}).")
+            self.problems.append(f"Line {position} is not a line item ({shown(item)}).")
             return PlatformLine(platform_line_id="", sku="", name="", quantity=0, unit_price=ZERO), ZERO
-        title = _text(item.get("title"))
+        title = text_of(item.get("title"))
         label = f"line {position} ({title})" if title else f"line {position}"
-        line_id = _text(item.get("lineItemId"))
+        line_id = text_of(item.get("lineItemId"))
         if not line_id:
-            self.problems.append(f"{_capital(label)} has no lineItemId.")
+            self.problems.append(f"{capitalised(label)} has no lineItemId.")
         sku = _sku(item)
         if not sku:
-            self.problems.append(f"{_capital(label)} has no SKU and no listing id.")
-        quantity = _whole(item.get("quantity"))
+            self.problems.append(f"{capitalised(label)} has no SKU and no listing id.")
+        quantity = whole_number(item.get("quantity"))
         if quantity is None or quantity <= 0:
             self.problems.append(
-                f"{_capital(label)} has quantity {_shown(item.get('quantity'))}, not a whole number above 0."
+                f"{capitalised(label)} has quantity {shown(item.get('quantity'))}, not a whole number above 0."
             )
             quantity = 0
         cost = self.money(item.get("lineItemCost"), f"the cost of {label}", required=True)
@@ -316,7 +311,7 @@ class _Reading:
             if cost is not None and discounted is not None:
                 if discounted > cost:
                     self.problems.append(
-                        f"{_capital(label)} costs {discounted} after discounts, more than {cost} before."
+                        f"{capitalised(label)} costs {discounted} after discounts, more than {cost} before."
                     )
                     return ZERO
                 return cost - discounted
@@ -325,12 +320,12 @@ class _Reading:
         if promotions is None:
             return ZERO
         if not isinstance(promotions, list):
-            self.problems.append(f"The promotions of {label} are not a list ({_shown(promotions)}).")
+            self.problems.append(f"The promotions of {label} are not a list ({shown(promotions)}).")
             return ZERO
         discount = ZERO
         for promotion in promotions:
             if not isinstance(promotion, dict):
-                self.problems.append(f"A promotion of {label} is not an object ({_shown(promotion)}).")
+                self.problems.append(f"A promotion of {label} is not an object ({shown(promotion)}).")
                 continue
             amount = self.money(promotion.get("discountAmount"), f"a promotion of {label}")
             discount += abs(amount or ZERO)
@@ -345,7 +340,7 @@ class _Reading:
         if cost is None:
             return ZERO, ZERO
         if cost < 0:
-            self.problems.append(f"{_capital(label)} has a negative cost ({cost}).")
+            self.problems.append(f"{capitalised(label)} has a negative cost ({cost}).")
             return ZERO, ZERO
         if not quantity:  # its quantity is a problem already
             return cost.quantize(CENT, ROUND_HALF_UP), ZERO
@@ -354,7 +349,7 @@ class _Reading:
         unit = rounded if rounded == unit else unit.quantize(CENT, ROUND_CEILING)
         discount += unit * quantity - cost
         if discount > unit * quantity:
-            self.problems.append(f"{_capital(label)} is discounted by {discount}, more than it costs.")
+            self.problems.append(f"{capitalised(label)} is discounted by {discount}, more than it costs.")
             return unit, ZERO
         return unit, discount
 
@@ -369,12 +364,12 @@ class _Reading:
         if taxes is None:
             return ZERO
         if not isinstance(taxes, list):
-            self.problems.append(f"{_capital(what)} list is not a list ({_shown(taxes)}).")
+            self.problems.append(f"{capitalised(what)} list is not a list ({shown(taxes)}).")
             return ZERO
         total = ZERO
         for tax in taxes:
             if not isinstance(tax, dict):
-                self.problems.append(f"{_capital(what)} is not an object ({_shown(tax)}).")
+                self.problems.append(f"{capitalised(what)} is not an object ({shown(tax)}).")
                 continue
             total += self.money(tax.get("amount"), what) or ZERO
         return total
@@ -384,14 +379,14 @@ class _Reading:
         if not tax:
             return ZERO
         if net <= 0:
-            self.problems.append(f"{_capital(label)} carries tax {tax} on a net of {net}.")
+            self.problems.append(f"{capitalised(label)} carries tax {tax} on a net of {net}.")
             return ZERO
         rate = (tax / net * 100).quantize(CENT, ROUND_HALF_UP)
-        if _cents(net * rate / 100) != tax:
+        if cents(net * rate / 100) != tax:
             # Two-place rates cannot always give the cents eBay charged (a tax rounded per unit):
             # the nearest is kept, and a person looks at the difference.
             self.problems.append(
-                f"{_capital(label)}'s tax {tax} is not {rate} % of {net} to the cent; {rate} % is used."
+                f"{capitalised(label)}'s tax {tax} is not {rate} % of {net} to the cent; {rate} % is used."
             )
         return rate
 
@@ -413,7 +408,7 @@ class _Reading:
         if subtotal is None or not isinstance(items, list):
             return
         expected = self.money(subtotal, "the order subtotal")
-        costs = [_decimal(_value(item.get("lineItemCost"))) for item in items if isinstance(item, dict)]
+        costs = [decimal_of(_value(item.get("lineItemCost"))) for item in items if isinstance(item, dict)]
         if expected is None or None in costs or len(costs) != len(items):
             return  # said already
         if sum(costs, ZERO) != expected:
@@ -432,7 +427,7 @@ class _Reading:
 
     def check_total(self, total: Decimal, lines: list[PlatformLine], delivery_fee: Decimal) -> None:
         read = delivery_fee + sum(
-            (net + _cents(net * (line.tax_rate or ZERO) / 100))
+            (net + cents(net * (line.tax_rate or ZERO) / 100))
             for line in lines
             for net in [line.unit_price * line.quantity - line.discount]
         )
@@ -448,14 +443,14 @@ class _Reading:
         if payments is None:
             return ZERO
         if not isinstance(payments, list):
-            self.problems.append(f"The payments are not a list ({_shown(payments)}).")
+            self.problems.append(f"The payments are not a list ({shown(payments)}).")
             return ZERO
         paid = ZERO
         for position, payment in enumerate(payments, start=1):
             if not isinstance(payment, dict):
-                self.problems.append(f"Payment {position} is not an object ({_shown(payment)}).")
+                self.problems.append(f"Payment {position} is not an object ({shown(payment)}).")
                 continue
-            if _text(payment.get("paymentStatus")).upper() == "PAID":
+            if text_of(payment.get("paymentStatus")).upper() == "PAID":
                 paid += self.money(payment.get("amount"), f"the amount of payment {position}") or ZERO
         return paid
 
@@ -465,20 +460,20 @@ class _Reading:
         sources = [("the order", order_refunds)]
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict) and item.get("refunds"):
-                sources.append((f"line {_text(item.get('lineItemId'))}", item.get("refunds")))
+                sources.append((f"line {text_of(item.get('lineItemId'))}", item.get("refunds")))
         for where, refunds in sources:
             if not isinstance(refunds, list):
                 if refunds is not None:
-                    self.problems.append(f"The refunds of {where} are not a list ({_shown(refunds)}).")
+                    self.problems.append(f"The refunds of {where} are not a list ({shown(refunds)}).")
                 continue
             for refund in refunds:
                 if not isinstance(refund, dict):
-                    self.problems.append(f"A refund of {where} is not an object ({_shown(refund)}).")
+                    self.problems.append(f"A refund of {where} is not an object ({shown(refund)}).")
                     continue
-                status = _text(refund.get("refundStatus")).upper()
+                status = text_of(refund.get("refundStatus")).upper()
                 if status and status != "REFUNDED":
                     continue
-                refund_id = _text(refund.get("refundId")) or _text(refund.get("refundReferenceId"))
+                refund_id = text_of(refund.get("refundId")) or text_of(refund.get("refundReferenceId"))
                 amount = self.money(refund.get("amount"), f"the amount of refund {refund_id or '(no id)'}")
                 if not refund_id:
                     self.problems.append(
@@ -502,16 +497,16 @@ class _Reading:
         if status is None:
             return cancel
         if not isinstance(status, dict):
-            self.problems.append(f"The cancellation status is not an object ({_shown(status)}).")
+            self.problems.append(f"The cancellation status is not an object ({shown(status)}).")
             return cancel
-        state = _text(status.get("cancelState")).upper()
+        state = text_of(status.get("cancelState")).upper()
         requests = [r for r in status.get("cancelRequests") or [] if isinstance(r, dict)]
-        asked = [r for r in requests if _text(r.get("cancelRequestState")).upper() == "REQUESTED"]
+        asked = [r for r in requests if text_of(r.get("cancelRequestState")).upper() == "REQUESTED"]
         for request in asked[-1:]:
             cancel.details = {
-                key: _text(request.get(field))
+                key: text_of(request.get(field))
                 for key, field in (("cancel_initiator", "cancelInitiator"), ("cancel_reason", "cancelReason"))
-                if _text(request.get(field))
+                if text_of(request.get(field))
             }
         if state == "CANCELED":
             cancel.cancelled_at = (
@@ -520,12 +515,12 @@ class _Reading:
         elif state == "IN_PROGRESS":
             cancel.requested = True
         elif state not in ("", "NONE_REQUESTED"):
-            self.problems.append(f"The cancellation state {_shown(status.get('cancelState'))} is unknown.")
+            self.problems.append(f"The cancellation state {shown(status.get('cancelState'))} is unknown.")
         return cancel
 
 
 def _no_address(instruction: dict) -> str:
-    kind = _text(instruction.get("fulfillmentInstructionsType"))
+    kind = text_of(instruction.get("fulfillmentInstructionsType"))
     if kind:
         return f"eBay gives no address to ship to (fulfilment type {kind})."
     return "eBay gives no address to ship to."
@@ -534,14 +529,14 @@ def _no_address(instruction: dict) -> str:
 def _attributes(payload: dict, buyer: dict, shipping_step: dict, instruction: dict, cancel: dict) -> dict:
     """What a person may want to see next to the order, under plain names."""
     attributes = {
-        "legacy_order_id": _text(payload.get("legacyOrderId")),
-        "sales_record_reference": _text(payload.get("salesRecordReference")),
-        "ebay_buyer": _text(buyer.get("username")),
+        "legacy_order_id": text_of(payload.get("legacyOrderId")),
+        "sales_record_reference": text_of(payload.get("salesRecordReference")),
+        "ebay_buyer": text_of(buyer.get("username")),
         # The Global Shipping Program's hub wants this reference on the label above its address.
-        "ship_to_reference": _text(shipping_step.get("shipToReferenceId")),
+        "ship_to_reference": text_of(shipping_step.get("shipToReferenceId")),
         **cancel,
     }
-    kind = _text(instruction.get("fulfillmentInstructionsType"))
+    kind = text_of(instruction.get("fulfillmentInstructionsType"))
     if kind and kind != "SHIP_TO":
         attributes["fulfillment_type"] = kind
     if instruction.get("ebaySupportedFulfillment") is True:
@@ -552,19 +547,19 @@ def _attributes(payload: dict, buyer: dict, shipping_step: dict, instruction: di
 def _sku(item: dict) -> str:
     """The seller's SKU; a listing without one (common in legacy listings) is named by its listing id,
     with the variation's id when it has one, so that the connection's SKU mapping can name the product."""
-    sku = _text(item.get("sku"))
+    sku = text_of(item.get("sku"))
     if sku:
         return sku
-    listing = _text(item.get("legacyItemId"))
-    variation = _text(item.get("legacyVariationId"))
+    listing = text_of(item.get("legacyItemId"))
+    variation = text_of(item.get("legacyVariationId"))
     return f"{listing}-{variation}" if listing and variation else listing
 
 
 def _name(title: str, aspects) -> str:
     pairs = [
-        f"{_text(aspect.get('name'))}: {_text(aspect.get('value'))}"
+        f"{text_of(aspect.get('name'))}: {text_of(aspect.get('value'))}"
         for aspect in (aspects if isinstance(aspects, list) else [])
-        if isinstance(aspect, dict) and _text(aspect.get("name"))
+        if isinstance(aspect, dict) and text_of(aspect.get("name"))
     ]
     return f"{title} ({', '.join(pairs)})" if pairs else title
 
@@ -575,60 +570,4 @@ def _value(amount):
 
 def _phone(contact: dict) -> str:
     phone = contact.get("primaryPhone") if isinstance(contact, dict) else None
-    return _text(phone.get("phoneNumber")) if isinstance(phone, dict) else ""
-
-
-def _shown(value) -> str:
-    """A value as a sentence shows it: amounts as written, text in quotes."""
-    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return str(value)
-    return repr(value)
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return str(value).strip()
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, ROUND_HALF_UP)
-
-
-def _decimal(value) -> Decimal | None:
-    """A finite Decimal from a JSON amount (string, int, Decimal; float when the caller did not load
-    with `loads`), or None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    elif not isinstance(value, str | int | Decimal):
-        return None
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() else None
-
-
-def _whole(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    amount = _decimal(value)
-    if amount is None or amount != amount.to_integral_value():
-        return None
-    return int(amount)
-
-
-def _utc(value) -> datetime:
-    """eBay's dates are ISO 8601 in UTC with milliseconds: 2015-08-04T19:09:02.768Z."""
-    if not isinstance(value, str):
-        raise TypeError(value)
-    moment = datetime.fromisoformat(value.strip())
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return text_of(phone.get("phoneNumber")) if isinstance(phone, dict) else ""

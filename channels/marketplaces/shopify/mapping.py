@@ -8,10 +8,11 @@ Past 400 lines on purpose: the REST rules and the reading of the GraphQL node ch
 mapping reads is a field the client asks for), so they stay side by side."""
 
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, ROUND_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 
 from channels.marketplaces.base import Buyer, FinancialStatus, PlatformLine, PlatformOrder, PlatformRefund
 from channels.marketplaces.shopify.countries import COUNTRY_CODES
+from channels.marketplaces.values import cents, decimal_of, shown, text_of, whole_number
 
 ZERO = Decimal("0")
 CENT = Decimal("0.01")
@@ -35,7 +36,7 @@ def order_from_rest(payload: dict) -> PlatformOrder:
     if not isinstance(payload, dict):
         raise ValueError(f"A Shopify order is a JSON object, not {type(payload).__name__}.")
     problems: list[str] = []
-    status = _text(payload.get("financial_status")).lower()
+    status = text_of(payload.get("financial_status")).lower()
     total = _money(payload.get("total_price"), "the order total", problems, missing=None, unreadable=None)
     amount_paid = ZERO
     if status in CAPTURED_IN_FULL:
@@ -90,8 +91,8 @@ def rest_view(node: dict) -> dict:
             if isinstance(item, dict)
         ],
         "payment_gateway_names": node.get("paymentGatewayNames"),
-        "financial_status": _text(node.get("displayFinancialStatus")).lower() or None,
-        "fulfillment_status": _text(node.get("displayFulfillmentStatus")).lower() or None,
+        "financial_status": text_of(node.get("displayFinancialStatus")).lower() or None,
+        "fulfillment_status": text_of(node.get("displayFulfillmentStatus")).lower() or None,
         "currency": node.get("currencyCode"),
         "taxes_included": node.get("taxesIncluded"),
         "total_price": _shop_amount(node.get("totalPriceSet")),
@@ -115,8 +116,8 @@ def rest_view(node: dict) -> dict:
                 "note": refund.get("note"),
                 "transactions": [
                     {
-                        "kind": _text(transaction.get("kind")).lower(),
-                        "status": _text(transaction.get("status")).lower(),
+                        "kind": text_of(transaction.get("kind")).lower(),
+                        "status": text_of(transaction.get("status")).lower(),
                         "amount": _shop_amount(transaction.get("amountSet")),
                     }
                     for transaction in _nodes(refund.get("transactions"))
@@ -134,7 +135,7 @@ def numeric_id(value) -> str:
         return ""
     if isinstance(value, int):
         return str(value) if value > 0 else ""
-    text = _text(value)
+    text = text_of(value)
     if text.startswith("gid://"):
         text = text.rsplit("/", 1)[-1].split("?", 1)[0]
     return text if text.isascii() and text.isdigit() and int(text) > 0 else ""
@@ -146,23 +147,23 @@ def numeric_id(value) -> str:
 def _order(view: dict, *, amount_paid: Decimal, total: Decimal | None, problems: list[str], raw: dict):
     order_id = numeric_id(view.get("id"))
     if not order_id:
-        raise ValueError(f"The Shopify order has no usable id ({_shown(view.get('id'))}).")
+        raise ValueError(f"The Shopify order has no usable id ({shown(view.get('id'))}).")
     updated_at = _when(view.get("updated_at"))
     if updated_at is None:
         raise ValueError(
-            f"Shopify order {order_id} has no usable updated_at ({_shown(view.get('updated_at'))})."
+            f"Shopify order {order_id} has no usable updated_at ({shown(view.get('updated_at'))})."
         )
     created_at = _when(view.get("created_at"))
     if created_at is None and view.get("created_at"):
-        problems.append(f"the order date {_shown(view.get('created_at'))} is not a date")
+        problems.append(f"the order date {shown(view.get('created_at'))} is not a date")
     cancelled_at = _when(view.get("cancelled_at"))
     if cancelled_at is None and view.get("cancelled_at"):
-        problems.append(f"the cancellation date {_shown(view.get('cancelled_at'))} is not a date")
+        problems.append(f"the cancellation date {shown(view.get('cancelled_at'))} is not a date")
 
-    status = _text(view.get("financial_status")).lower()
+    status = text_of(view.get("financial_status")).lower()
     financial_status = FINANCIAL_STATUSES.get(status, FinancialStatus.PENDING)
     if status and status not in FINANCIAL_STATUSES:
-        problems.append(f"the payment status {_shown(status)} is unknown; taken as pending")
+        problems.append(f"the payment status {shown(status)} is unknown; taken as pending")
 
     # An order edit (or a refund that restocks before shipping) leaves the line with current_quantity 0:
     # there is nothing of it left to ship.
@@ -183,7 +184,7 @@ def _order(view: dict, *, amount_paid: Decimal, total: Decimal | None, problems:
     ]
     delivery_fee = ZERO
     for position, item in enumerate(shipping_lines, start=1):
-        what = f"shipping line {position} ({_text(item.get('title')) or 'untitled'})"
+        what = f"shipping line {position} ({text_of(item.get('title')) or 'untitled'})"
         price = _money(item.get("price"), f"the price of {what}", problems)
         fee = max(price - _allocated(item, what, problems), ZERO)
         if not taxes_included:  # Packline taxes no delivery fee: the buyer paid it with its tax
@@ -192,29 +193,31 @@ def _order(view: dict, *, amount_paid: Decimal, total: Decimal | None, problems:
 
     return PlatformOrder(
         platform_order_id=order_id,
-        number=_text(view.get("name")) or (f"#{view['order_number']}" if view.get("order_number") else ""),
+        number=text_of(view.get("name")) or (f"#{view['order_number']}" if view.get("order_number") else ""),
         updated_at=updated_at,
         created_at=created_at,
         buyer=_buyer(view),
         shipping_address=_address(view.get("shipping_address"), "shipping", problems),
         billing_address=_address(view.get("billing_address"), "billing", problems),
         lines=lines,
-        shipping_method=_text(shipping_lines[0].get("title")) if shipping_lines else "",
+        shipping_method=text_of(shipping_lines[0].get("title")) if shipping_lines else "",
         delivery_fee=delivery_fee,
-        currency=_text(view.get("currency")).upper(),
-        payment_gateways=[_text(name) for name in _list(view.get("payment_gateway_names")) if _text(name)],
+        currency=text_of(view.get("currency")).upper(),
+        payment_gateways=[
+            text_of(name) for name in _list(view.get("payment_gateway_names")) if text_of(name)
+        ],
         financial_status=financial_status,
         amount_paid=amount_paid,
         refunds=_refunds(view.get("refunds"), problems),
         total=total,
         cancelled_at=cancelled_at,
-        fulfilled=_text(view.get("fulfillment_status")).lower() == "fulfilled",
-        notes=_text(view.get("note")),
+        fulfilled=text_of(view.get("fulfillment_status")).lower() == "fulfilled",
+        notes=text_of(view.get("note")),
         tags=_tags(view.get("tags")),
         attributes={
-            _text(item.get("name")): _text(item.get("value"))
+            text_of(item.get("name")): text_of(item.get("value"))
             for item in _list(view.get("note_attributes"))
-            if isinstance(item, dict) and _text(item.get("name"))
+            if isinstance(item, dict) and text_of(item.get("name"))
         },
         problems=problems,
         raw=raw,
@@ -225,21 +228,21 @@ def _line(position: int, item, problems: list[str], *, taxes_included: bool) -> 
     """Packline adds tax to net prices. Where Shopify's prices include tax (taxes_included, usual in
     the EU) the unit price and discount are taken back to net, so that net + tax is Shopify's line."""
     if not isinstance(item, dict):
-        problems.append(f"line {position} is not a line item ({_shown(item)})")
+        problems.append(f"line {position} is not a line item ({shown(item)})")
         return PlatformLine(platform_line_id="", sku="", name="", quantity=0, unit_price=ZERO)
-    name = _text(item.get("name")) or _text(item.get("title"))
+    name = text_of(item.get("name")) or text_of(item.get("title"))
     what = f"line {position} ({name})" if name else f"line {position}"
     line_id = numeric_id(item.get("id"))
     if not line_id:
         problems.append(f"{what} has no Shopify line id")
-    sku = _text(item.get("sku"))
+    sku = text_of(item.get("sku"))
     if not sku:
         problems.append(f"{what} has no SKU")
     # current_quantity: what is left after order edits and restocking refunds; older payloads lack it.
     asked = item.get("current_quantity", item.get("quantity"))
     quantity = _whole(asked)
     if quantity is None:
-        problems.append(f"{what} has quantity {_shown(asked)}, not a whole number above 0")
+        problems.append(f"{what} has quantity {shown(asked)}, not a whole number above 0")
         quantity = 0
     unit_price = _money(item.get("price"), f"the price of {what}", problems, missing=None)
     if unit_price is None:
@@ -274,12 +277,12 @@ def _taxes(tax_lines, what: str, problems: list[str]) -> tuple[Decimal | None, D
         return None, None
     rate, amount = ZERO, ZERO
     for tax in tax_lines:
-        value = _decimal(tax.get("rate")) if isinstance(tax, dict) else None
+        value = decimal_of(tax.get("rate")) if isinstance(tax, dict) else None
         if value is None or value < 0 or value >= 1:
-            problems.append(f"a tax rate of {what} is not a rate ({_shown(tax)})")
+            problems.append(f"a tax rate of {what} is not a rate ({shown(tax)})")
             return None, None
         rate += value
-        price = _decimal(tax.get("price"))
+        price = decimal_of(tax.get("price"))
         amount = amount + price if amount is not None and price is not None and price >= 0 else None
     return rate, amount
 
@@ -302,21 +305,17 @@ def _rate_reproducing(rate: Decimal, net: Decimal, tax: Decimal | None) -> Decim
     """The tax rate in percent, 2 places: the shop's, unless Packline's tax on the net (rounded to the
     cent) would then differ from the tax Shopify charged and a rate read from the amounts would not."""
     shop_rate = (rate * 100).quantize(CENT, ROUND_HALF_UP)
-    if tax is None or net <= 0 or _cents(net * shop_rate / 100) == tax:
+    if tax is None or net <= 0 or cents(net * shop_rate / 100) == tax:
         return shop_rate
     computed = (tax / net * 100).quantize(CENT, ROUND_HALF_UP)
-    return computed if computed < 100 and _cents(net * computed / 100) == tax else shop_rate
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, ROUND_HALF_UP)
+    return computed if computed < 100 and cents(net * computed / 100) == tax else shop_rate
 
 
 def _removed(item) -> bool:
     return (
         isinstance(item, dict)
         and item.get("current_quantity") is not None
-        and _decimal(item["current_quantity"]) == Decimal(0)
+        and decimal_of(item["current_quantity"]) == Decimal(0)
     )
 
 
@@ -341,8 +340,8 @@ def _refunds(value, problems: list[str]) -> list[PlatformRefund]:
         for transaction in _list(refund.get("transactions")):
             if not isinstance(transaction, dict):
                 continue
-            kind = _text(transaction.get("kind")).lower()
-            status = _text(transaction.get("status")).lower()
+            kind = text_of(transaction.get("kind")).lower()
+            status = text_of(transaction.get("status")).lower()
             if kind == "refund" and status == "success":
                 amount += _money(transaction.get("amount"), f"the amount of {what}", problems)
         if amount <= 0:
@@ -354,7 +353,7 @@ def _refunds(value, problems: list[str]) -> list[PlatformRefund]:
                 platform_refund_id=refund_id,
                 amount=amount,
                 created_at=_when(refund.get("created_at")),
-                note=_text(refund.get("note")),
+                note=text_of(refund.get("note")),
             )
         )
     return refunds
@@ -367,46 +366,46 @@ def _buyer(view: dict) -> Buyer:
     name = _joined(customer.get("first_name"), customer.get("last_name"))
     return Buyer(
         name=name or _address_name(billing) or _address_name(shipping),
-        email=_text(view.get("email")) or _text(customer.get("email")),
+        email=text_of(view.get("email")) or text_of(customer.get("email")),
         phone=(
-            _text(view.get("phone"))
-            or _text(customer.get("phone"))
-            or _text(billing.get("phone"))
-            or _text(shipping.get("phone"))
+            text_of(view.get("phone"))
+            or text_of(customer.get("phone"))
+            or text_of(billing.get("phone"))
+            or text_of(shipping.get("phone"))
         ),
-        company=_text(billing.get("company")) or _text(shipping.get("company")),
+        company=text_of(billing.get("company")) or text_of(shipping.get("company")),
     )
 
 
 def _address(value, which: str, problems: list[str]) -> dict:
     if not isinstance(value, dict) or not value:
         return {}
-    code = _text(value.get("country_code")).upper()
+    code = text_of(value.get("country_code")).upper()
     country = code if code in COUNTRY_CODES else ""
     if code and not country:
-        problems.append(f"the {which} address country code {_shown(code)} is not a country we know")
-    elif not code and _text(value.get("country")):
-        problems.append(f"the {which} address country {_shown(value.get('country'))} has no country code")
+        problems.append(f"the {which} address country code {shown(code)} is not a country we know")
+    elif not code and text_of(value.get("country")):
+        problems.append(f"the {which} address country {shown(value.get('country'))} has no country code")
     return {
         "name": _address_name(value),
-        "line1": _text(value.get("address1")),
-        "line2": _text(value.get("address2")),
-        "city": _text(value.get("city")),
-        "region": _text(value.get("province_code")) or _text(value.get("province")),
-        "postcode": _text(value.get("zip")),
+        "line1": text_of(value.get("address1")),
+        "line2": text_of(value.get("address2")),
+        "city": text_of(value.get("city")),
+        "region": text_of(value.get("province_code")) or text_of(value.get("province")),
+        "postcode": text_of(value.get("zip")),
         "country": country,
-        "phone": _text(value.get("phone")),
+        "phone": text_of(value.get("phone")),
     }
 
 
 def _address_name(address: dict) -> str:
-    return _text(address.get("name")) or _joined(address.get("first_name"), address.get("last_name"))
+    return text_of(address.get("name")) or _joined(address.get("first_name"), address.get("last_name"))
 
 
 def _tags(value) -> list[str]:
     """Tags once each, in alphabetical order: REST gives a comma-separated string, GraphQL a list."""
     parts = value.split(",") if isinstance(value, str) else _list(value)
-    return sorted({_text(tag) for tag in parts if _text(tag)}, key=str.casefold)
+    return sorted({text_of(tag) for tag in parts if text_of(tag)}, key=str.casefold)
 
 
 # GraphQL pieces in the REST shape.
@@ -488,35 +487,12 @@ def _nodes(connection) -> list:
 # Values.
 
 
-def _text(value) -> str:
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return str(value).strip()
-
-
 def _joined(*parts) -> str:
-    return " ".join(_text(part) for part in parts if _text(part))
+    return " ".join(text_of(part) for part in parts if text_of(part))
 
 
 def _list(value) -> list:
     return value if isinstance(value, list) else []
-
-
-def _shown(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-def _decimal(value) -> Decimal | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    if isinstance(value, float):
-        value = repr(value)  # JSON read without parse_float=Decimal: the shortest text of the float
-    try:
-        number = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, TypeError, ValueError):
-        return None
-    return number if number.is_finite() else None
 
 
 def _money(value, what: str, problems: list[str], *, missing=ZERO, unreadable=ZERO) -> Decimal | None:
@@ -524,22 +500,17 @@ def _money(value, what: str, problems: list[str], *, missing=ZERO, unreadable=ZE
     `unreadable` and a problem."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return missing
-    amount = _decimal(value)
+    amount = decimal_of(value)
     if amount is None or amount < 0:
-        problems.append(f"{what} is not an amount ({_shown(value)})")
+        problems.append(f"{what} is not an amount ({shown(value)})")
         return unreadable
     return amount
 
 
 def _whole(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value if value > 0 else None
-    number = _decimal(value)
-    if number is None or number != number.to_integral_value() or number <= 0:
-        return None
-    return int(number)
+    """A whole number above 0, or None."""
+    number = whole_number(value)
+    return number if number is not None and number > 0 else None
 
 
 def _when(value) -> datetime | None:

@@ -33,7 +33,7 @@ from urllib.parse import urlencode
 import httpx
 
 from channels.marketplaces.base import Limiter, PlatformError, ReauthorisationNeeded, TokenExpiry
-from channels.marketplaces.tiktok.mapping import loads, whole_number
+from channels.marketplaces.values import loads, whole_number
 
 logger = logging.getLogger(__name__)
 

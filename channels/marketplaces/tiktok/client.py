@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from channels.marketplaces import values
 from channels.marketplaces.base import (
     Access,
     Limiter,
@@ -459,7 +460,7 @@ def _says_too_many(message: str) -> bool:
 
 def _envelope(response: httpx.Response) -> dict | None:
     try:
-        payload = mapping.loads(response.content)
+        payload = values.loads(response.content)
     except ValueError:
         return None
     return payload if isinstance(payload, dict) and "code" in payload else None
@@ -481,7 +482,7 @@ def _path_id(value: str, what: str) -> str:
 
 
 def _cancellation(item: dict) -> CancellationRequest:
-    created = mapping.whole_number(item.get("create_time"))
+    created = values.whole_number(item.get("create_time"))
     return CancellationRequest(
         cancel_id=str(item.get("cancel_id") or ""),
         order_id=str(item.get("order_id") or ""),

@@ -23,13 +23,13 @@ How TikTok Shop describes an order, and what Packline makes of it:
   delivery fee (TikTok's total_amount = sub_total + shipping_fee + tax + retail_delivery_fee).
 """
 
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from channels.marketplaces.base import Buyer, FinancialStatus, PlatformLine, PlatformOrder
 from channels.marketplaces.shopify.countries import COUNTRY_CODES
+from channels.marketplaces.values import capitalised, cents, decimal_of, shown, text_of, whole_number
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -60,11 +60,6 @@ REGION_LEVELS = ("state", "province", "region", "prefecture", "county")
 ORDER_TYPE_TAGS = {"PRE_ORDER": "pre-order", "MADE_TO_ORDER": "made to order", "BACK_ORDER": "back order"}
 
 
-def loads(body: bytes | str):
-    """A TikTok Shop JSON body with every fraction as Decimal, never float."""
-    return json.loads(body, parse_float=Decimal)
-
-
 def order_from_detail(payload: dict) -> PlatformOrder:
     """The order one element of `data.orders` describes (Get Order Detail or Get Order List)."""
     if not isinstance(payload, dict):
@@ -74,13 +69,13 @@ def order_from_detail(payload: dict) -> PlatformOrder:
     updated_at = reading.time(payload.get("update_time"), "update_time")
     if updated_at is None:
         raise ValueError(
-            f"TikTok Shop order {order_id} has no readable update_time ({_shown(payload.get('update_time'))}): "
+            f"TikTok Shop order {order_id} has no readable update_time ({shown(payload.get('update_time'))}): "
             "Packline cannot tell how recent it is."
         )
-    status = _text(payload.get("status")).upper()
+    status = text_of(payload.get("status")).upper()
     if status not in STATUSES:
         reading.problems.append(
-            f"The order status {_shown(payload.get('status'))} is not one TikTok Shop documents."
+            f"The order status {shown(payload.get('status'))} is not one TikTok Shop documents."
         )
     payment = reading.section(payload, "payment")
     address_part = reading.section(payload, "recipient_address")
@@ -103,7 +98,7 @@ def order_from_detail(payload: dict) -> PlatformOrder:
         + reading.amount(payment.get("shipping_fee_tax"), "the shipping fee's tax")
         + reading.amount(payment.get("retail_delivery_fee"), "the retail delivery fee")
     )
-    currency = _text(payment.get("currency")).upper() or reading.line_currency
+    currency = text_of(payment.get("currency")).upper() or reading.line_currency
     address = reading.address(address_part)
     cancel_time = reading.time(payload.get("cancel_time"), "cancel_time")
 
@@ -112,13 +107,13 @@ def order_from_detail(payload: dict) -> PlatformOrder:
         number=order_id,  # TikTok Shop shows the order id itself
         updated_at=updated_at,
         created_at=reading.time(payload.get("create_time"), "create_time"),
-        buyer=Buyer(name=address["name"], email=_text(payload.get("buyer_email")), phone=address["phone"]),
+        buyer=Buyer(name=address["name"], email=text_of(payload.get("buyer_email")), phone=address["phone"]),
         shipping_address=address,
         lines=lines,
-        shipping_method=_text(payload.get("delivery_option_name")),
+        shipping_method=text_of(payload.get("delivery_option_name")),
         delivery_fee=delivery_fee,
         currency=currency,
-        payment_gateways=[name] if (name := _text(payload.get("payment_method_name"))) else [],
+        payment_gateways=[name] if (name := text_of(payload.get("payment_method_name"))) else [],
         financial_status=financial_status(status, paid=paid),
         amount_paid=(total or ZERO) if paid else ZERO,
         total=total,
@@ -127,7 +122,7 @@ def order_from_detail(payload: dict) -> PlatformOrder:
         # The ready-to-ship SLA: the latest time the seller hands the parcel over (late after it).
         ship_by=reading.time(payload.get("rts_sla_time"), "rts_sla_time"),
         fulfilled=status in FULFILLED,
-        notes=_text(payload.get("buyer_message")),
+        notes=text_of(payload.get("buyer_message")),
         tags=_tags(payload, cod),
         attributes=reading.attributes(payload, payment, taxed=taxed or bool(order_tax)),
         raw=payload,
@@ -165,15 +160,15 @@ def unit_groups(line_items) -> list[UnitGroup]:
     for position, item in enumerate(line_items if isinstance(line_items, list) else []):
         if not isinstance(item, dict):
             continue
-        sku_id = _text(item.get("sku_id"))
-        key = (sku_id or f"line:{_text(item.get('id')) or position}", item.get("is_gift") is True)
-        group = groups.setdefault(key, UnitGroup(platform_line_id=_text(item.get("id"))))
+        sku_id = text_of(item.get("sku_id"))
+        key = (sku_id or f"line:{text_of(item.get('id')) or position}", item.get("is_gift") is True)
+        group = groups.setdefault(key, UnitGroup(platform_line_id=text_of(item.get("id"))))
         group.units.append(item)
     return list(groups.values())
 
 
 def is_cancelled(unit: dict) -> bool:
-    return _text(unit.get("display_status")).upper() == "CANCELLED"
+    return text_of(unit.get("display_status")).upper() == "CANCELLED"
 
 
 def unit_quantity(unit: dict) -> int:
@@ -194,7 +189,7 @@ class _Reading:
         if value is None:
             return {}
         if not isinstance(value, dict):
-            self.problems.append(f"The order's {key} is not an object ({_shown(value)}).")
+            self.problems.append(f"The order's {key} is not an object ({shown(value)}).")
             return {}
         return value
 
@@ -203,63 +198,63 @@ class _Reading:
             return None
         seconds = whole_number(value)
         if seconds is None or seconds < 0:
-            self.problems.append(f"The {what} {_shown(value)} is not a Unix time.")
+            self.problems.append(f"The {what} {shown(value)} is not a Unix time.")
             return None
         try:
             return datetime.fromtimestamp(seconds, UTC)
         except (OverflowError, OSError, ValueError):
-            self.problems.append(f"The {what} {_shown(value)} is not a Unix time.")
+            self.problems.append(f"The {what} {shown(value)} is not a Unix time.")
             return None
 
     def amount(self, value, what: str, *, required: bool = False) -> Decimal | None:
         """An amount; 0 when absent, None (with a problem) when required and absent or unreadable."""
         if value is None or value == "":
             if required:
-                self.problems.append(f"{_capital(what)} is missing.")
+                self.problems.append(f"{capitalised(what)} is missing.")
                 return None
             return ZERO
-        amount = _decimal(value)
+        amount = decimal_of(value)
         if amount is None or amount < 0:
-            self.problems.append(f"{_capital(what)} {_shown(value)} is not an amount.")
+            self.problems.append(f"{capitalised(what)} {shown(value)} is not an amount.")
             return None if required else ZERO
         return amount
 
     def address(self, part: dict) -> dict:
         levels = part.get("district_info")
         if levels is not None and not isinstance(levels, list):
-            self.problems.append(f"The recipient address's district_info is not a list ({_shown(levels)}).")
+            self.problems.append(f"The recipient address's district_info is not a list ({shown(levels)}).")
             levels = []
         named = {}
         for level in levels or []:
             if not isinstance(level, dict):
-                self.problems.append(f"A district_info entry is not an object ({_shown(level)}).")
+                self.problems.append(f"A district_info entry is not an object ({shown(level)}).")
                 continue
-            name = _text(level.get("address_level_name")).lower()
-            if name and _text(level.get("address_name")):
-                named.setdefault(name, _text(level.get("address_name")))
-        country = _text(part.get("region_code")).upper()
+            name = text_of(level.get("address_level_name")).lower()
+            if name and text_of(level.get("address_name")):
+                named.setdefault(name, text_of(level.get("address_name")))
+        country = text_of(part.get("region_code")).upper()
         if country and country not in COUNTRY_CODES:
             self.problems.append(
-                f"The recipient's region_code {_shown(part.get('region_code'))} is not an ISO 3166-1 country code."
+                f"The recipient's region_code {shown(part.get('region_code'))} is not an ISO 3166-1 country code."
             )
             country = ""
-        street = [_text(part.get(f"address_line{n}")) for n in (1, 2, 3, 4)]
+        street = [text_of(part.get(f"address_line{n}")) for n in (1, 2, 3, 4)]
         line1 = (
             street[0]
-            or _text(part.get("address_detail"))
-            or ("" if any(street) else _text(part.get("full_address")))
+            or text_of(part.get("address_detail"))
+            or ("" if any(street) else text_of(part.get("full_address")))
         )
         address = {
-            "name": _text(part.get("name"))
-            or " ".join(filter(None, (_text(part.get("first_name")), _text(part.get("last_name"))))),
+            "name": text_of(part.get("name"))
+            or " ".join(filter(None, (text_of(part.get("first_name")), text_of(part.get("last_name"))))),
             "line1": line1,
             "line2": ", ".join(filter(None, street[1:])),
             "city": next((named[level] for level in CITY_LEVELS if level in named), "")
-            or _text(part.get("post_town")),
+            or text_of(part.get("post_town")),
             "region": next((named[level] for level in REGION_LEVELS if level in named), ""),
-            "postcode": _text(part.get("postal_code")),
+            "postcode": text_of(part.get("postal_code")),
             "country": country,
-            "phone": _text(part.get("phone_number")),
+            "phone": text_of(part.get("phone_number")),
         }
         if part and address["line1"] and not address["city"]:
             self.problems.append("The recipient address names no city (district_info has no city level).")
@@ -272,7 +267,7 @@ class _Reading:
             return [], False
         for position, item in enumerate(items, start=1):
             if not isinstance(item, dict):
-                self.problems.append(f"Line item {position} is not an object ({_shown(item)}).")
+                self.problems.append(f"Line item {position} is not an object ({shown(item)}).")
         groups = unit_groups(items)
         taxed = any(isinstance(item, dict) and item.get("item_tax") for item in items)
         every_unit_cancelled = all(not group.live_units() for group in groups)
@@ -285,14 +280,14 @@ class _Reading:
 
     def line(self, line_id: str, units: list[dict], *, taxed: bool) -> PlatformLine:
         first = units[0]
-        name = " - ".join(filter(None, (_text(first.get("product_name")), _text(first.get("sku_name")))))
+        name = " - ".join(filter(None, (text_of(first.get("product_name")), text_of(first.get("sku_name")))))
         label = f"line {line_id} ({name})" if name else f"line {line_id or '(no id)'}"
         if not line_id:
             self.problems.append(f"A line item ({name or 'no name'}) has no id.")
-        sku = _text(first.get("seller_sku")) or _text(first.get("sku_id"))
+        sku = text_of(first.get("seller_sku")) or text_of(first.get("sku_id"))
         if not sku:
-            self.problems.append(f"{_capital(label)} has neither a seller_sku nor a sku_id.")
-        self.line_currency = self.line_currency or _text(first.get("currency")).upper()
+            self.problems.append(f"{capitalised(label)} has neither a seller_sku nor a sku_id.")
+        self.line_currency = self.line_currency or text_of(first.get("currency")).upper()
         quantity = 0
         highest = ZERO
         paid = ZERO
@@ -301,7 +296,7 @@ class _Reading:
             stated = whole_number(unit.get("quantity"))
             if unit.get("quantity") not in (None, "") and (stated is None or stated <= 0):
                 self.problems.append(
-                    f"{_capital(label)} has quantity {_shown(unit.get('quantity'))}; 1 is assumed."
+                    f"{capitalised(label)} has quantity {shown(unit.get('quantity'))}; 1 is assumed."
                 )
             count = unit_quantity(unit)
             original, sale = self._prices(label, unit)
@@ -328,22 +323,25 @@ class _Reading:
 
     def _prices(self, label: str, unit: dict) -> tuple[Decimal, Decimal]:
         """(list price, price paid) of one unit."""
-        original = _decimal(unit.get("original_price"))
-        sale = _decimal(unit.get("sale_price"))
+        original = decimal_of(unit.get("original_price"))
+        sale = decimal_of(unit.get("sale_price"))
         if sale is None:
-            seller, platform = _decimal(unit.get("seller_discount")), _decimal(unit.get("platform_discount"))
+            seller, platform = (
+                decimal_of(unit.get("seller_discount")),
+                decimal_of(unit.get("platform_discount")),
+            )
             if original is not None and seller is not None and platform is not None:
                 sale = original - seller - platform
         if sale is None or sale < 0:
             self.problems.append(
-                f"{_capital(label)} has no readable price (sale_price {_shown(unit.get('sale_price'))}, "
-                f"original_price {_shown(unit.get('original_price'))})."
+                f"{capitalised(label)} has no readable price (sale_price {shown(unit.get('sale_price'))}, "
+                f"original_price {shown(unit.get('original_price'))})."
             )
             return (original if original is not None and original >= 0 else ZERO), ZERO
         if original is None or original < 0:
             if unit.get("original_price") not in (None, ""):
                 self.problems.append(
-                    f"{_capital(label)} has original_price {_shown(unit.get('original_price'))}, not an amount; "
+                    f"{capitalised(label)} has original_price {shown(unit.get('original_price'))}, not an amount; "
                     f"its sale price {sale} is used."
                 )
             original = sale
@@ -353,13 +351,15 @@ class _Reading:
         if item_tax in (None, ""):
             return ZERO
         if not isinstance(item_tax, list):
-            self.problems.append(f"{_capital(label)} has item_tax {_shown(item_tax)}, not a list.")
+            self.problems.append(f"{capitalised(label)} has item_tax {shown(item_tax)}, not a list.")
             return None
         total = ZERO
         for entry in item_tax:
-            amount = _decimal(entry.get("tax_amount")) if isinstance(entry, dict) else None
+            amount = decimal_of(entry.get("tax_amount")) if isinstance(entry, dict) else None
             if amount is None or amount < 0:
-                self.problems.append(f"{_capital(label)} has a tax that is not an amount ({_shown(entry)}).")
+                self.problems.append(
+                    f"{capitalised(label)} has a tax that is not an amount ({shown(entry)})."
+                )
                 return None
             total += amount
         return total
@@ -373,7 +373,7 @@ class _Reading:
             return ZERO
         stated_rates = []
         for entry in item_tax if isinstance(item_tax, list) else []:
-            stated = _decimal(entry.get("tax_rate")) if isinstance(entry, dict) else None
+            stated = decimal_of(entry.get("tax_rate")) if isinstance(entry, dict) else None
             if stated is not None:
                 stated_rates += [
                     (stated * 100).quantize(CENT, ROUND_HALF_UP),
@@ -381,12 +381,10 @@ class _Reading:
                 ]
         computed = (tax / net * 100).quantize(CENT, ROUND_HALF_UP)
         for rate in [*stated_rates, computed]:
-            if 0 <= rate < 100 and _cents(net * rate / 100) == tax:
+            if 0 <= rate < 100 and cents(net * rate / 100) == tax:
                 return rate
         plausible = [
-            rate
-            for rate in stated_rates
-            if 0 < rate < 100 and abs(_cents(net * rate / 100) - tax) <= CENT * 5
+            rate for rate in stated_rates if 0 < rate < 100 and abs(cents(net * rate / 100) - tax) <= CENT * 5
         ]
         return plausible[0] if plausible else computed
 
@@ -403,9 +401,9 @@ class _Reading:
             ("cancellation_initiator", "cancelled_by"),
             ("seller_note", "seller_note"),
         ):
-            if _text(payload.get(key)):
-                attributes[what] = _text(payload.get(key))
-        platform_discount = _decimal(payment.get("platform_discount"))
+            if text_of(payload.get(key)):
+                attributes[what] = text_of(payload.get(key))
+        platform_discount = decimal_of(payment.get("platform_discount"))
         if platform_discount:
             attributes["tiktok_discount"] = str(
                 platform_discount
@@ -418,7 +416,7 @@ class _Reading:
 def _tags(payload: dict, cod: bool) -> list[str]:
     tags = [
         ORDER_TYPE_TAGS[kind]
-        for kind in [_text(payload.get("order_type")).upper()]
+        for kind in [text_of(payload.get("order_type")).upper()]
         if kind in ORDER_TYPE_TAGS
     ]
     for key, tag in (
@@ -434,54 +432,7 @@ def _tags(payload: dict, cod: bool) -> list[str]:
 
 
 def _order_id(value) -> str:
-    order_id = _text(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    order_id = text_of(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
     if not order_id or any(ch.isspace() for ch in order_id):
-        raise ValueError(f"A TikTok Shop order needs an id; this one has {_shown(value)}.")
+        raise ValueError(f"A TikTok Shop order needs an id; this one has {shown(value)}.")
     return order_id
-
-
-def _cents(amount: Decimal) -> Decimal:
-    return amount.quantize(CENT, ROUND_HALF_UP)
-
-
-def _shown(value) -> str:
-    """A value as a sentence shows it: amounts as written, text in quotes."""
-    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return str(value)
-    return repr(value)
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, bool | dict | list):
-        return ""
-    return str(value).strip()
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _decimal(value) -> Decimal | None:
-    """A finite Decimal from a TikTok amount (a string, or a number when loaded with `loads`), or None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    elif not isinstance(value, str | int | Decimal):
-        return None
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() else None
-
-
-def whole_number(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    amount = _decimal(value)
-    if amount is None or amount != amount.to_integral_value():
-        return None
-    return int(amount)

@@ -18,7 +18,7 @@ import hashlib
 from collections.abc import Mapping
 
 from channels.marketplaces.base import OrderReference, Webhook
-from channels.marketplaces.tiktok.mapping import loads
+from channels.marketplaces.values import loads, text_of
 
 SIGNATURE_HEADER = "Authorization"
 ORDER_STATUS_CHANGE = "order_status_change"
@@ -59,11 +59,15 @@ def delivery_key(body: bytes) -> str:
     the same notification gives the same key."""
     payload = _payload(body)
     if payload:
-        notification = _text(payload.get("tts_notification_id"))
+        notification = text_of(payload.get("tts_notification_id"))
         if notification:
             return f"tts-{notification}"[:150]
         data = payload.get("data") if isinstance(payload.get("data"), dict) else {}
-        parts = [_text(payload.get("type")), _text(data.get("order_id")), _text(data.get("update_time"))]
+        parts = [
+            text_of(payload.get("type")),
+            text_of(data.get("order_id")),
+            text_of(data.get("update_time")),
+        ]
         if all(parts):
             return "-".join(parts)[:150]
     return f"sha256-{hashlib.sha256(body).hexdigest()}"
@@ -73,7 +77,7 @@ def topic_of(payload: dict) -> str:
     kind = payload.get("type")
     if isinstance(kind, int) and not isinstance(kind, bool):
         return TOPICS.get(kind, f"type_{kind}")
-    return f"type_{_text(kind) or 'unknown'}"
+    return f"type_{text_of(kind) or 'unknown'}"
 
 
 def order_from_webhook(topic: str, payload: dict) -> OrderReference | None:
@@ -82,7 +86,7 @@ def order_from_webhook(topic: str, payload: dict) -> OrderReference | None:
     if not isinstance(payload, dict) or topic_of(payload) not in ORDER_TOPICS:
         return None
     data = payload.get("data")
-    order_id = _text(data.get("order_id")) if isinstance(data, dict) else ""
+    order_id = text_of(data.get("order_id")) if isinstance(data, dict) else ""
     if not order_id:
         raise ValueError(f"A TikTok Shop {topic_of(payload)} notification names no order: {payload!r}"[:300])
     return OrderReference(order_id)
@@ -107,9 +111,3 @@ def _payload(body: bytes) -> dict | None:
     except (ValueError, UnicodeDecodeError):
         return None
     return payload if isinstance(payload, dict) else None
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, bool | dict | list):
-        return ""
-    return str(value).strip()

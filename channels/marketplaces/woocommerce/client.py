@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from channels.marketplaces import values
 from channels.marketplaces.base import (
     Access,
     Limiter,
@@ -260,7 +261,7 @@ class WooCommerceClient:
 
     def _json(self, response: httpx.Response, path: str):
         try:
-            return mapping.loads(response.content)
+            return values.loads(response.content)
         except ValueError:
             kind = response.headers.get("content-type", "no content type").split(";")[0]
             raise PlatformError(
@@ -283,7 +284,7 @@ def _ships_whole_order(push: TrackingPush, payload: dict) -> bool:
         shipped[line.platform_line_id] = shipped.get(line.platform_line_id, 0) + line.quantity
     items = [item for item in payload.get("line_items") or [] if isinstance(item, dict)]
     return bool(items) and all(
-        shipped.get(str(item.get("id")), 0) >= (mapping.whole_number(item.get("quantity")) or 0)
+        shipped.get(str(item.get("id")), 0) >= (values.whole_number(item.get("quantity")) or 0)
         for item in items
     )
 

@@ -10,8 +10,8 @@ number; load bodies with `loads`, which reads JSON numbers as Decimal).
 """
 
 import json
-from datetime import UTC, datetime
-from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import datetime
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 
 from channels.marketplaces.base import (
     Buyer,
@@ -20,6 +20,7 @@ from channels.marketplaces.base import (
     PlatformOrder,
     PlatformRefund,
 )
+from channels.marketplaces.values import capitalised, decimal_of, shown, text_of, utc_of, whole_number
 from channels.marketplaces.woocommerce.countries import ISO_3166_ALPHA_2
 
 CENT = Decimal("0.01")
@@ -42,11 +43,6 @@ AWAITING_PAYMENT = frozenset({"pending", "on-hold", "checkout-draft"})
 CANCELLED = frozenset({"cancelled", "trash"})  # trash: the shop threw the order away
 
 
-def loads(body: bytes | str) -> dict:
-    """A WooCommerce JSON body with every number as Decimal, never float."""
-    return json.loads(body, parse_float=Decimal)
-
-
 def order_from_payload(payload: dict) -> PlatformOrder:
     """The order a WooCommerce order object describes (webhook body or REST answer)."""
     if not isinstance(payload, dict):
@@ -57,10 +53,10 @@ def order_from_payload(payload: dict) -> PlatformOrder:
     if updated_at is None:
         raise ValueError(
             f"WooCommerce order {order_id} has no readable date_modified_gmt "
-            f"({_shown(payload.get('date_modified_gmt'))}): Packline cannot tell how recent it is."
+            f"({shown(payload.get('date_modified_gmt'))}): Packline cannot tell how recent it is."
         )
     created_at = reading.date(payload.get("date_created_gmt"), "the creation date")
-    status = _text(payload.get("status")).lower().removeprefix("wc-")
+    status = text_of(payload.get("status")).lower().removeprefix("wc-")
     date_paid = reading.date(payload.get("date_paid_gmt"), "the date paid")
     total = reading.amount(payload.get("total"), "the order total", required=True)
     refunds = reading.refunds(payload.get("refunds"))
@@ -78,8 +74,8 @@ def order_from_payload(payload: dict) -> PlatformOrder:
     delivery_fee = reading.amount(payload.get("shipping_total"), "the shipping total") + reading.amount(
         payload.get("shipping_tax"), "the shipping tax"
     )
-    number = _text(payload.get("number")) or order_id
-    payment_method = _text(payload.get("payment_method"))
+    number = text_of(payload.get("number")) or order_id
+    payment_method = text_of(payload.get("payment_method"))
 
     order = PlatformOrder(
         platform_order_id=order_id,
@@ -88,18 +84,18 @@ def order_from_payload(payload: dict) -> PlatformOrder:
         created_at=created_at,
         buyer=Buyer(
             name=_person(billing) or _person(shipping),
-            email=_text(billing.get("email")),
-            phone=_text(billing.get("phone")) or _text(shipping.get("phone")),
-            company=_text(billing.get("company")) or _text(shipping.get("company")),
+            email=text_of(billing.get("email")),
+            phone=text_of(billing.get("phone")) or text_of(shipping.get("phone")),
+            company=text_of(billing.get("company")) or text_of(shipping.get("company")),
         ),
         shipping_address=reading.address(shipping, "shipping"),
         billing_address=reading.address(billing, "billing"),
         lines=reading.lines(payload.get("line_items")),
         shipping_method=", ".join(
-            _text(line.get("method_title")) for line in shipping_lines if isinstance(line, dict)
+            text_of(line.get("method_title")) for line in shipping_lines if isinstance(line, dict)
         ).strip(", "),
         delivery_fee=delivery_fee,
-        currency=_text(payload.get("currency")).upper(),
+        currency=text_of(payload.get("currency")).upper(),
         payment_gateways=[payment_method] if payment_method else [],
         financial_status=financial_status(
             status, paid=date_paid is not None, refunded=refunded, total=total or ZERO
@@ -109,7 +105,7 @@ def order_from_payload(payload: dict) -> PlatformOrder:
         total=total,
         cancelled_at=updated_at if status in CANCELLED else None,
         fulfilled=status == "completed",
-        notes=_text(payload.get("customer_note")),
+        notes=text_of(payload.get("customer_note")),
         attributes=_attributes(payload),
         raw=payload,
     )
@@ -165,20 +161,20 @@ class _Reading:
         self.rates: dict[str, Decimal] = {}
         for line in tax_lines if isinstance(tax_lines, list) else []:
             if isinstance(line, dict) and not line.get("compound"):
-                rate = _decimal(line.get("rate_percent"))
+                rate = decimal_of(line.get("rate_percent"))
                 if rate is not None:
-                    self.rates[_text(line.get("rate_id"))] = rate
+                    self.rates[text_of(line.get("rate_id"))] = rate
 
     def amount(self, value, what: str, *, required: bool = False) -> Decimal | None:
         """An amount; 0 when absent, None (with a problem) when required and absent or unreadable."""
         if value is None or value == "":
             if required:
-                self.problems.append(f"{_capital(what)} is missing.")
+                self.problems.append(f"{capitalised(what)} is missing.")
                 return None
             return ZERO
-        amount = _decimal(value)
+        amount = decimal_of(value)
         if amount is None:
-            self.problems.append(f"{_capital(what)} {_shown(value)} is not an amount.")
+            self.problems.append(f"{capitalised(what)} {shown(value)} is not an amount.")
             return None if required else ZERO
         return amount
 
@@ -186,27 +182,27 @@ class _Reading:
         if value is None or value == "":
             return None
         try:
-            return _gmt(value)
+            return utc_of(value)
         except (TypeError, ValueError):
-            self.problems.append(f"{_capital(what)} {_shown(value)} is not a date.")
+            self.problems.append(f"{capitalised(what)} {shown(value)} is not a date.")
             return None
 
     def address(self, part: dict, what: str) -> dict:
-        country = _text(part.get("country")).upper()
+        country = text_of(part.get("country")).upper()
         if country and country not in ISO_3166_ALPHA_2:
             self.problems.append(
-                f"The {what} country {_shown(part.get('country'))} is not an ISO 3166-1 country code."
+                f"The {what} country {shown(part.get('country'))} is not an ISO 3166-1 country code."
             )
             country = ""
         return {
-            "name": _person(part) or _text(part.get("company")),
-            "line1": _text(part.get("address_1")),
-            "line2": _text(part.get("address_2")),
-            "city": _text(part.get("city")),
-            "region": _text(part.get("state")),
-            "postcode": _text(part.get("postcode")),
+            "name": _person(part) or text_of(part.get("company")),
+            "line1": text_of(part.get("address_1")),
+            "line2": text_of(part.get("address_2")),
+            "city": text_of(part.get("city")),
+            "region": text_of(part.get("state")),
+            "postcode": text_of(part.get("postcode")),
             "country": country,
-            "phone": _text(part.get("phone")),
+            "phone": text_of(part.get("phone")),
         }
 
     def lines(self, items) -> list[PlatformLine]:
@@ -217,28 +213,30 @@ class _Reading:
 
     def line(self, position: int, item) -> PlatformLine:
         if not isinstance(item, dict):
-            self.problems.append(f"Line {position} is not a line item ({_shown(item)}).")
+            self.problems.append(f"Line {position} is not a line item ({shown(item)}).")
             return PlatformLine(platform_line_id="", sku="", name="", quantity=0, unit_price=ZERO)
-        name = _text(item.get("name"))
+        name = text_of(item.get("name"))
         label = f"line {position} ({name})" if name else f"line {position}"
-        sku = _text(item.get("sku"))
+        sku = text_of(item.get("sku"))
         if not sku:
-            self.problems.append(f"{_capital(label)} has no SKU.")
-        line_id = _text(item.get("id"))
+            self.problems.append(f"{capitalised(label)} has no SKU.")
+        line_id = text_of(item.get("id"))
         if not line_id:
-            self.problems.append(f"{_capital(label)} has no id.")
+            self.problems.append(f"{capitalised(label)} has no id.")
         quantity = whole_number(item.get("quantity"))
         if quantity is None or quantity <= 0:
             self.problems.append(
-                f"{_capital(label)} has quantity {_shown(item.get('quantity'))}, not a whole number above 0."
+                f"{capitalised(label)} has quantity {shown(item.get('quantity'))}, not a whole number above 0."
             )
             quantity = 0
         unit_price, discount = self._price(label, item, quantity)
         tax_rate = None
-        line_total = _decimal(item.get("total"))
-        line_tax = _decimal(item.get("total_tax"))
+        line_total = decimal_of(item.get("total"))
+        line_tax = decimal_of(item.get("total_tax"))
         if item.get("total_tax") not in (None, "") and line_tax is None:
-            self.problems.append(f"{_capital(label)} has tax {_shown(item.get('total_tax'))}, not an amount.")
+            self.problems.append(
+                f"{capitalised(label)} has tax {shown(item.get('total_tax'))}, not an amount."
+            )
         elif line_total and line_total > 0 and line_tax is not None:
             tax_rate = self._tax_rate(item, line_total, line_tax)
         return PlatformLine(
@@ -257,9 +255,9 @@ class _Reading:
         quotient of two rounded amounts reads 20.98 where the shop charges 21."""
         computed = (line_tax / line_total * 100).quantize(CENT, ROUND_HALF_UP)
         taxes = [
-            tax for tax in item.get("taxes") or [] if isinstance(tax, dict) and _decimal(tax.get("total"))
+            tax for tax in item.get("taxes") or [] if isinstance(tax, dict) and decimal_of(tax.get("total"))
         ]
-        rates = [self.rates.get(_text(tax.get("id"))) for tax in taxes]
+        rates = [self.rates.get(text_of(tax.get("id"))) for tax in taxes]
         if not rates or None in rates:
             return computed
         shop_rate = sum(rates, ZERO).quantize(CENT, ROUND_HALF_UP)
@@ -272,7 +270,7 @@ class _Reading:
         WooCommerce's line total to the cent. The price is the subtotal (before discounts) per unit;
         when the subtotal does not split into whole cents, the price is rounded up and the spare
         cents join the discount."""
-        subtotal, total, price = (_decimal(item.get(key)) for key in ("subtotal", "total", "price"))
+        subtotal, total, price = (decimal_of(item.get(key)) for key in ("subtotal", "total", "price"))
         if not quantity:  # its quantity is a problem already; a price per unit cannot be told
             return (price.quantize(CENT, ROUND_HALF_UP) if price is not None and price >= 0 else ZERO), ZERO
         if subtotal is not None:
@@ -281,27 +279,27 @@ class _Reading:
             unit = price
             if item.get("subtotal") not in (None, ""):
                 self.problems.append(
-                    f"{_capital(label)} has subtotal {_shown(item.get('subtotal'))}, not an amount; "
+                    f"{capitalised(label)} has subtotal {shown(item.get('subtotal'))}, not an amount; "
                     f"its price {price} is used."
                 )
         else:
             self.problems.append(
-                f"{_capital(label)} has no readable price "
-                f"(subtotal {_shown(item.get('subtotal'))}, price {_shown(item.get('price'))})."
+                f"{capitalised(label)} has no readable price "
+                f"(subtotal {shown(item.get('subtotal'))}, price {shown(item.get('price'))})."
             )
             return ZERO, ZERO
         rounded = unit.quantize(CENT, ROUND_HALF_UP)
         unit = rounded if rounded == unit else unit.quantize(CENT, ROUND_CEILING)
         if unit < 0:
-            self.problems.append(f"{_capital(label)} has a negative price ({unit}).")
+            self.problems.append(f"{capitalised(label)} has a negative price ({unit}).")
             return ZERO, ZERO
         if total is None:
-            self.problems.append(f"{_capital(label)} has total {_shown(item.get('total'))}, not an amount.")
+            self.problems.append(f"{capitalised(label)} has total {shown(item.get('total'))}, not an amount.")
             return unit, ZERO
         discount = unit * quantity - total
         if discount < 0:
             self.problems.append(
-                f"{_capital(label)} totals {total}, more than {quantity} × {unit} before discounts."
+                f"{capitalised(label)} totals {total}, more than {quantity} × {unit} before discounts."
             )
             return unit, ZERO
         return unit, discount
@@ -311,18 +309,18 @@ class _Reading:
         for item in items if isinstance(items, list) else []:
             if not isinstance(item, dict):
                 continue
-            amount = _decimal(item.get("total"))
+            amount = decimal_of(item.get("total"))
             if amount is None:
                 self.problems.append(
-                    f"Refund {_shown(item.get('id'))} has total {_shown(item.get('total'))}, not an amount."
+                    f"Refund {shown(item.get('id'))} has total {shown(item.get('total'))}, not an amount."
                 )
                 continue
             # WooCommerce lists a refund's total as a negative amount ("-10.00").
             refunds.append(
                 PlatformRefund(
-                    platform_refund_id=_text(item.get("id")),
+                    platform_refund_id=text_of(item.get("id")),
                     amount=abs(amount),
-                    note=_text(item.get("reason")),
+                    note=text_of(item.get("reason")),
                 )
             )
         return refunds
@@ -331,16 +329,16 @@ class _Reading:
 def _order_id(payload: dict) -> str:
     value = payload.get("id")
     if isinstance(value, bool) or whole_number(value) is None or whole_number(value) <= 0:
-        raise ValueError(f"A WooCommerce order needs a numeric id; this one has {_shown(value)}.")
+        raise ValueError(f"A WooCommerce order needs a numeric id; this one has {shown(value)}.")
     return str(whole_number(value))
 
 
 def _has_address(part: dict) -> bool:
-    return any(_text(part.get(key)) for key in ("address_1", "city", "postcode", "country"))
+    return any(text_of(part.get(key)) for key in ("address_1", "city", "postcode", "country"))
 
 
 def _person(part: dict) -> str:
-    return " ".join(filter(None, (_text(part.get("first_name")), _text(part.get("last_name")))))
+    return " ".join(filter(None, (text_of(part.get("first_name")), text_of(part.get("last_name")))))
 
 
 def _attributes(payload: dict) -> dict[str, str]:
@@ -351,11 +349,11 @@ def _attributes(payload: dict) -> dict[str, str]:
     for item in payload.get("meta_data") if isinstance(payload.get("meta_data"), list) else []:
         if not isinstance(item, dict):
             continue
-        key = _text(item.get("key"))
+        key = text_of(item.get("key"))
         if key and not key.startswith("_"):
             attributes[key] = _meta_value(item.get("value"))
     for key in ("payment_method_title", "transaction_id"):
-        value = _text(payload.get(key))
+        value = text_of(payload.get(key))
         if value:
             attributes.setdefault(key, value)
     return attributes
@@ -369,55 +367,3 @@ def _meta_value(value) -> str:
     if isinstance(value, bool | dict | list):
         return json.dumps(value, default=str, ensure_ascii=False)
     return str(value)
-
-
-def _shown(value) -> str:
-    """A value as a sentence shows it: amounts as written, text in quotes."""
-    if isinstance(value, Decimal | int | float) and not isinstance(value, bool):
-        return str(value)
-    return repr(value)
-
-
-def _text(value) -> str:
-    if value is None or isinstance(value, dict | list):
-        return ""
-    return str(value).strip()
-
-
-def _capital(text: str) -> str:
-    return text[:1].upper() + text[1:]
-
-
-def _decimal(value) -> Decimal | None:
-    """A finite Decimal from a JSON amount (string, int, Decimal; float when the caller did not load
-    with `loads`), or None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        value = repr(value)
-    elif not isinstance(value, str | int | Decimal):
-        return None
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except (InvalidOperation, ValueError):
-        return None
-    return amount if amount.is_finite() else None
-
-
-def whole_number(value) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    amount = _decimal(value)
-    if amount is None or amount != amount.to_integral_value():
-        return None
-    return int(amount)
-
-
-def _gmt(value) -> datetime:
-    """WooCommerce's *_gmt dates carry no offset ("2017-03-22T19:28:08"): they are UTC."""
-    if not isinstance(value, str):
-        raise TypeError(value)
-    moment = datetime.fromisoformat(value.strip())
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from channels.marketplaces.ebay.client import EbayClient
-from channels.marketplaces.ebay.mapping import loads
+from channels.marketplaces.values import loads
 from tests.channels.fakes.ebay import FakeEbay
 
 FIXTURES = Path(__file__).parent / "fixtures"

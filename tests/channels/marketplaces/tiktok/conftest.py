@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from channels.marketplaces.tiktok.mapping import loads
+from channels.marketplaces.values import loads
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -9,7 +9,7 @@ from django.http.request import HttpHeaders
 
 from channels.marketplaces.base import Access, OrderReference, Webhook
 from channels.marketplaces.tiktok import API_VERSION, PLATFORM, webhook_signature
-from channels.marketplaces.tiktok.mapping import loads
+from channels.marketplaces.values import loads
 from tests.channels.marketplaces.tiktok.conftest import payload, raw
 
 SKUS = ["MUG-SLATE", "TOWEL-NAT", "BOARD-OAK-L", "CANDLE-BW"]

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from channels.marketplaces.base import Access
+from channels.marketplaces.values import loads
 from channels.marketplaces.woocommerce.client import WooCommerceClient
-from channels.marketplaces.woocommerce.mapping import loads
 from tests.channels.fakes.woocommerce import FakeWooCommerce
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -9,8 +9,9 @@ from decimal import Decimal
 import pytest
 
 from channels.marketplaces.base import FinancialStatus, PlatformLine, PlatformRefund
+from channels.marketplaces.values import loads
 from channels.marketplaces.woocommerce.countries import ISO_3166_ALPHA_2
-from channels.marketplaces.woocommerce.mapping import financial_status, loads, order_from_payload
+from channels.marketplaces.woocommerce.mapping import financial_status, order_from_payload
 from orders.services.create import money  # Packline's own rounding of a line's tax
 from tests.channels.marketplaces.woocommerce.conftest import payload
 

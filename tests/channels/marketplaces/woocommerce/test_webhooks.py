@@ -9,8 +9,8 @@ from django.http.request import HttpHeaders
 
 from channels.marketplaces import platform
 from channels.marketplaces.base import FinancialStatus, Webhook, hmac_sha256_base64, signature_matches
+from channels.marketplaces.values import loads
 from channels.marketplaces.woocommerce import PLATFORM
-from channels.marketplaces.woocommerce.mapping import loads
 from orders.services.create import money  # Packline's own rounding of a line's tax
 from tests.channels.marketplaces.woocommerce.conftest import payload, raw
 
