@@ -1,7 +1,9 @@
 """The JSON API v1 against issue 18's budgets, each beside the HTML page doing the same in the same run.
 
 Reading, in-process through Django's test Client (the whole middleware stack, no network; DEBUG off),
-with 1,000,000 orders in the benchmark database, as the orders suite measures the pages:
+with 1,000,000 orders in the benchmark database, as the orders suite measures the pages. The API is
+requested as an integrator does, with its token and no browser session; the pages with a signed-in
+manager's session:
 - api_list_p95_ms: GET /api/v1/orders?limit=50, round robin over the first page and filtered pages
   (stage, channel, updated_since an hour and a day back); the order list page with the same filters
   beside it (list_page_p95_ms), and each API URL's own p95 as context.
