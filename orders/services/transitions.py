@@ -24,6 +24,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from config.postgresql.copy import copy_lines, copy_text
+from config.postgresql.triggers import set_based
 from orders import bounds, events, workflow
 from orders.actors import Actor, as_actor
 from orders.errors import OrderError, TransitionRefused
@@ -445,17 +446,25 @@ def _write_many(plans: list[TransitionPlan], actor: Actor) -> None:
         OrderHold.objects.filter(order_id__any=closing, released_at__isnull=True).update(
             released_at=now, released_by=actor.user
         )
-    moves: dict[tuple[int, HeldFrom], list[int]] = {}
+    moves: dict[tuple[Status, HeldFrom], list[int]] = {}
     for plan in plans:
         if plan.status:
-            moves.setdefault((plan.status.pk, plan.held_from), []).append(plan.order.pk)
-    for (status_id, held_from), order_ids in moves.items():
-        changes = {"status_id": status_id, "version": F("version") + 1, "updated_at": now}
-        if held_from == HeldFrom.LEFT:
-            changes["held_from"] = F("status")  # PostgreSQL reads the old row on the right-hand side
-        elif held_from == HeldFrom.CLEAR:
-            changes["held_from"] = None
-        Order.objects.filter(pk__any=order_ids).update(**changes)
+            moves.setdefault((plan.status, plan.held_from), []).append(plan.order.pk)
+    # Each UPDATE writes the status's stage itself, so the order_stage_follows_status trigger stands
+    # aside: run once per row, its lookup of the same status cost a fifth of the UPDATE.
+    with set_based("order_stage"):
+        for (status, held_from), order_ids in moves.items():
+            changes = {
+                "status": status,
+                "stage": status.stage,
+                "version": F("version") + 1,
+                "updated_at": now,
+            }
+            if held_from == HeldFrom.LEFT:
+                changes["held_from"] = F("status")  # PostgreSQL reads the old row on the right-hand side
+            elif held_from == HeldFrom.CLEAR:
+                changes["held_from"] = None
+            Order.objects.filter(pk__any=order_ids).update(**changes)
     ready = [
         plan.order.pk for plan in plans if plan.stage_entered and plan.stage_entered[0] == Stage.PROCESSING
     ]
