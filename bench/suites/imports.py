@@ -1,5 +1,5 @@
-"""CSV order import against SPEC 7 (100,000 lines at >= 10,000 lines/s, peak memory < 300 MB), with
-django-import-export's own import path beside it on the same file.
+"""CSV order import against issue 21 (100,000 lines at >= 20,000 lines/s; SPEC 7 asks 10,000) and peak
+memory < 300 MB, with django-import-export's own import path beside it on the same file.
 
 The suite writes a realistic 100,000-line file in Shopify's export layout (one row per line item,
 order-level columns on an order's first row only, about 2.5 lines per order, customers who come
@@ -368,9 +368,10 @@ def run(report, argv: list[str]) -> None:
     each = ", ".join(f"{opts.lines / run_seconds:,.0f}" for run_seconds, _rss in runs)
     note = (
         f"{opts.lines:,} lines / {orders:,} orders, Shopify layout, {size_mb:.0f} MB; upload to last allocation; "
-        f"median of {len(runs)} ({each}); machine load average up to {load:.1f} on {os.cpu_count()} cores"
+        f"median of {len(runs)} ({each}); machine load average up to {load:.1f} on {os.cpu_count()} cores; "
+        "issue 21's budget (SPEC 7: 10,000)"
     )
-    report.add("import_lines_per_s", opts.lines / seconds, "lines/s", budget=">= 10000", note=note)
+    report.add("import_lines_per_s", opts.lines / seconds, "lines/s", budget=">= 20000", note=note)
     report.add(
         "import_peak_rss_mb", rss, "MB", budget="<= 300",
         note=f"the importing process, Django included; the highest of {len(runs)}",

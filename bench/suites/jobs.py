@@ -1,4 +1,5 @@
-"""Mass status change (SPEC 7: 10,000 orders, with timeline events, <= 3 s from submit to job done).
+"""Mass status change (10,000 orders, with timeline events, from submit to job done: <= 1 s, issue 21;
+SPEC 7 asks <= 3 s).
 
 Packline: the "hold" mass action submitted through orders.jobs.job_submit and run by a real Celery
 worker process started here on an isolated broker, timed from submit until the job row says done.
@@ -93,8 +94,8 @@ def run(report: Report, argv: list[str]) -> None:
     job.refresh_from_db()
     events = OrderEvent.objects.filter(order_id__in=ids, actor_label=f"Job {job.pk}").count()
     report.add(
-        "bulk_status_10k_s", elapsed, "s", budget="<= 3",
-        note=f"{job.done_count:,} of {count:,} held by a Celery worker, {events:,} timeline events",
+        "bulk_status_10k_s", elapsed, "s", budget="<= 1",
+        note=f"{job.done_count:,} of {count:,} held by a Celery worker, {events:,} timeline events; issue 21's budget (SPEC 7: 3 s)",
     )  # fmt: skip
 
     peer_ids = processing_orders(count, f"{NAIVE_PREFIX}{stamp}")
