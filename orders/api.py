@@ -238,7 +238,9 @@ def create_order(
         inline_customer = transaction.atomic() if payload.customer is not None else nullcontext()
         with inline_customer:
             order = order_create(data=_order_input(request, payload), actor=request.user, source="api")
-        order = selectors.order_for(request.user, order.number)
+        # Answered from what order_create wrote, not read again; visibility is still the list's rule.
+        if not selectors.orders_visible_to(request.user).filter(pk=order.pk).exists():
+            raise Http404("No such order")
         return 201, order_out(order).model_dump(mode="json"), order
 
     if idempotency_key is None:

@@ -30,8 +30,14 @@ def _name(user) -> str | None:
 
 
 def order_out(order: Order) -> OrderOut:
-    lines = OrderLine.objects.filter(order=order)
-    holds = OrderHold.objects.filter(order=order, released_at__isnull=True).order_by("created_at", "pk")
+    """The order with its lines and active holds: those it carries when it has just been written
+    (order_create's line_list and hold_list), else read."""
+    lines = getattr(order, "line_list", None)
+    if lines is None:
+        lines = OrderLine.objects.filter(order=order)
+    holds = getattr(order, "hold_list", None)
+    if holds is None:
+        holds = OrderHold.objects.filter(order=order, released_at__isnull=True).order_by("created_at", "pk")
     return OrderOut(
         **order_summary(order),
         customer_id=order.customer_id,

@@ -167,7 +167,8 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     """Validate, create, run the hold checks, and send the order on or put it on hold (SPEC 2.2).
 
     Raises OrderInvalid (nothing written) for data that cannot form an order, and DuplicateOrder
-    when the channel's order id was already imported.
+    when the channel's order id was already imported. The order returned carries its lines
+    (`line_list`) and its holds (`hold_list`) as written.
     """
     actor: Actor = as_actor(actor)
     errors = validate(data)
@@ -190,6 +191,7 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     order = Order(
         **order_fields(data, channel=channel, source=source, warehouse=warehouse), created_at=timezone.now()
     )
+    order.warehouse = warehouse  # the row read above, rather than its id alone
     apply_totals(order, lines)
     findings = [] if data.draft else run_checks(order, lines) + door_findings(data)
     order.status, order.held_from = initial_status(data, total=order.total, findings=findings)
@@ -212,15 +214,16 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
         events.created(order, actor, source=source, detail=source_detail)
         # The amount the order arrived paid with becomes a payment record: amount_paid is their sum.
         payment_record_at_creation(order=order, actor=actor)
-        if findings:
-            OrderHold.objects.bulk_create(
-                [
-                    OrderHold(order=order, reason=f.reason, detail=f.detail, created_by=actor.user)
-                    for f in findings
-                ]
-            )
+        holds = [
+            OrderHold(order=order, reason=f.reason, detail=f.detail, created_by=actor.user) for f in findings
+        ]
+        if holds:
+            OrderHold.objects.bulk_create(holds)
             events.held(order, actor, reasons=[str(finding) for finding in findings])
     order_created.send(sender=Order, order=order, lines=lines)
+    # What was written, for an answer that needs no second read (the API's): the lines with their
+    # allocated quantities, and the holds, all active.
+    order.line_list, order.hold_list = lines, holds
     transaction.on_commit(
         lambda: order_stage_entered.send(
             sender=Order, order_id=order.pk, stage=order.stage, previous_stage=None

@@ -294,3 +294,42 @@ def test_nul_characters_are_refused_as_problems_naming_where(api, token_for):
 
 def test_an_unknown_api_path_is_a_404problem_answer(api, token_for):
     problem_answer(api(token_for("csr")).get("/no-such-thing"), 404)
+
+
+def test_the_create_answer_is_the_order_as_a_later_get_reads_it(api, token_for):
+    """The create answer is made from what order_create wrote, without reading the order again: it
+    must say what the database holds: for an order short of stock (one line allocated, one partly),
+    one on hold for three reasons, and one on another channel with a customer created inline."""
+    from fulfilment.models import StockItem
+    from orders.models import Channel, Warehouse
+
+    warehouse = Warehouse.objects.get(is_default=True)
+    stocked, short = ProductFactory(), ProductFactory()
+    StockItem.objects.create(warehouse=warehouse, product=stocked, on_hand=100)
+    StockItem.objects.create(warehouse=warehouse, product=short, on_hand=1)
+    HoldRule.objects.create(name="Big", field="total_over", value="100000", reason="check big orders")
+    customer = CustomerFactory()
+    lines = [{"sku": stocked.sku, "quantity": 2}, {"sku": short.sku, "quantity": 3}]
+    bodies = [
+        {"customer_id": customer.pk, "lines": lines, "shipping_method": "Standard", "tags": ["b", "a"]},
+        {  # no shipping method, over the value limit and the rule's total: three holds
+            "customer_id": customer.pk,
+            "lines": [{"sku": stocked.sku, "quantity": 1, "unit_price": "150000.00"}],
+            "payment_method": "cash",
+        },
+        {"customer": {"name": "Ada Lovelace", "email": "ada@example.com"}, "lines": lines[:1],
+         "shipping_method": "Standard", "channel": Channel.objects.exclude(code="manual").first().code,
+         "channel_order_id": "EXT-1", "amount_paid": "5.00", "payment_method": "card"},
+    ]  # fmt: skip
+    client = api(token_for("csr"))
+    answers = []
+    for body in bodies:
+        response = client.post("/orders", body)
+        assert response.status_code == 201, response.content
+        answers.append(response.json())
+    assert [[hold["reason"] for hold in answer["holds"]] for answer in answers] == [
+        [], ["missing_shipping_method", "over_value", "rule"], ["missing_address", "payment_mismatch"]
+    ]
+    assert answers[0]["lines"][1]["quantity_allocated"] == 1  # one of three in stock
+    for answer in answers:
+        assert client.get(f"/orders/{answer['number']}").json() == answer
