@@ -19,6 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from orders.models import Order, ShipByRule, Warehouse
+from orders.reference import ship_by_rules
 from orders.workflow import Stage
 
 END_OF_DAY = time(23, 59, 59)
@@ -55,7 +56,7 @@ class ShipByBook:
     """The rules and warehouse calendars, read once (per request, per import, per mass change)."""
 
     def __init__(self):
-        self.rules = list(ShipByRule.objects.all())
+        self.rules = ship_by_rules()
         self.calendars: dict[int, Calendar] | None = None  # read when a rule first applies
         self.default_calendar = Calendar.of(None)
 

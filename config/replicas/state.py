@@ -25,6 +25,14 @@ class replica_reads(ContextDecorator):
         return False
 
 
+class primary_reads(replica_reads):
+    """The reads of this block go to the primary, even inside a replica_reads view."""
+
+    def __enter__(self):
+        self._token = _replica_safe.set(False)
+        return self
+
+
 def replica_safe() -> bool:
     return _replica_safe.get()
 

@@ -16,6 +16,7 @@ from orders.holds import door_findings, run_checks
 from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status, Warehouse
 from orders.money.services.payments import payment_record_at_creation
+from orders.reference import channel_by_code, default_warehouse
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
 from orders.ship_by import ShipByBook, ship_by_for_new
@@ -174,7 +175,7 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     errors = validate(data)
     if errors:
         raise OrderInvalid(errors)
-    channel = data.channel or Channel.objects.get(code="manual")
+    channel = data.channel or channel_by_code("manual")
     if data.channel_order_id:
         existing = Order.objects.filter(channel=channel, channel_order_id=data.channel_order_id).first()
         if existing:
@@ -187,7 +188,7 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     if errors:
         raise OrderInvalid(errors)
     lines = build_lines(data, products)
-    warehouse = data.warehouse or Warehouse.objects.filter(is_default=True).first()
+    warehouse = data.warehouse or default_warehouse()
     order = Order(
         **order_fields(data, channel=channel, source=source, warehouse=warehouse), created_at=timezone.now()
     )

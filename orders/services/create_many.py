@@ -50,21 +50,19 @@ from orders.models import (
     Channel,
     Customer,
     HoldReason,
-    HoldRule,
     Order,
     OrderEvent,
     OrderHold,
     OrderLine,
     PaymentMethod,
     Product,
-    Status,
-    Warehouse,
 )
 from orders.money.events import MoneyEvent
 from orders.money.models import Payment
 from orders.money.services.refunds import (
     refunds_at_creation_many,
 )
+from orders.reference import active_hold_rules, builtin_statuses, channel_by_code, default_warehouse
 from orders.services.common import service_context
 from orders.services.create import apply_totals, build_lines, initial_status, order_fields, search_document
 from orders.services.planned import (
@@ -114,9 +112,9 @@ class OrderBatchCreator:
         self.actor: Actor = as_actor(actor)
         self.source = source
         self.describe_key = describe_key
-        self.rules = list(HoldRule.objects.filter(active=True))
-        self.builtin = {status.stage: status for status in Status.objects.filter(is_builtin=True)}
-        self.default_warehouse = Warehouse.objects.filter(is_default=True).first()
+        self.rules = active_hold_rules()
+        self.builtin = builtin_statuses()
+        self.default_warehouse = default_warehouse()
         self.ship_by_book = ShipByBook()
         self.manual_channel: Channel | None = None
         self.products: dict[str, Product | None] = {}
@@ -163,7 +161,7 @@ class OrderBatchCreator:
         if data.channel is not None:
             return data.channel
         if self.manual_channel is None:
-            self.manual_channel = Channel.objects.get(code="manual")
+            self.manual_channel = channel_by_code("manual")
         return self.manual_channel
 
     def _skip_existing(self, planned: list[Planned]) -> None:

@@ -33,6 +33,7 @@ from orders.holds import Finding, run_checks
 from orders.models import HOLD_REASONS_AFTER_SHIPPING, HoldReason, Order, OrderHold, Status
 from orders.money.services.common import PAYMENTS
 from orders.money.services.refunds import order_cancellation_refund, order_returned_refund
+from orders.reference import builtin_statuses
 from orders.services.common import locked_order, service_context
 from orders.ship_by import ship_by_on_ready
 from orders.signals import order_stage_entered
@@ -48,7 +49,10 @@ MONEY_STAGES = frozenset({Stage.CANCELLED, Stage.RETURNED, Stage.AWAITING_PAYMEN
 
 
 def builtin_status(stage: str) -> Status:
-    return Status.objects.get(stage=stage, is_builtin=True)
+    try:
+        return builtin_statuses()[stage]
+    except KeyError:
+        raise Status.DoesNotExist(f"No built-in status has the stage {stage!r}.") from None
 
 
 def allowed_statuses(order: Order, statuses: Iterable[Status] | None = None) -> list[Status]:
