@@ -328,7 +328,9 @@ def test_the_create_answer_is_the_order_as_a_later_get_reads_it(api, token_for):
         assert response.status_code == 201, response.content
         answers.append(response.json())
     assert [[hold["reason"] for hold in answer["holds"]] for answer in answers] == [
-        [], ["missing_shipping_method", "over_value", "rule"], ["missing_address", "payment_mismatch"]
+        [],
+        ["missing_shipping_method", "over_value", "rule"],
+        ["missing_address", "payment_mismatch"],
     ]
     assert answers[0]["lines"][1]["quantity_allocated"] == 1  # one of three in stock
     for answer in answers:
