@@ -1,31 +1,55 @@
 """The orders app's reference data as every request reads it: kept in the process until one of its
-tables changes (config/reference_cache.py). The values are shared: read them, never change them."""
+tables changes (config/reference_cache.py). The values are shared: read them, never change them.
+
+One kept value holds all of it, so that a service that needs several parts (order_create: the manual
+channel, the default warehouse, the built-in statuses, the hold and ship-by rules) checks the
+generation once: it calls order_reference() and passes the parts on, as batched creation does."""
+
+from dataclasses import dataclass
 
 from config.reference_cache import reference
 from orders.models import Channel, HoldRule, ShipByRule, Status, Warehouse
 
 
-def builtin_statuses() -> dict[str, Status]:
-    """Each stage's built-in status, by stage."""
-    return reference(
-        "builtin_statuses",
-        lambda: {status.stage: status for status in Status.objects.filter(is_builtin=True)},
+@dataclass(frozen=True, slots=True)
+class OrderReference:
+    builtin: dict[str, Status]  # each stage's built-in status, by stage
+    channels: dict[str, Channel]  # by code
+    default_warehouse: Warehouse | None
+    hold_rules: list[HoldRule]  # the active ones, in their order
+    ship_by_rules: list[ShipByRule]
+
+    def channel(self, code: str) -> Channel:
+        """The channel with this code; Channel.DoesNotExist when there is none."""
+        try:
+            return self.channels[code]
+        except KeyError:
+            raise Channel.DoesNotExist(f"No channel has the code {code!r}.") from None
+
+
+def _load() -> OrderReference:
+    return OrderReference(
+        builtin={status.stage: status for status in Status.objects.filter(is_builtin=True)},
+        channels={channel.code: channel for channel in Channel.objects.all()},
+        default_warehouse=Warehouse.objects.filter(is_default=True).first(),
+        hold_rules=list(HoldRule.objects.filter(active=True)),
+        ship_by_rules=list(ShipByRule.objects.all()),
     )
 
 
-def channel_by_code(code: str) -> Channel:
-    """The channel with this code; Channel.DoesNotExist when there is none."""
-    return reference(("channel", code), lambda: Channel.objects.get(code=code))
+def order_reference() -> OrderReference:
+    return reference("orders", _load)
 
 
-def default_warehouse() -> Warehouse | None:
-    return reference("default_warehouse", lambda: Warehouse.objects.filter(is_default=True).first())
+def builtin_statuses() -> dict[str, Status]:
+    """Each stage's built-in status, by stage."""
+    return order_reference().builtin
 
 
 def active_hold_rules() -> list[HoldRule]:
     """The hold rules that apply, in their order."""
-    return reference("active_hold_rules", lambda: list(HoldRule.objects.filter(active=True)))
+    return order_reference().hold_rules
 
 
 def ship_by_rules() -> list[ShipByRule]:
-    return reference("ship_by_rules", lambda: list(ShipByRule.objects.all()))
+    return order_reference().ship_by_rules

@@ -55,8 +55,8 @@ class Calendar:
 class ShipByBook:
     """The rules and warehouse calendars, read once (per request, per import, per mass change)."""
 
-    def __init__(self):
-        self.rules = ship_by_rules()
+    def __init__(self, rules: list[ShipByRule] | None = None):
+        self.rules = ship_by_rules() if rules is None else rules
         self.calendars: dict[int, Calendar] | None = None  # read when a rule first applies
         self.default_calendar = Calendar.of(None)
 

@@ -9,7 +9,8 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import HoldRule
-from orders.reference import active_hold_rules, builtin_statuses, channel_by_code
+from orders.reference import active_hold_rules, builtin_statuses, order_reference
+from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,13 +29,24 @@ def _rule_names() -> list[str]:
     return [rule.name for rule in active_hold_rules()]
 
 
-def test_a_kept_value_costs_one_small_query_instead_of_its_table():
-    builtin_statuses(), channel_by_code("manual")
+GENERATION = "SELECT value FROM packline_reference_generation"
+
+
+def test_a_kept_value_costs_one_small_query_instead_of_its_tables():
+    order_reference()
     with CaptureQueriesContext(connection) as queries:
-        statuses = builtin_statuses()
-        channel_by_code("manual")
-    assert statuses["on_hold"].code == "on-hold"
-    assert [query["sql"] for query in queries] == ["SELECT value FROM packline_reference_generation"] * 2
+        known = order_reference()
+    assert known.builtin["on_hold"].code == "on-hold" and known.channel("manual").code == "manual"
+    assert [query["sql"] for query in queries] == [GENERATION]
+
+
+def test_creating_an_order_checks_the_kept_reference_data_once():
+    make_order()  # the first one reads the tables
+    with CaptureQueriesContext(connection) as queries:
+        held = make_order(shipping_method="")  # the checks, the rules, two statuses
+        ready = make_order()  # and its ship-by
+    assert held.status.code == "on-hold" and ready.status.code == "processing"
+    assert sum(query["sql"] == GENERATION for query in queries) == 2
 
 
 def test_a_change_another_process_commits_is_read_at_once():

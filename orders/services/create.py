@@ -16,7 +16,7 @@ from orders.holds import door_findings, run_checks
 from orders.inputs import OrderInput, validate, validate_prices
 from orders.models import Channel, Order, OrderHold, OrderLine, Product, Status, Warehouse
 from orders.money.services.payments import payment_record_at_creation
-from orders.reference import channel_by_code, default_warehouse
+from orders.reference import order_reference
 from orders.services.common import service_context
 from orders.services.transitions import builtin_status
 from orders.ship_by import ShipByBook, ship_by_for_new
@@ -175,7 +175,8 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     errors = validate(data)
     if errors:
         raise OrderInvalid(errors)
-    channel = data.channel or channel_by_code("manual")
+    known = order_reference()  # channels, statuses, rules: one check of the kept values
+    channel = data.channel or known.channel("manual")
     if data.channel_order_id:
         existing = Order.objects.filter(channel=channel, channel_order_id=data.channel_order_id).first()
         if existing:
@@ -188,16 +189,19 @@ def order_create(*, data: OrderInput, actor, source: str = "manual", source_deta
     if errors:
         raise OrderInvalid(errors)
     lines = build_lines(data, products)
-    warehouse = data.warehouse or default_warehouse()
+    warehouse = data.warehouse or known.default_warehouse
     order = Order(
         **order_fields(data, channel=channel, source=source, warehouse=warehouse), created_at=timezone.now()
     )
     order.warehouse = warehouse  # the row read above, rather than its id alone
     apply_totals(order, lines)
-    findings = [] if data.draft else run_checks(order, lines) + door_findings(data)
-    order.status, order.held_from = initial_status(data, total=order.total, findings=findings)
+    findings = [] if data.draft else run_checks(order, lines, rules=known.hold_rules) + door_findings(data)
+    order.status, order.held_from = initial_status(
+        data, total=order.total, findings=findings, builtin=known.builtin.__getitem__
+    )
     order.stage = order.status.stage
-    ship_by_for_new(order, book=ShipByBook())  # arriving ready: its deadline, unless the channel sent one
+    # Arriving ready: its deadline, unless the channel sent one.
+    ship_by_for_new(order, book=ShipByBook(rules=known.ship_by_rules))
     order.search_vector = search_vector(order, lines)
     with service_context("order_create", actor):
         try:

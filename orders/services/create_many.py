@@ -62,7 +62,7 @@ from orders.money.models import Payment
 from orders.money.services.refunds import (
     refunds_at_creation_many,
 )
-from orders.reference import active_hold_rules, builtin_statuses, channel_by_code, default_warehouse
+from orders.reference import order_reference
 from orders.services.common import service_context
 from orders.services.create import apply_totals, build_lines, initial_status, order_fields, search_document
 from orders.services.planned import (
@@ -112,10 +112,11 @@ class OrderBatchCreator:
         self.actor: Actor = as_actor(actor)
         self.source = source
         self.describe_key = describe_key
-        self.rules = active_hold_rules()
-        self.builtin = builtin_statuses()
-        self.default_warehouse = default_warehouse()
-        self.ship_by_book = ShipByBook()
+        self.known = order_reference()  # the reference data, read (or found kept) once per batch
+        self.rules = self.known.hold_rules
+        self.builtin = self.known.builtin
+        self.default_warehouse = self.known.default_warehouse
+        self.ship_by_book = ShipByBook(rules=self.known.ship_by_rules)
         self.manual_channel: Channel | None = None
         self.products: dict[str, Product | None] = {}
         self.customers: dict[str, NewCustomer] = {}  # lower-case email -> customer (saved or about to be)
@@ -161,7 +162,7 @@ class OrderBatchCreator:
         if data.channel is not None:
             return data.channel
         if self.manual_channel is None:
-            self.manual_channel = channel_by_code("manual")
+            self.manual_channel = self.known.channel("manual")
         return self.manual_channel
 
     def _skip_existing(self, planned: list[Planned]) -> None:
