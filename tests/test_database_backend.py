@@ -73,6 +73,36 @@ def test_both_contexts_at_once_reach_the_database():
     assert '"user": 3' in metadata
 
 
+def test_a_statement_that_cannot_update_goes_without_pghistorys_context():
+    """An INSERT fires no history trigger: its context would cost a round trip for nothing."""
+    order = make_order()
+    with transaction.atomic(), pghistory.context(user=5), connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO orders_orderevent (order_id, type, params, actor_kind, actor_label, created_at) "
+            "VALUES (%s, 'note.added', '{}', 'system', '', now()) "
+            "RETURNING current_setting('pghistory.context_metadata', true)",
+            [order.pk],
+        )
+        assert not cursor.fetchone()[0]
+        cursor.execute(  # an update inside a CTE still carries it
+            "WITH changed AS (UPDATE orders_order SET po_number = %s WHERE id = %s RETURNING id) "
+            "SELECT current_setting('pghistory.context_metadata', true) FROM changed",
+            ["PO-4", order.pk],
+        )
+        assert '"user": 5' in cursor.fetchone()[0]
+
+
+def test_every_history_tracker_records_updates_only():
+    """config/postgresql/base.py sends pghistory's context only with statements that may update: a
+    tracker of inserts or deletes would need it on those too."""
+    trackers = [
+        (model.__name__, trigger.name, str(trigger.operation))
+        for model, trigger in pgtrigger.registered()
+        if type(trigger).__module__.startswith("pghistory")
+    ]
+    assert trackers and all(operation == "UPDATE" for _model, _name, operation in trackers), trackers
+
+
 def test_a_change_outside_the_services_is_recorded_with_the_user_in_its_context(users):
     order = make_order()
     with pghistory.context(user=users["manager"].pk):
