@@ -22,12 +22,11 @@ from config.replicas.state import primary_reads
 _kept: dict[Hashable, tuple[int, object]] = {}
 
 
-def generation() -> int | None:
-    """The reference tables' generation on the primary; None where the row is missing."""
+def generation() -> int:
+    """The reference tables' generation on the primary."""
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.execute("SELECT value FROM packline_reference_generation")
-        row = cursor.fetchone()
-    return row[0] if row else None
+        return cursor.fetchone()[0]
 
 
 def reference[T](key: Hashable, load: Callable[[], T]) -> T:
@@ -35,10 +34,9 @@ def reference[T](key: Hashable, load: Callable[[], T]) -> T:
     only those tables, and reads them on the primary, where the generation was read."""
     current = generation()
     kept = _kept.get(key)
-    if current is not None and kept is not None and kept[0] == current:
+    if kept is not None and kept[0] == current:
         return kept[1]  # type: ignore[return-value]
     with primary_reads():
         value = load()
-    if current is not None:
-        _kept[key] = (current, value)
+    _kept[key] = (current, value)
     return value

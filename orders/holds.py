@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from config.postgresql.lookups import sql_array
 from orders.models import HoldReason, HoldRule, Order, OrderLine
-from orders.reference import active_hold_rules
+from orders.reference import order_reference
 from orders.workflow import Stage
 
 REQUIRED_ADDRESS_FIELDS = {
@@ -212,7 +212,7 @@ def _rule_findings(
     order: Order, lines: list[OrderLine], rules: list[HoldRule] | None = None
 ) -> list[Finding]:
     findings = []
-    for rule in active_hold_rules() if rules is None else rules:
+    for rule in order_reference().hold_rules if rules is None else rules:
         if rule_matches(rule, order, lines):
             findings.append(Finding(HoldReason.RULE, f"{rule.name}: {rule.reason}"))
     return findings

@@ -39,17 +39,3 @@ def _load() -> OrderReference:
 
 def order_reference() -> OrderReference:
     return reference("orders", _load)
-
-
-def builtin_statuses() -> dict[str, Status]:
-    """Each stage's built-in status, by stage."""
-    return order_reference().builtin
-
-
-def active_hold_rules() -> list[HoldRule]:
-    """The hold rules that apply, in their order."""
-    return order_reference().hold_rules
-
-
-def ship_by_rules() -> list[ShipByRule]:
-    return order_reference().ship_by_rules

@@ -19,7 +19,7 @@ from django.db import connection
 from django.utils import timezone
 
 from orders.models import Order, ShipByRule, Warehouse
-from orders.reference import ship_by_rules
+from orders.reference import order_reference
 from orders.workflow import Stage
 
 END_OF_DAY = time(23, 59, 59)
@@ -56,7 +56,7 @@ class ShipByBook:
     """The rules and warehouse calendars, read once (per request, per import, per mass change)."""
 
     def __init__(self, rules: list[ShipByRule] | None = None):
-        self.rules = ship_by_rules() if rules is None else rules
+        self.rules = order_reference().ship_by_rules if rules is None else rules
         self.calendars: dict[int, Calendar] | None = None  # read when a rule first applies
         self.default_calendar = Calendar.of(None)
 

@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from orders.models import HoldRule
-from orders.reference import active_hold_rules, builtin_statuses, order_reference
+from orders.reference import order_reference
 from tests.factories import make_order
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -26,7 +26,7 @@ def _elsewhere(sql: str, params=()) -> None:
 
 
 def _rule_names() -> list[str]:
-    return [rule.name for rule in active_hold_rules()]
+    return [rule.name for rule in order_reference().hold_rules]
 
 
 GENERATION = "SELECT value FROM packline_reference_generation"
@@ -58,7 +58,7 @@ def test_a_change_another_process_commits_is_read_at_once():
     )
     assert _rule_names() == ["Big", "Export"]
     _elsewhere("UPDATE orders_status SET label = 'Paused' WHERE code = 'on-hold'")
-    assert builtin_statuses()["on_hold"].label == "Paused"
+    assert order_reference().builtin["on_hold"].label == "Paused"
 
 
 def test_what_a_rolled_back_transaction_read_is_not_kept():

@@ -113,11 +113,7 @@ class OrderBatchCreator:
         self.source = source
         self.describe_key = describe_key
         self.known = order_reference()  # the reference data, read (or found kept) once per batch
-        self.rules = self.known.hold_rules
-        self.builtin = self.known.builtin
-        self.default_warehouse = self.known.default_warehouse
         self.ship_by_book = ShipByBook(rules=self.known.ship_by_rules)
-        self.manual_channel: Channel | None = None
         self.products: dict[str, Product | None] = {}
         self.customers: dict[str, NewCustomer] = {}  # lower-case email -> customer (saved or about to be)
         self.claimed: dict[tuple[int, str], int] = {}  # (channel, reference) -> key of its first order
@@ -161,9 +157,7 @@ class OrderBatchCreator:
     def _channel(self, data: OrderInput) -> Channel:
         if data.channel is not None:
             return data.channel
-        if self.manual_channel is None:
-            self.manual_channel = self.known.channel("manual")
-        return self.manual_channel
+        return self.known.channel("manual")
 
     def _skip_existing(self, planned: list[Planned]) -> None:
         by_channel: dict[int, list[Planned]] = defaultdict(list)
@@ -267,7 +261,7 @@ class OrderBatchCreator:
             p.result, p.errors = REJECTED, errors
             return False
         lines = build_lines(data, products, line_class=PlannedLine)
-        warehouse = data.warehouse or self.default_warehouse
+        warehouse = data.warehouse or self.known.default_warehouse
         order = PlannedOrder(
             order_fields(data, channel=channel, source=self.source, warehouse=warehouse),
             created_at=p.item.created_at or now,
@@ -291,7 +285,7 @@ class OrderBatchCreator:
         the duplicate check) and its initial status."""
         order, lines, data, kept = p.order, p.lines, p.item.data, p.item.status
         findings = (
-            run_checks(order, lines, rules=self.rules, find_duplicate=lambda _order: duplicate)
+            run_checks(order, lines, rules=self.known.hold_rules, find_duplicate=lambda _order: duplicate)
             + door_findings(data)
             if checked
             else []
@@ -299,7 +293,7 @@ class OrderBatchCreator:
         if kept is not None and kept.stage == Stage.ON_HOLD and not findings:
             findings = [Finding(HoldReason.MANUAL, "on hold in the imported file")]
         order.status, order.held_from = initial_status(
-            data, total=order.total, findings=findings, builtin=self.builtin.__getitem__, kept=kept
+            data, total=order.total, findings=findings, builtin=self.known.builtin.__getitem__, kept=kept
         )
         order.stage = order.status.stage
         ship_by_for_new(order, book=self.ship_by_book)

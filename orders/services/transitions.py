@@ -33,7 +33,7 @@ from orders.holds import Finding, run_checks
 from orders.models import HOLD_REASONS_AFTER_SHIPPING, HoldReason, Order, OrderHold, Status
 from orders.money.services.common import PAYMENTS
 from orders.money.services.refunds import order_cancellation_refund, order_returned_refund
-from orders.reference import builtin_statuses
+from orders.reference import order_reference
 from orders.services.common import locked_order, service_context
 from orders.ship_by import ship_by_on_ready
 from orders.signals import order_stage_entered
@@ -50,7 +50,7 @@ MONEY_STAGES = frozenset({Stage.CANCELLED, Stage.RETURNED, Stage.AWAITING_PAYMEN
 
 def builtin_status(stage: str) -> Status:
     try:
-        return builtin_statuses()[stage]
+        return order_reference().builtin[stage]
     except KeyError:
         raise Status.DoesNotExist(f"No built-in status has the stage {stage!r}.") from None
 
