@@ -39,6 +39,22 @@ def isolated_broker() -> dict:
     return env
 
 
+def deployed(env: dict) -> dict:
+    """`env` with the settings of a deployment, for the servers and workers a suite starts: DEBUG off
+    (Django's query log and debug cursor off), this process's keys, plain HTTP on 127.0.0.1 (TLS ends at
+    the proxy in front)."""
+    from django.conf import settings
+
+    return {
+        **env,
+        "DEBUG": "0",
+        "SECRET_KEY": settings.SECRET_KEY,
+        "PACKLINE_ENCRYPTION_KEYS": ",".join(settings.SALT_KEY),
+        "SECURE_SSL_REDIRECT": "0",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+
+
 def start_worker(env: dict, *, queues: str, concurrency: int = 2) -> subprocess.Popen:
     """A worker as the Procfile runs one (two pool processes, one per core, unless told otherwise)."""
     celery = shutil.which("celery", path=str(Path(sys.executable).parent)) or "celery"

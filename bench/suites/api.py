@@ -39,7 +39,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bench.harness import Report, percentile, summary
-from bench.processes import isolated_broker, start_web, stop
+from bench.processes import deployed, isolated_broker, start_web, stop
 from bench.suites.orders import DETAIL_LINES, bench_users, detail_order, prepare_database
 
 CHANNEL = "bench-api"  # the suite's orders end in it and are removed again
@@ -163,11 +163,7 @@ def _creating(report: Report, opts, manager, token: str, stamp: str) -> None:
     csrf = secrets.token_hex(16)  # Django accepts an unmasked 32-character secret in form and cookie
     cookies = {settings.SESSION_COOKIE_NAME: session.cookies[settings.SESSION_COOKIE_NAME].value}
     cookies[settings.CSRF_COOKIE_NAME] = csrf
-    env = isolated_broker()
-    env.update(
-        DEBUG="0", SECRET_KEY=settings.SECRET_KEY, PACKLINE_ENCRYPTION_KEYS=",".join(settings.SALT_KEY),
-        SECURE_SSL_REDIRECT="0", ALLOWED_HOSTS="127.0.0.1", API_RATE_LIMIT_PER_MINUTE="1000000",
-    )  # fmt: skip
+    env = {**deployed(isolated_broker()), "API_RATE_LIMIT_PER_MINUTE": "1000000"}
     base = f"http://127.0.0.1:{opts.port}"
     web = start_web(env, opts.port)
     try:

@@ -30,11 +30,10 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management import call_command
 
 from bench.harness import Report
-from bench.processes import BASE_DIR, isolated_broker, start_web, start_worker, stop
+from bench.processes import BASE_DIR, deployed, isolated_broker, start_web, start_worker, stop
 
 PREFIX = "bench-webhook"
 CHANNEL_PREFIX = f"shopify-{PREFIX}"
@@ -133,11 +132,7 @@ def run(report: Report, argv: list[str]) -> None:
     stamp = str(int(time.time()))
     skus = list(Product.objects.filter(active=True).order_by("sku").values_list("sku", flat=True)[:200])
     adapter = platform("shopify")
-    env = isolated_broker()
-    env.update(
-        DEBUG="0", SECRET_KEY=settings.SECRET_KEY, PACKLINE_ENCRYPTION_KEYS=",".join(settings.SALT_KEY),
-        SECURE_SSL_REDIRECT="0", ALLOWED_HOSTS="127.0.0.1",
-    )  # fmt: skip
+    env = deployed(isolated_broker())
     current_app.control.purge()
     folder = Path(tempfile.mkdtemp(prefix="packline-webhooks-"))
 
