@@ -53,10 +53,12 @@ def processing_orders(count: int, channel_code: str) -> list[int]:
 
 
 def wait_for_jobs(job_ids: list[int], timeout: float) -> None:
+    """Until every one of the jobs is finished (done or failed)."""
     from orders.jobs.models import BulkJob
 
+    finished = (BulkJob.State.DONE, BulkJob.State.FAILED)
     deadline = time.monotonic() + timeout
-    while BulkJob.objects.filter(pk__in=job_ids, state__in=("queued", "running")).exists():
+    while BulkJob.objects.filter(pk__in=job_ids).exclude(state__in=finished).exists():
         if time.monotonic() > deadline:
             raise SystemExit(
                 f"the worker did not finish jobs {job_ids} in {timeout:.0f} s (var/bench-worker.log)"
@@ -85,7 +87,6 @@ def run(report: Report, argv: list[str]) -> None:
 
     from accounts.models import User
     from bench.cleanup import delete_channels_orders
-    from orders.jobs.models import BulkJob
     from orders.jobs.runner import job_submit
     from orders.models import Order, OrderEvent
     from orders.services.transitions import builtin_status
@@ -111,11 +112,7 @@ def run(report: Report, argv: list[str]) -> None:
             selection={"tab": "processing", "ids": ids},
             params={"reason": "bench"},
         )
-        while BulkJob.objects.filter(pk=job.pk).values_list("state", flat=True).get() not in (
-            "done",
-            "failed",
-        ):
-            time.sleep(0.02)
+        wait_for_jobs([job.pk], timeout=600)
         elapsed = time.perf_counter() - started
     finally:
         worker.terminate()
