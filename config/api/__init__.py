@@ -1,6 +1,7 @@
 """The JSON API v1 at /api/v1/ (issue 18): django-ninja, bearer tokens, problem+json errors.
 Each app adds its router here; the endpoints themselves live in the apps (orders/api.py)."""
 
+import copy
 from functools import wraps
 
 from django.urls import URLPattern
@@ -14,17 +15,30 @@ READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 class PacklineAPI(NinjaAPI):
-    def get_openapi_schema(self, *args, **kwargs):
-        """Error answers are declared as what they are, application/problem+json, so that clients and
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[str, dict] = {}  # path prefix -> the OpenAPI document, made once per process
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
+        """The OpenAPI document, made from the code once per process: pydantic takes most of a second
+        of CPU to build it, and the documentation page asks for it on every visit. Each caller gets
+        its own copy.
+
+        Error answers are declared as what they are, application/problem+json, so that clients and
         the schema checks (tests/api/test_schemathesis.py) hold them to the Problem schema."""
-        schema = super().get_openapi_schema(*args, **kwargs)
-        for operations in schema["paths"].values():
-            for operation in operations.values():
-                for status, response in operation.get("responses", {}).items():
-                    content = response.get("content", {})
-                    if int(status) >= 400 and "application/json" in content:
-                        content[problems.CONTENT_TYPE] = content.pop("application/json")
-        return schema
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        schema = self._schemas.get(path_prefix)
+        if schema is None:
+            schema = super().get_openapi_schema(path_prefix=path_prefix)
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    for status, response in operation.get("responses", {}).items():
+                        content = response.get("content", {})
+                        if int(status) >= 400 and "application/json" in content:
+                            content[problems.CONTENT_TYPE] = content.pop("application/json")
+            self._schemas[path_prefix] = schema
+        return copy.deepcopy(schema)
 
 
 api = PacklineAPI(
