@@ -44,7 +44,7 @@ run: setup
 # in one process.
 TEST_PROCESSES ?= 2
 test: $(VENV)/.installed-dev node_modules/.installed staticfiles/staticfiles.json
-	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .

@@ -20,10 +20,21 @@ from tests.factories import UserFactory
 
 ROLES = tuple(ROLE_LABELS)
 
-# The modules that take longest run first. `make test` hands whole modules to two processes (pytest-xdist,
-# --dist loadfile) in the order they are collected: one of these started last kept one process busy
-# for minutes after the other had finished.
-SLOWEST_FIRST = ("tests/test_url_walk.py", "tests/test_access_matrix.py", "tests/api/test_schemathesis.py")
+# The modules that take longest run first (longest first, from `make test PYTEST_ARGS=--durations=0`),
+# then the rest as collected. `make test` hands whole modules to two processes (pytest-xdist, --dist
+# loadfile, --no-loadscope-reorder so that xdist keeps this order instead of putting the modules with
+# the most tests first): a long module started last kept one process busy for minutes after the other
+# had finished.
+SLOWEST_FIRST = (
+    "tests/test_url_walk.py",
+    "tests/browser/test_layout.py",
+    "tests/test_access_matrix.py",
+    "tests/browser/test_mass_actions.py",
+    "tests/browser/test_order_journeys.py",
+    "tests/api/test_schemathesis.py",
+    "tests/browser/test_channel_connections.py",
+    "tests/browser/test_two_factor.py",
+)
 
 
 def pytest_collection_modifyitems(config, items):
