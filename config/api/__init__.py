@@ -14,6 +14,18 @@ from config.replicas import replica_reads
 READ_METHODS = frozenset({"GET", "HEAD"})
 
 
+def _errors_as_problems(schema: dict) -> dict:
+    """Error answers declared as what they are, application/problem+json, so that clients and the
+    schema checks (tests/api/test_schemathesis.py) hold them to the Problem schema."""
+    for operations in schema["paths"].values():
+        for operation in operations.values():
+            for status, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if int(status) >= 400 and "application/json" in content:
+                    content[problems.CONTENT_TYPE] = content.pop("application/json")
+    return schema
+
+
 class PacklineAPI(NinjaAPI):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -22,23 +34,14 @@ class PacklineAPI(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None):
         """The OpenAPI document, made from the code once per process: pydantic takes most of a second
         of CPU to build it, and the documentation page asks for it on every visit. Each caller gets
-        its own copy.
-
-        Error answers are declared as what they are, application/problem+json, so that clients and
-        the schema checks (tests/api/test_schemathesis.py) hold them to the Problem schema."""
+        its own copy."""
         if path_prefix is None:
             path_prefix = self.get_root_path(path_params or {})
-        schema = self._schemas.get(path_prefix)
-        if schema is None:
-            schema = super().get_openapi_schema(path_prefix=path_prefix)
-            for operations in schema["paths"].values():
-                for operation in operations.values():
-                    for status, response in operation.get("responses", {}).items():
-                        content = response.get("content", {})
-                        if int(status) >= 400 and "application/json" in content:
-                            content[problems.CONTENT_TYPE] = content.pop("application/json")
-            self._schemas[path_prefix] = schema
-        return copy.deepcopy(schema)
+        if path_prefix not in self._schemas:
+            self._schemas[path_prefix] = _errors_as_problems(
+                super().get_openapi_schema(path_prefix=path_prefix)
+            )
+        return copy.deepcopy(self._schemas[path_prefix])
 
 
 api = PacklineAPI(
