@@ -29,12 +29,24 @@ def _name(user) -> str | None:
     return user.username if user is not None else None
 
 
+# What OrderOut shows of a line. A line read for it is a named row of these columns alone: the order
+# of fifty lines took 1.5 ms to read as model instances, a fifth of the API's answer.
+LINE_FIELDS = (
+    "id", "sku", "name", "quantity", "unit_price", "discount", "tax_rate", "tax_amount", "line_total",
+    "quantity_allocated", "quantity_shipped", "quantity_cancelled", "quantity_returned",
+)  # fmt: skip
+
+
 def order_out(order: Order) -> OrderOut:
     """The order with its lines and active holds: those it carries when it has just been written
     (order_create's line_list and hold_list), else read."""
     lines = getattr(order, "line_list", None)
     if lines is None:
-        lines = OrderLine.objects.filter(order=order)
+        lines = (
+            OrderLine.objects.filter(order_id=order.pk)
+            .order_by("position", "id")
+            .values_list(*LINE_FIELDS, named=True)
+        )
     holds = getattr(order, "hold_list", None)
     if holds is None:
         holds = OrderHold.objects.filter(order=order, released_at__isnull=True).order_by("created_at", "pk")
@@ -58,23 +70,6 @@ def order_out(order: Order) -> OrderOut:
         assigned_csr=_name(order.assigned_csr),
         assigned_agent=_name(order.assigned_agent),
         warehouse=order.warehouse.code if order.warehouse_id else None,
-        lines=[
-            {
-                "id": line.pk,
-                "sku": line.sku,
-                "name": line.name,
-                "quantity": line.quantity,
-                "unit_price": line.unit_price,
-                "discount": line.discount,
-                "tax_rate": line.tax_rate,
-                "tax_amount": line.tax_amount,
-                "line_total": line.line_total,
-                "quantity_allocated": line.quantity_allocated,
-                "quantity_shipped": line.quantity_shipped,
-                "quantity_cancelled": line.quantity_cancelled,
-                "quantity_returned": line.quantity_returned,
-            }
-            for line in lines
-        ],
+        lines=[{field: getattr(line, field) for field in LINE_FIELDS} for line in lines],
         holds=[{"reason": h.reason, "detail": h.detail, "created_at": h.created_at} for h in holds],
     )
