@@ -77,11 +77,11 @@ def run_checks(
     return findings
 
 
-# Suspected duplicates (SPEC 2.2), one rule in two forms: for one order (_suspected_duplicate, the ORM)
-# and for many not yet written (DuplicateFinder, one set-based query). Another order is a suspected
+# Suspected duplicates (SPEC 2.2), one rule in one query (SUSPECTED_DUPLICATES_SQL), asked for one order
+# (_suspected_duplicate) and for many not yet written (DuplicateFinder). Another order is a suspected
 # duplicate when it has the same customer and the same total, was created no earlier than the window
 # before this one, is neither deleted nor in one of these stages, and is not this order; the newest
-# such order is named. tests/orders/test_checks.py runs both forms over the same cases.
+# such order is named. tests/orders/test_holds.py runs both forms over the same cases.
 NOT_DUPLICATED_BY = (Stage.CANCELLED,)
 DUPLICATES_NEWEST_FIRST = ("-created_at", "-id")
 
@@ -100,17 +100,14 @@ def duplicate_window() -> timedelta:
     return timedelta(hours=settings.DUPLICATE_WINDOW_HOURS)
 
 
-def _suspected_duplicate(order: Order) -> Order | None:
-    since = (order.created_at or timezone.now()) - duplicate_window()
-    return (
-        Order.objects.live()
-        .filter(customer_id=order.customer_id, total=order.total, created_at__gte=since)
-        .exclude(pk=order.pk)
-        .exclude(stage__in=NOT_DUPLICATED_BY)
-        .order_by(*DUPLICATES_NEWEST_FIRST)
-        .only("number")
-        .first()
-    )
+def _suspected_duplicate(order: Order) -> str | None:
+    """The number of the newest order this one is a suspected duplicate of, or None: the batch form's
+    query, asked for one order (order_create's check, a release's re-check)."""
+    if order.customer_id is None:
+        return None
+    created = order.created_at or timezone.now()
+    found = _written_duplicates([(order.customer_id, order.total, created - duplicate_window(), order.pk)])
+    return found[0][1] if found else None
 
 
 def _newest_first_sql(alias: str) -> str:
@@ -120,7 +117,7 @@ def _newest_first_sql(alias: str) -> str:
     )
 
 
-# _suspected_duplicate's query once per order, for a batch in one round trip: each order's own
+# The written orders' side of the rule, for any number of orders in one round trip: each order's own
 # customer, total, window start and id (0 when not written yet: no order has it) as arrays.
 # `o.total + 0` is the same comparison, made on the few rows the customer-and-date index finds: compared
 # as a bare column, the planner also reads the index on total and ANDs the two, about 135 entries a
@@ -187,25 +184,37 @@ class DuplicateFinder:
             for position, order in enumerate(orders)
             if order.customer.pk and (checked is None or checked[position])
         ]
-        if not wanted:
-            return {}
-        since = {at: str(start) for at, start in starts.items()}  # as sql_array would write each one
-        with connection.cursor() as cursor:
-            cursor.execute(
-                SUSPECTED_DUPLICATES_SQL,
-                [
-                    sql_array([orders[position].customer.pk for position in wanted]),
-                    sql_array([orders[position].total for position in wanted]),
-                    sql_array([since[created[position]] for position in wanted]),
-                    sql_array([orders[position].pk or 0 for position in wanted]),
-                    sql_array(NOT_DUPLICATED_BY),
-                ],
-            )
-            rows = cursor.fetchall()
-        return {
-            wanted[index - 1]: (created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
-            for index, number, created_at in rows
-        }
+        found = _written_duplicates(
+            [(orders[p].customer.pk, orders[p].total, starts[created[p]], orders[p].pk) for p in wanted]
+        )
+        return {wanted[index]: answer for index, answer in found.items()}
+
+
+def _written_duplicates(
+    orders: list[tuple[int, Decimal, datetime, int | None]],
+) -> dict[int, tuple[datetime, str]]:
+    """For (customer id, total, window start, id or None) of each order: {its position: (created_at,
+    number) of the newest written order it duplicates}, for those that duplicate one."""
+    if not orders:
+        return {}
+    customers, totals, starts, ids = zip(*orders, strict=True)
+    text = {start: str(start) for start in set(starts)}  # as sql_array would write each one, once
+    with connection.cursor() as cursor:
+        cursor.execute(
+            SUSPECTED_DUPLICATES_SQL,
+            [
+                sql_array(customers),
+                sql_array(totals),
+                sql_array([text[start] for start in starts]),
+                sql_array([pk or 0 for pk in ids]),
+                sql_array(NOT_DUPLICATED_BY),
+            ],
+        )
+        rows = cursor.fetchall()
+    return {
+        index - 1: (created_at, f"{settings.ORDER_NUMBER_PREFIX}{number}")
+        for index, number, created_at in rows
+    }
 
 
 def _rule_findings(
