@@ -123,6 +123,10 @@ def test_an_order_without_a_street_address_is_held_until_edited_and_released(pag
     page.get_by_label("Country").fill("GB")
     page.get_by_label("Shipping method").fill("Standard")
     page.get_by_label("Payment method").select_option(label="Cash on delivery")
+    # The live totals arrive above the button and move it down. Waited for, as in the test above, so
+    # that the click cannot land where the button was: once in CI, under load, the page stayed on
+    # the form with no error logged.
+    expect(page.get_by_test_id("live-totals").locator("[data-total=total]")).to_have_text("8.00")
     page.get_by_role("button", name="Create order").click()
 
     page.wait_for_url(DETAIL_URL)
@@ -137,6 +141,7 @@ def test_an_order_without_a_street_address_is_held_until_edited_and_released(pag
     page.get_by_label("City").fill("Leeds")
     page.get_by_label("Postcode").fill("LS2 9JT")
     page.get_by_label("Country").fill("GB")
+    expect(page.get_by_test_id("live-totals").locator("[data-total=total]")).to_have_text("8.00")
     page.get_by_role("button", name="Update order").click()
 
     page.wait_for_url(DETAIL_URL)
