@@ -121,12 +121,16 @@ class FakeShopify:
         self._hooks: list[tuple[str, object]] = []
         self._lock = threading.RLock()
         self._server: ThreadingHTTPServer | None = None
+        # Kept after stop(): an answer still being built when the test ends (a slow one the client
+        # gave up on) names the fake's address, then finds the client gone.
+        self._address: tuple[str, int] | None = None
         self._thread: threading.Thread | None = None
 
     # Life.
 
     def start(self) -> "FakeShopify":
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self._address = self._server.server_address[:2]
         self._server.daemon_threads = True
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -148,8 +152,8 @@ class FakeShopify:
 
     @property
     def url(self) -> str:
-        assert self._server is not None, "start the FakeShopify first (use it as a context manager)"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        assert self._address is not None, "start the FakeShopify first (use it as a context manager)"
+        return f"http://127.0.0.1:{self._address[1]}"
 
     def access(self, *, token: str | None = None) -> Access:
         return Access(shop_url=self.url, api_base_url="", credentials={"access_token": token or self.token})

@@ -182,12 +182,16 @@ class FakeTikTokShop:
         self._serial = 0
         self.access_token, self.refresh_token = self._issue()
         self._server: ThreadingHTTPServer | None = None
+        # Kept after stop(): an answer still being built when the test ends (a slow one the client
+        # gave up on) names the fake's address, then finds the client gone.
+        self._address: tuple[str, int] | None = None
 
     # Lifecycle
 
     def start(self) -> "FakeTikTokShop":
         handler = type("Handler", (_Handler,), {"shop": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._address = self._server.server_address[:2]
         self._server.daemon_threads = True
         self._server.block_on_close = False  # a slow answer's thread must not hold up the test's end
         threading.Thread(
@@ -212,7 +216,8 @@ class FakeTikTokShop:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        assert self._address is not None, "start the fake first (use it as a context manager)"
+        host, port = self._address
         return f"http://{host}:{port}"
 
     @property

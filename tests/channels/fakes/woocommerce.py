@@ -103,6 +103,9 @@ class FakeWooCommerce:
         self._slowness: list[_Knob] = []
         self._next_note_id = 5000
         self._server: ThreadingHTTPServer | None = None
+        # Kept after stop(): an answer still being built when the test ends (a slow one the client
+        # gave up on) names the fake's address, then finds the client gone.
+        self._address: tuple[str, int] | None = None
         self._thread: threading.Thread | None = None
 
     # Lifecycle
@@ -110,6 +113,7 @@ class FakeWooCommerce:
     def start(self) -> "FakeWooCommerce":
         handler = type("Handler", (_Handler,), {"shop": self})
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._address = self._server.server_address[:2]
         self._server.daemon_threads = True
         self._server.block_on_close = False  # a slow answer's thread must not hold up the test's end
         self._thread = threading.Thread(
@@ -135,7 +139,8 @@ class FakeWooCommerce:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
+        assert self._address is not None, "start the fake first (use it as a context manager)"
+        host, port = self._address
         return f"http://{host}:{port}"
 
     @property
