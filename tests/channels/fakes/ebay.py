@@ -94,10 +94,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, quote, unquote, urlencode, urlsplit
 
 from channels.marketplaces.base import Access
+from tests.channels.fakes.host import FakeHost
 
 API = "/sell/fulfillment/v1"
 TOKEN_PATH = "/identity/v1/oauth2/token"
@@ -160,7 +161,7 @@ class _State:
     hidden: set[str] = field(default_factory=set)
 
 
-class FakeEbay:
+class FakeEbay(FakeHost):
     def __init__(
         self,
         *,
@@ -171,6 +172,7 @@ class FakeEbay:
         scopes: tuple[str, ...] = (FULFILLMENT_SCOPE, f"{FULFILLMENT_SCOPE}.readonly"),
         seller_id: str = "packline_homeware",
     ):
+        super().__init__()
         self.client_id, self.client_secret, self.refresh_token = client_id, client_secret, refresh_token
         self.expires_in = expires_in
         self.scopes = scopes
@@ -186,41 +188,11 @@ class FakeEbay:
         self._failures: list[_Knob] = []
         self._slowness: list[_Knob] = []
         self._numbers = itertools.count(1)
-        self._server: ThreadingHTTPServer | None = None
-        # Kept after stop(): an answer still being built when the test ends (a slow one the client
-        # gave up on) names the fake's address, then finds the client gone.
-        self._address: tuple[str, int] | None = None
 
     # Lifecycle
 
-    def start(self) -> "FakeEbay":
-        handler = type("Handler", (_Handler,), {"ebay": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._address = self._server.server_address[:2]
-        self._server.daemon_threads = True
-        self._server.block_on_close = False  # a slow answer's thread must not hold up the test's end
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="FakeEbay", daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeEbay":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._address is not None, "start the fake first (use it as a context manager)"
-        host, port = self._address
-        return f"http://{host}:{port}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"ebay": self})
 
     @property
     def credentials(self) -> dict[str, str]:

@@ -53,9 +53,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from channels.marketplaces.base import Access
+from tests.channels.fakes.host import FakeHost
 
 PATH = re.compile(r"^/admin/api/(?P<version>\d{4}-\d{2}|unstable)/graphql\.json$")
 MAX_COST = 1000
@@ -110,8 +111,9 @@ class GraphQLError(Exception):
         return error
 
 
-class FakeShopify:
+class FakeShopify(FakeHost):
     def __init__(self, *, token: str = "shpat_fake_token", shop_name: str = "Packline Test Shop"):
+        super().__init__()
         self.token = token
         self.shop_name = shop_name
         self.requests: list[FakeRequest] = []
@@ -120,40 +122,11 @@ class FakeShopify:
         self._faults: list[_Fault] = []
         self._hooks: list[tuple[str, object]] = []
         self._lock = threading.RLock()
-        self._server: ThreadingHTTPServer | None = None
-        # Kept after stop(): an answer still being built when the test ends (a slow one the client
-        # gave up on) names the fake's address, then finds the client gone.
-        self._address: tuple[str, int] | None = None
-        self._thread: threading.Thread | None = None
 
     # Life.
 
-    def start(self) -> "FakeShopify":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
-        self._address = self._server.server_address[:2]
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeShopify":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._address is not None, "start the FakeShopify first (use it as a context manager)"
-        return f"http://127.0.0.1:{self._address[1]}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return _handler(self)
 
     def access(self, *, token: str | None = None) -> Access:
         return Access(shop_url=self.url, api_base_url="", credentials={"access_token": token or self.token})

@@ -76,10 +76,11 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from channels.marketplaces.base import Access
+from tests.channels.fakes.host import FakeHost
 
 VERSION = "202309"
 TIMESTAMP_TOLERANCE = 300  # seconds either side of the fake's clock
@@ -150,7 +151,7 @@ class _State:
     refreshes: int = 0
 
 
-class FakeTikTokShop:
+class FakeTikTokShop(FakeHost):
     def __init__(
         self,
         *,
@@ -161,6 +162,7 @@ class FakeTikTokShop:
         token_lifetime: float = 7 * 24 * 3600,
         shipping_providers: tuple[dict, ...] = DEFAULT_PROVIDERS,
     ):
+        super().__init__()
         self.app_key, self.app_secret, self.shop_cipher, self.shop_name = (
             app_key,
             app_secret,
@@ -181,44 +183,11 @@ class FakeTikTokShop:
         self._slowness: list[_Knob] = []
         self._serial = 0
         self.access_token, self.refresh_token = self._issue()
-        self._server: ThreadingHTTPServer | None = None
-        # Kept after stop(): an answer still being built when the test ends (a slow one the client
-        # gave up on) names the fake's address, then finds the client gone.
-        self._address: tuple[str, int] | None = None
 
     # Lifecycle
 
-    def start(self) -> "FakeTikTokShop":
-        handler = type("Handler", (_Handler,), {"shop": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._address = self._server.server_address[:2]
-        self._server.daemon_threads = True
-        self._server.block_on_close = False  # a slow answer's thread must not hold up the test's end
-        threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="FakeTikTokShop",
-            daemon=True,
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeTikTokShop":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._address is not None, "start the fake first (use it as a context manager)"
-        host, port = self._address
-        return f"http://{host}:{port}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"shop": self})
 
     @property
     def credentials(self) -> dict[str, str]:

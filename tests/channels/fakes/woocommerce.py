@@ -45,8 +45,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs, urlsplit
+
+from tests.channels.fakes.host import FakeHost
 
 API = "/wp-json/wc/v3"
 ERRORS = {
@@ -88,7 +90,7 @@ class _State:
     requests: list[RecordedRequest] = field(default_factory=list)
 
 
-class FakeWooCommerce:
+class FakeWooCommerce(FakeHost):
     def __init__(
         self,
         *,
@@ -96,52 +98,18 @@ class FakeWooCommerce:
         consumer_secret: str = "cs_fake",
         name: str = "Fake Woo Shop",
     ):
+        super().__init__()
         self.consumer_key, self.consumer_secret, self.name = consumer_key, consumer_secret, name
         self._lock = threading.Lock()
         self._state = _State()
         self._failures: list[_Knob] = []
         self._slowness: list[_Knob] = []
         self._next_note_id = 5000
-        self._server: ThreadingHTTPServer | None = None
-        # Kept after stop(): an answer still being built when the test ends (a slow one the client
-        # gave up on) names the fake's address, then finds the client gone.
-        self._address: tuple[str, int] | None = None
-        self._thread: threading.Thread | None = None
 
     # Lifecycle
 
-    def start(self) -> "FakeWooCommerce":
-        handler = type("Handler", (_Handler,), {"shop": self})
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._address = self._server.server_address[:2]
-        self._server.daemon_threads = True
-        self._server.block_on_close = False  # a slow answer's thread must not hold up the test's end
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="FakeWooCommerce",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-
-    def __enter__(self) -> "FakeWooCommerce":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._address is not None, "start the fake first (use it as a context manager)"
-        host, port = self._address
-        return f"http://{host}:{port}"
+    def handler_class(self) -> type[BaseHTTPRequestHandler]:
+        return type("Handler", (_Handler,), {"shop": self})
 
     @property
     def credentials(self) -> dict[str, str]:
