@@ -32,7 +32,7 @@ def processing_orders(count: int, channel_code: str) -> list[int]:
     search document of a generated order: a status change rewrites every index entry of the order
     (its indexed columns change), the search index's words included, so clones without a document
     would leave out the search index's share of the UPDATE (half of it on a 1,000,000-order
-    database: docs/benchmarks.md, 2026-12-07 14:37)."""
+    database: docs/benchmarks.md, 2026-12-07 14:37 to 15:31)."""
     from bench.cleanup import bench_channel
     from orders.inputs import LineInput
     from orders.models import Order
