@@ -308,6 +308,16 @@ def _spawn(kind: str, path: Path, user_id: int) -> tuple[dict, float]:
     return result, result.pop("peak_mb")
 
 
+def _import(path: Path, user_id: int, orders: int, label: str = "packline") -> tuple[float, float]:
+    """One import of the file into the (emptied) import channel: its seconds and peak MB. Stops the
+    benchmark when it did not create every order of the file."""
+    result, rss = _spawn("packline", path, user_id)
+    print(f"  {label}: {result}, {rss:.0f} MB peak", flush=True)
+    if result["state"] != "done" or result["created"] + result["held"] != orders:
+        raise SystemExit(f"the import did not create every order: {result}")
+    return result["seconds"], rss
+
+
 def _busy_core_import(path: Path, user_id: int, orders: int) -> float:
     """The import's seconds while another process keeps one core busy (a Python loop, as a second
     import or a report running beside it would)."""
@@ -317,14 +327,11 @@ def _busy_core_import(path: Path, user_id: int, orders: int) -> float:
     burner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         time.sleep(0.5)  # the loop is running before the clock starts
-        result, rss = _spawn("packline", path, user_id)
+        seconds, _rss = _import(path, user_id, orders, "packline, one core busy")
     finally:
         burner.kill()
         burner.wait()
-    print(f"  packline, one core busy: {result}, {rss:.0f} MB peak", flush=True)
-    if result["state"] != "done" or result["created"] + result["held"] != orders:
-        raise SystemExit(f"the import did not create every order: {result}")
-    return result["seconds"]
+    return seconds
 
 
 # Setup and cleanup -------------------------------------------------------------------------------------
@@ -379,11 +386,7 @@ def run(report, argv: list[str]) -> None:
             if number:
                 delete_orders([IMPORT_CHANNEL])  # the same file again, into an emptied channel
             load = max(load, os.getloadavg()[0])
-            result, rss = _spawn("packline", path, user_id)
-            print(f"  packline: {result}, {rss:.0f} MB peak", flush=True)
-            if result["state"] != "done" or result["created"] + result["held"] != orders:
-                raise SystemExit(f"the import did not create every order: {result}")
-            runs.append((result["seconds"], rss))
+            runs.append(_import(path, user_id, orders))
         seconds = statistics.median(run_seconds for run_seconds, _rss in runs)
         rss = max(run_rss for _seconds, run_rss in runs)
         busy = None if opts.no_busy_core else _busy_core_import(path, user_id, orders)

@@ -148,10 +148,12 @@ def query_count(client: Client, url: str) -> int:
     bench-manager, and a page announces at most five: after two runs, the second request still
     announced some, with one UPDATE more, and the list counted 17 queries at 1,000,000 orders against
     16 at 1,000.)"""
+    from django.contrib.auth import SESSION_KEY
+
     from orders.jobs.models import BulkJob
     from orders.selectors import FINISHED_JOBS
 
-    user_id = client.session["_auth_user_id"]
+    user_id = client.session[SESSION_KEY]
     BulkJob.objects.filter(created_by_id=user_id, state__in=FINISHED_JOBS).update(notified=True)
     client.get(url, secure=True)
     with CaptureQueriesContext(connection) as queries:
