@@ -30,6 +30,8 @@ app.conf.beat_schedule = {
     },
     # The dashboard's hourly summary: its triggers append rows, this folds them (orders/dashboard/activity.py).
     "compact-order-activity": {"task": "orders.activity_compact", "schedule": 300.0},
+    # The order search index's pending list, merged here rather than in a user's write (config/postgresql/gin.py).
+    "merge-search-index": {"task": "orders.search_index_merge", "schedule": 60.0},
     # What a lost webhook missed is repaired by morning (docs/channels.md).
     "reconcile-channels": {"task": "channels.reconcile_all", "schedule": crontab(hour=3, minute=15)},
 }
