@@ -10,12 +10,13 @@ does; autovacuum and VACUUM merge it too. docs/benchmarks.md ("The search index'
 32 MB") has the figures, and what a search costs while the list is long.
 """
 
-from django.db import connections
+from django.db import connection
 
 
-def gin_pending_list_merge(index: str, *, using: str = "default") -> int:
+def gin_pending_list_merge(index: str) -> int:
     """Merge `index`'s pending list into the index; returns the pending pages merged (0: it was empty).
-    Other writers go on adding to the list meanwhile: PostgreSQL lets one backend merge at a time."""
-    with connections[using].cursor() as cursor:
+    Other writers go on adding to the list meanwhile: PostgreSQL lets one backend merge at a time. On
+    the primary (Django's default connection), since it writes."""
+    with connection.cursor() as cursor:
         cursor.execute("SELECT gin_clean_pending_list(%s::regclass)", [index])
         return cursor.fetchone()[0]

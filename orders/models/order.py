@@ -21,7 +21,8 @@ from orders.querysets import LINE_BACKORDERED, SHIP_BY_PENDING, OrderQuerySet
 from orders.workflow import SHIP_BY_MET, Stage
 
 # The list's search index, and the size of its pending list in kB (config/postgresql/gin.py).
-SEARCH_INDEX, SEARCH_PENDING_LIST_KB = "order_search", 32 * 1024
+SEARCH_INDEX = "order_search"
+SEARCH_PENDING_LIST_KB = 32 * 1024
 
 # Database-level change capture (SPEC 2.4: bulk updates must not escape the timeline). Services write
 # their own, richer timeline events and mark their transaction with the `packline.service` setting
