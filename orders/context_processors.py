@@ -2,7 +2,7 @@
 
 from django.utils.functional import SimpleLazyObject
 
-from orders.selectors import recent_jobs as read_recent_jobs
+from orders.jobs.selectors import recent_jobs as read_recent_jobs
 
 
 def recent_jobs(request) -> dict:

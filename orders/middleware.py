@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from orders.jobs.models import BulkJob
-from orders.selectors import recent_and_unannounced
+from orders.jobs.selectors import recent_and_unannounced
 
 
 class JobNotificationMiddleware:

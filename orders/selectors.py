@@ -17,7 +17,6 @@ from django.http import Http404
 
 from orders import bounds
 from orders.events import EventType
-from orders.jobs.models import BulkJob
 from orders.models import Order, OrderEvent, OrderHold, OrderLine, Status, Warehouse
 from orders.workflow import Stage
 
@@ -475,32 +474,6 @@ def _database_changes(
             )
         )
     return entries
-
-
-# Jobs ------------------------------------------------------------------------------------------------
-
-RECENT_JOBS = 6  # in the top bar's menu
-MENU_FIELDS = ("action", "state", "total", "done_count", "skipped_count", "failed_count", "created_at")
-FINISHED_JOBS = (BulkJob.State.DONE, BulkJob.State.FAILED)
-
-
-def recent_jobs(user) -> list[BulkJob]:
-    """The user's most recent jobs, newest first, as the menu shows them (not their selection: a
-    hand-picked selection holds every order id, 10,000 ids to decode on every page)."""
-    return list(BulkJob.objects.filter(created_by=user).only(*MENU_FIELDS)[:RECENT_JOBS])
-
-
-def recent_and_unannounced(user) -> tuple[list[BulkJob], list[BulkJob]]:
-    """The menu's recent jobs and the finished jobs not yet announced, from one query: every job
-    newer than the menu's oldest is in the menu, so the newest rows of the union are the menu."""
-    jobs = BulkJob.objects.filter(created_by=user)
-    newest = jobs.order_by("-created_at", "-id").values("pk")[:RECENT_JOBS]
-    rows = list(
-        jobs.filter(Q(pk__in=newest) | Q(notified=False, state__in=FINISHED_JOBS)).only(
-            *MENU_FIELDS, "notified"
-        )
-    )
-    return rows[:RECENT_JOBS], [job for job in rows if job.state in FINISHED_JOBS and not job.notified][:5]
 
 
 # Stages a partly shipped order can be in: a partial shipment keeps the order where it was.

@@ -151,7 +151,7 @@ def query_count(client: Client, url: str) -> int:
     from django.contrib.auth import SESSION_KEY
 
     from orders.jobs.models import BulkJob
-    from orders.selectors import FINISHED_JOBS
+    from orders.jobs.selectors import FINISHED_JOBS
 
     user_id = client.session[SESSION_KEY]
     BulkJob.objects.filter(created_by_id=user_id, state__in=FINISHED_JOBS).update(notified=True)

@@ -1,4 +1,4 @@
-"""Reads of mass-action jobs shared by the jobs page and the dashboard."""
+"""Reads of mass-action jobs shared by the jobs page, the dashboard and the top bar's jobs menu."""
 
 from datetime import datetime, timedelta
 
@@ -16,3 +16,27 @@ def failing_jobs(user, *, now: datetime | None = None) -> QuerySet[BulkJob]:
     return BulkJob.objects.filter(
         Q(state=BulkJob.State.FAILED) | Q(failed_count__gt=0), created_by=user, created_at__gte=since
     )
+
+
+RECENT_JOBS = 6  # in the top bar's menu
+MENU_FIELDS = ("action", "state", "total", "done_count", "skipped_count", "failed_count", "created_at")
+FINISHED_JOBS = (BulkJob.State.DONE, BulkJob.State.FAILED)
+
+
+def recent_jobs(user) -> list[BulkJob]:
+    """The user's most recent jobs, newest first, as the menu shows them (not their selection: a
+    hand-picked selection holds every order id, 10,000 ids to decode on every page)."""
+    return list(BulkJob.objects.filter(created_by=user).only(*MENU_FIELDS)[:RECENT_JOBS])
+
+
+def recent_and_unannounced(user) -> tuple[list[BulkJob], list[BulkJob]]:
+    """The menu's recent jobs and the finished jobs not yet announced, from one query: every job
+    newer than the menu's oldest is in the menu, so the newest rows of the union are the menu."""
+    jobs = BulkJob.objects.filter(created_by=user)
+    newest = jobs.order_by("-created_at", "-id").values("pk")[:RECENT_JOBS]
+    rows = list(
+        jobs.filter(Q(pk__in=newest) | Q(notified=False, state__in=FINISHED_JOBS)).only(
+            *MENU_FIELDS, "notified"
+        )
+    )
+    return rows[:RECENT_JOBS], [job for job in rows if job.state in FINISHED_JOBS and not job.notified][:5]
