@@ -69,9 +69,8 @@ def wait_for_jobs(job_ids: list[int], timeout: float) -> None:
     """Until every one of the jobs is finished (done or failed)."""
     from orders.jobs.models import BulkJob
 
-    finished = (BulkJob.State.DONE, BulkJob.State.FAILED)
     deadline = time.monotonic() + timeout
-    while BulkJob.objects.filter(pk__in=job_ids).exclude(state__in=finished).exists():
+    while BulkJob.objects.filter(pk__in=job_ids).exclude(state__in=BulkJob.FINISHED_STATES).exists():
         if time.monotonic() > deadline:
             raise SystemExit(
                 f"the worker did not finish jobs {job_ids} in {timeout:.0f} s (var/bench-worker.log)"

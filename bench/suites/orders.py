@@ -151,10 +151,9 @@ def query_count(client: Client, url: str) -> int:
     from django.contrib.auth import SESSION_KEY
 
     from orders.jobs.models import BulkJob
-    from orders.jobs.selectors import FINISHED_JOBS
 
     user_id = client.session[SESSION_KEY]
-    BulkJob.objects.filter(created_by_id=user_id, state__in=FINISHED_JOBS).update(notified=True)
+    BulkJob.objects.filter(created_by_id=user_id, state__in=BulkJob.FINISHED_STATES).update(notified=True)
     client.get(url, secure=True)
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url, secure=True)

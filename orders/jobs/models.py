@@ -17,6 +17,8 @@ class BulkJob(models.Model):
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
 
+    FINISHED_STATES = (State.DONE, State.FAILED)  # a job in either has ended and does no more
+
     action = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)
     # {"ids": [...]} for hand-picked rows, or {"tab": "...", "query": "<list querystring>"} for
@@ -64,7 +66,7 @@ class BulkJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
+        return self.state in self.FINISHED_STATES
 
 
 class BulkJobResult(models.Model):

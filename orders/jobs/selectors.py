@@ -20,7 +20,6 @@ def failing_jobs(user, *, now: datetime | None = None) -> QuerySet[BulkJob]:
 
 RECENT_JOBS = 6  # in the top bar's menu
 MENU_FIELDS = ("action", "state", "total", "done_count", "skipped_count", "failed_count", "created_at")
-FINISHED_JOBS = (BulkJob.State.DONE, BulkJob.State.FAILED)
 
 
 def recent_jobs(user) -> list[BulkJob]:
@@ -35,8 +34,8 @@ def recent_and_unannounced(user) -> tuple[list[BulkJob], list[BulkJob]]:
     jobs = BulkJob.objects.filter(created_by=user)
     newest = jobs.order_by("-created_at", "-id").values("pk")[:RECENT_JOBS]
     rows = list(
-        jobs.filter(Q(pk__in=newest) | Q(notified=False, state__in=FINISHED_JOBS)).only(
+        jobs.filter(Q(pk__in=newest) | Q(notified=False, state__in=BulkJob.FINISHED_STATES)).only(
             *MENU_FIELDS, "notified"
         )
     )
-    return rows[:RECENT_JOBS], [job for job in rows if job.state in FINISHED_JOBS and not job.notified][:5]
+    return rows[:RECENT_JOBS], [job for job in rows if job.finished and not job.notified][:5]
