@@ -326,3 +326,43 @@ def test_the_collector_stays_paused_until_the_last_pass_in_the_process_ends():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def _orderline_sequential_scans() -> tuple[int, int]:
+    """Sequential scans of the order lines, and rows they read, as every other backend left them.
+    A backend reports its statistics when it exits, before it leaves pg_stat_activity."""
+    with connection.cursor() as cursor:
+        for _attempt in range(200):
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+            )
+            if cursor.fetchone()[0] == 0:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the import's writer connections did not close")
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = 'orders_orderline'"
+        )
+        return cursor.fetchone()
+
+
+def test_an_import_into_a_nearly_empty_database_checks_its_allocations_lines_by_index(ready, settings):
+    # A connection keeps the plans it made: the foreign-key check of each stock allocation, planned
+    # while the first chunk made the order lines a few pages long, read them all, for every
+    # allocation of every later chunk, and a large first import took minutes instead of seconds.
+    settings.IMPORT_CHUNK_ORDERS = 100
+    settings.IMPORT_INLINE_VALIDATION_BYTES = 10_000_000
+    order_import = ready(3000, quantity=lambda n: "1")
+    StockItem.objects.update(on_hand=5000)
+    with connection.cursor() as cursor:  # as autovacuum leaves a new installation's nearly empty tables
+        cursor.execute("VACUUM (ANALYZE) orders_orderline")
+    scans_before, rows_before = _orderline_sequential_scans()
+    order_import = import_run(import_id=order_import.pk)
+    assert order_import.state == OrderImport.State.DONE and order_import.created_count == 3000
+    assert Allocation.objects.count() == 3000
+    scans, rows = _orderline_sequential_scans()
+    # Reading every line once per allocation would be about 4.5 million rows.
+    assert rows - rows_before < 300_000, (scans - scans_before, rows - rows_before)
