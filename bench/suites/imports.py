@@ -348,12 +348,15 @@ def _busy_core_import(path: Path, user_id: int, orders: int) -> float:
 def prepare() -> tuple[int, list[tuple[str, str, str]]]:
     from django.contrib.auth import get_user_model
     from django.contrib.auth.models import Group
+    from django.core.management import call_command
 
     from bench.cleanup import bench_channel
     from fulfilment.models import StockItem
     from orders.models import Product, Warehouse
     from orders.sample_data import ensure_catalogue
 
+    call_command("migrate", interactive=False, verbosity=0)
+    call_command("sync_roles", verbosity=0)
     skus = ensure_catalogue(500)
     for code, name in ((IMPORT_CHANNEL, "Benchmark import"), (PEER_CHANNEL, "Benchmark import-export peer")):
         bench_channel(code, name=name, kind="csv")
@@ -376,9 +379,9 @@ def run(report, argv: list[str]) -> None:
     from channels.csv.models import OrderImport
 
     opts = options(argv)
-    prepare_database(opts.orders, seed=1_000_000)  # migrates and syncs the roles too
     user_id, catalogue = prepare()
     delete_orders([IMPORT_CHANNEL, PEER_CHANNEL])  # a run that was stopped half-way
+    prepare_database(opts.orders, seed=1_000_000)
     with tempfile.TemporaryDirectory(prefix="packline-bench-import-") as folder:
         path = Path(folder) / "shopify-orders-export.csv"
         run_id = f"{int(time.time()) % 10_000_000}"
