@@ -328,20 +328,26 @@ def test_the_collector_stays_paused_until_the_last_pass_in_the_process_ends():
         gc.enable()
 
 
-def _orderline_sequential_scans() -> tuple[int, int]:
-    """Sequential scans of the order lines, and rows they read, as every other backend left them.
-    A backend reports its statistics when it exits, before it leaves pg_stat_activity."""
+def _other_connections() -> set[int]:
     with connection.cursor() as cursor:
-        for _attempt in range(200):
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
-                " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
-            )
-            if cursor.fetchone()[0] == 0:
-                break
-            time.sleep(0.05)
-        else:
-            pytest.fail("the import's writer connections did not close")
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+            " AND pid <> pg_backend_pid() AND backend_type = 'client backend'"
+        )
+        return {pid for (pid,) in cursor.fetchall()}
+
+
+def _orderline_sequential_scans(connections_before: set[int]) -> tuple[int, int]:
+    """Sequential scans of the order lines, and rows they read, once every connection opened since
+    `connections_before` has closed: a backend reports its statistics when it exits, before it leaves
+    pg_stat_activity."""
+    for _attempt in range(200):
+        if _other_connections() <= connections_before:
+            break
+        time.sleep(0.05)
+    else:
+        pytest.fail("the import's writer connections did not close")
+    with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
             "SELECT seq_scan, seq_tup_read FROM pg_stat_user_tables WHERE relname = 'orders_orderline'"
@@ -359,10 +365,11 @@ def test_an_import_into_a_nearly_empty_database_checks_its_allocations_lines_by_
     StockItem.objects.update(on_hand=5000)
     with connection.cursor() as cursor:  # as autovacuum leaves a new installation's nearly empty tables
         cursor.execute("VACUUM (ANALYZE) orders_orderline")
-    scans_before, rows_before = _orderline_sequential_scans()
+    connections_before = _other_connections()
+    scans_before, rows_before = _orderline_sequential_scans(connections_before)
     order_import = import_run(import_id=order_import.pk)
     assert order_import.state == OrderImport.State.DONE and order_import.created_count == 3000
     assert Allocation.objects.count() == 3000
-    scans, rows = _orderline_sequential_scans()
+    scans, rows = _orderline_sequential_scans(connections_before)
     # Reading every line once per allocation would be about 4.5 million rows.
     assert rows - rows_before < 300_000, (scans - scans_before, rows - rows_before)
