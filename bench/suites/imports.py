@@ -18,10 +18,9 @@ mark, VmHWM) is its own and includes Django itself:
   payments or allocation (`iex_import_lines_per_s`, a peer, no budget).
 
 The import goes into the database the other suites measure: the orders are first topped up to
---orders (default 1,000,000, as `bench orders`). Into an empty database, the suite's own clean-up
-would leave the tables' statistics describing none of the orders an import then writes (every order
-deleted, then VACUUM): the planner took the index of live orders for a few entries and read it whole
-for each returning customer, and the second and later runs took 24 s instead of 9.
+--orders (default 1,000,000, as `bench orders`). In an empty database, the suite's clean-up (every
+order deleted, then VACUUM) would leave statistics that describe none of the next run's orders, and
+the planner misjudges the duplicate check (docs/benchmarks.md, 2026-12-07 22:37).
 
 The catalogue (generate_orders' 500 SKUs) gets stock in the default warehouse, so allocation does
 real work. The orders a run creates are deleted again afterwards (--keep keeps them), so that the

@@ -16,6 +16,7 @@ from channels.csv.services import import_set_mapping, import_start, import_uploa
 from fulfilment.models import Allocation, StockItem
 from orders.models import Order, OrderEvent, OrderLine, Warehouse
 from tests.channels.csv.conftest import shopify_file, shopify_order
+from tests.conftest import wait_for
 from tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -341,12 +342,11 @@ def _orderline_sequential_scans(connections_before: set[int]) -> tuple[int, int]
     """Sequential scans of the order lines, and rows they read, once every connection opened since
     `connections_before` has closed: a backend reports its statistics when it exits, before it leaves
     pg_stat_activity."""
-    for _attempt in range(200):
-        if _other_connections() <= connections_before:
-            break
-        time.sleep(0.05)
-    else:
-        pytest.fail("the import's writer connections did not close")
+    wait_for(
+        lambda: _other_connections() <= connections_before,
+        timeout=10,
+        message="the import's writer connections to close",
+    )
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_stat_clear_snapshot()")
         cursor.execute(
