@@ -17,7 +17,7 @@ from ninja.errors import ValidationError
 
 from config.api import auth
 from config.api.problems import Problem, invalid
-from orders import selectors
+from orders import selectors, timeline
 from orders.api_idempotency import answer_once
 from orders.api_schemas import OrderCreateIn, OrderListQuery, OrderOut, OrderPageOut, TimelineEntryOut
 from orders.api_serialise import order_out, order_summary
@@ -180,7 +180,7 @@ def order_timeline(request: HttpRequest, number: str):
             "params": entry.params,
             "is_status_change": entry.is_status_change,
         }
-        for entry in selectors.order_timeline(order)
+        for entry in timeline.order_timeline(order)
     ]
 
 

@@ -6,8 +6,7 @@ import re
 from orders import events
 from orders.actors import Actor
 from orders.models import OrderEvent
-from orders.selectors import order_timeline
-from orders.timeline import render_timeline
+from orders.timeline import order_timeline, render_timeline
 from tests.factories import make_order
 
 _ENTRY = re.compile(r'<li class="list-group-item small" data-event="([^"]*)">.*?<div>(.*?)</div></li>', re.S)

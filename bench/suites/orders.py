@@ -84,12 +84,12 @@ def bench_users():
 
 def detail_order(manager):
     """An order with 50 lines and 200 timeline entries, made through the services (once)."""
-    from orders import selectors
     from orders.inputs import LineInput, OrderInput
     from orders.models import Customer, Order, OrderLine
     from orders.sample_data import catalogue_item
     from orders.services.create import order_create
     from orders.services.edit import order_assign, order_note_add
+    from orders.timeline import order_timeline
 
     order = Order.objects.filter(customer_reference=DETAIL_REFERENCE).order_by("pk").first()
     if order is None:
@@ -114,7 +114,7 @@ def detail_order(manager):
                 order_assign(
                     order_id=order.pk, actor=manager, agent=agents[index % len(agents)] if index % 2 else None
                 )
-    entries = len(selectors.order_timeline(order))
+    entries = len(order_timeline(order))
     for index in range(entries, DETAIL_ENTRIES):
         with transaction.atomic():
             order_note_add(
@@ -124,7 +124,7 @@ def detail_order(manager):
             )
     order.refresh_from_db()
     assert OrderLine.objects.filter(order=order).count() == DETAIL_LINES
-    return order, len(selectors.order_timeline(order))
+    return order, len(order_timeline(order))
 
 
 @contextmanager

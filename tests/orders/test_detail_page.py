@@ -10,9 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from orders.inputs import LineInput
-from orders.selectors import TimelineEntry
 from orders.services.edit import order_note_add
-from orders.timeline import describe, render_timeline
+from orders.timeline import TimelineEntry, describe, render_timeline
 from tests.factories import ProductFactory, make_order
 
 pytestmark = pytest.mark.django_db

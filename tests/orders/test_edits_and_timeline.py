@@ -14,7 +14,7 @@ from orders.actors import Actor
 from orders.errors import OrderError, OrderInvalid, StaleEdit
 from orders.inputs import LineInput
 from orders.models import Order, OrderEvent, OrderLine
-from orders.selectors import keyset_page, order_timeline, orders_visible_to, search_orders, tab_counts
+from orders.selectors import keyset_page, orders_visible_to, search_orders, tab_counts
 from orders.services.edit import (
     editable_fields,
     order_assign,
@@ -25,6 +25,7 @@ from orders.services.edit import (
 )
 from orders.services.transitions import builtin_status, order_cancel, order_transition
 from orders.signals import order_lines_changed
+from orders.timeline import order_timeline
 from orders.workflow import Stage
 from tests.factories import CustomerFactory, ProductFactory, make_order
 

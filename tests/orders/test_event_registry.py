@@ -15,9 +15,8 @@ from orders.actors import Actor
 from orders.events import EventRows, EventType, UnregisteredEventType
 from orders.inputs import LineInput
 from orders.models import OrderEvent
-from orders.selectors import order_timeline
 from orders.services.lines import order_line_cancel
-from orders.timeline import render_timeline
+from orders.timeline import order_timeline, render_timeline
 from orders.wording import e
 from tests.event_wording import constants_of, shown_on_the_timeline, types_registered_by, with_markup
 from tests.factories import ProductFactory, make_order

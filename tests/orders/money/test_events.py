@@ -7,8 +7,7 @@ from orders.money.events import MoneyEvent
 from orders.money.services.expenses import expense_record, expense_reverse
 from orders.money.services.payments import payment_failure_record, payment_record, payment_reverse
 from orders.money.services.refunds import refund_execute, refund_record, refund_reverse
-from orders.selectors import order_timeline
-from orders.timeline import render_timeline
+from orders.timeline import order_timeline, render_timeline
 from tests.event_wording import constants_of, shown_on_the_timeline, types_registered_by, with_markup
 
 pytestmark = pytest.mark.django_db
