@@ -3,9 +3,9 @@
 A job materialises its selection into one result row per order, then works through the pending rows
 in chunks. Each chunk's changes and its result rows commit together, so a worker killed mid-job
 leaves the chunk as if it never ran, and the job resumes on the next worker without applying
-anything twice. A large job is worked by several runners at once (BULK_JOB_RUNNERS), queued together
-and each claiming its own chunks, so it spreads over the worker processes and machines there are. The
-actions themselves are declared in orders/jobs/registry.py.
+anything twice. A large job is worked by several runners at once (BULK_JOB_RUNNERS), each claiming
+its own chunks, so it spreads over the worker processes and machines there are. The actions
+themselves are declared in orders/jobs/registry.py.
 """
 
 import logging
@@ -77,29 +77,8 @@ def job_submit(*, user, action_code: str, selection: dict, params: dict) -> Bulk
         raise OrderError(f"{action.label} is not offered on the {tab!r} tab.")
     selection_queryset(user, selection)  # a selection that cannot be built is refused now, not in the worker
     job = BulkJob.objects.create(action=action.code, params=params, selection=selection, created_by=user)
-    transaction.on_commit(lambda: _enqueue_runners(job))
+    transaction.on_commit(lambda: enqueue(job.pk))
     return job
-
-
-def runner_count(job: BulkJob) -> int:
-    """How many runners a job is queued for: one per chunk, up to BULK_JOB_RUNNERS; one for an action
-    that writes a file. A filter's size is unknown until a runner materialises it, and a runner that
-    finds no chunk left returns at once."""
-    action = ACTIONS.get(job.action)
-    if action is None or action.produce is not None:
-        return 1
-    runners = int(getattr(settings, "BULK_JOB_RUNNERS", 1))
-    if "ids" in job.selection:
-        runners = min(runners, -(-len(job.selection["ids"]) // chunk_size()))
-    return max(1, runners)
-
-
-def _enqueue_runners(job: BulkJob) -> None:
-    # All at once rather than helpers queued by the first runner once it has materialised the
-    # selection: the others wait on the job row meanwhile and claim chunks the moment it commits
-    # (10,000 orders put on hold: 1.09 s against 1.19, medians of seven interleaved runs, benchmarks.md).
-    for _ in range(runner_count(job)):
-        enqueue(job.pk)
 
 
 def enqueue(job_id: int) -> None:
@@ -116,14 +95,13 @@ def chunk_size() -> int:
     return int(getattr(settings, "BULK_CHUNK_SIZE", 1000))
 
 
-def _materialise(job: BulkJob) -> bool:
-    """Turn the selection into result rows, once; True while the job runs. A runner that finds the job
-    past queued (an earlier or a concurrent run materialised it, or ended it) leaves it as it is.
-    Raises OrderError when the selection cannot be built."""
+def _materialise(job: BulkJob) -> int:
+    """Turn the selection into result rows, once. Returns how many orders it found: 0 when an earlier
+    run materialised the job already. Raises OrderError when the selection cannot be built."""
     with transaction.atomic():
         job = BulkJob.objects.select_for_update().get(pk=job.pk)
         if job.state != BulkJob.State.QUEUED:
-            return job.state == BulkJob.State.RUNNING
+            return 0
         orders = selection_queryset(job.created_by, job.selection)
         try:
             sql, params = orders.order_by().values("pk").query.sql_with_params()
@@ -140,7 +118,15 @@ def _materialise(job: BulkJob) -> bool:
         BulkJob.objects.filter(pk=job.pk).update(
             state=BulkJob.State.RUNNING, total=total, started_at=timezone.now(), heartbeat_at=timezone.now()
         )
-    return True
+    return total
+
+
+def _enqueue_helpers(job: BulkJob, total: int) -> None:
+    """Queue more runners of the same job, up to BULK_JOB_RUNNERS in all and one per chunk: idle worker
+    processes take them and claim chunks beside this one."""
+    runners = min(int(getattr(settings, "BULK_JOB_RUNNERS", 1)), -(-total // chunk_size()))
+    for _ in range(runners - 1):
+        enqueue(job.pk)
 
 
 def _record(job: BulkJob, ids: list[int], outcomes: Outcomes) -> None:
@@ -171,8 +157,7 @@ def _record(job: BulkJob, ids: list[int], outcomes: Outcomes) -> None:
 
 
 def _finish(job: BulkJob, state: str = BulkJob.State.DONE, error: str = "") -> None:
-    """End the job once: a job that has ended, done or failed, stays as it ended."""
-    BulkJob.objects.filter(pk=job.pk).exclude(state__in=BulkJob.FINISHED_STATES).update(
+    BulkJob.objects.filter(pk=job.pk).exclude(state=BulkJob.State.DONE).update(
         state=state, finished_at=timezone.now(), error=error
     )
 
@@ -219,16 +204,15 @@ def _job_run(job_id: int) -> None:
     action = ACTIONS[job.action]
     actor = Actor.job(job.created_by, job.pk)
     try:
-        # The first runner materialises; the others, queued with it, wait here on the job row.
-        running = _materialise(job)
+        total = _materialise(job)
     except OrderError as refusal:  # the selection went bad between the check and the lock
         _finish(job, BulkJob.State.FAILED, str(refusal))
-        return
-    if not running:  # another runner ended it meanwhile (failed it, or did every chunk)
         return
     if action.produce is not None:
         _produce(job, action, actor)
         return
+    if total:
+        _enqueue_helpers(job, total)
     after = 0  # each runner works through the orders in id order
     while True:
         with transaction.atomic():
@@ -282,16 +266,16 @@ def jobs_sweep(stale_after_seconds: int = 120) -> list[int]:
     stale = now - timedelta(seconds=stale_after_seconds)
     queued = BulkJob.objects.filter(state=BulkJob.State.QUEUED, created_at__lt=stale)
     running = BulkJob.objects.filter(state=BulkJob.State.RUNNING, heartbeat_at__lt=stale)
-    jobs = []
+    ids = []
     for job in queued.select_related("created_by"):
         # A job that cannot start fails now with the reason, instead of being queued again forever.
         refusal = job_refusal(job)
         if refusal is not None:
             _finish(job, BulkJob.State.FAILED, refusal)
         else:
-            jobs.append(job)
-    jobs += list(running.only("pk", "action", "selection"))
-    for job in jobs:
-        BulkJob.objects.filter(pk=job.pk, state=BulkJob.State.RUNNING).update(heartbeat_at=now)
-        _enqueue_runners(job)
-    return [job.pk for job in jobs]
+            ids.append(job.pk)
+    ids += list(running.values_list("pk", flat=True))
+    for job_id in ids:
+        BulkJob.objects.filter(pk=job_id, state=BulkJob.State.RUNNING).update(heartbeat_at=now)
+        enqueue(job_id)
+    return ids
