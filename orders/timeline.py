@@ -133,7 +133,7 @@ def _database_changes(
     for first, second in zip(ordered[::2], ordered[1::2], strict=False):
         before, after = (first, second) if first.pgh_label == "order.before" else (second, first)
         metadata = before.pgh_context.metadata if before.pgh_context_id else {}
-        changes = [
+        changed = [
             {
                 "field": label,
                 "old": show(name, getattr(before, name)),
@@ -142,7 +142,7 @@ def _database_changes(
             for name, label in SNAPSHOT_LABELS.items()
             if getattr(before, name) != getattr(after, name)
         ]
-        if not changes:
+        if not changed:
             continue
         who = metadata.get("user")
         actor = str(users.get(who, "")) if who else ""
@@ -151,8 +151,8 @@ def _database_changes(
                 at=before.pgh_created_at,
                 type="database.changed",
                 actor=actor or "Database (outside the application's services)",
-                params={"changes": changes},
-                is_status_change=any(change["field"] == "Status" for change in changes),
+                params={"changes": changed},
+                is_status_change=any(change["field"] == "Status" for change in changed),
                 from_database=True,
             )
         )
