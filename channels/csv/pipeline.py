@@ -234,7 +234,7 @@ def _forget_plans() -> None:
     in an import into a nearly empty database, the foreign-key check of each stock allocation was
     planned while the first chunk made the order lines a few pages long, as a sequential scan, and
     read every line again for each allocation of every later chunk (100,000 lines took four minutes
-    instead of ten seconds). Planning once a chunk again made no measurable difference to an import
+    instead of ten seconds). Planning again once a chunk made no measurable difference to an import
     into a million orders (docs/benchmarks.md)."""
     with connection.cursor() as cursor:
         cursor.execute("DISCARD PLANS")
